@@ -1,0 +1,135 @@
+package com.comfyjobs.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import redis.embedded.RedisServer;
+
+/**
+ * A real redis-server process (the binary embedded-redis ships) on a loopback port. It can be
+ * stopped and started again on the same port, for outage tests, and optionally keeps an AOF.
+ */
+public final class RedisNode implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private final List<String> settings;
+    private RedisServer server;
+
+    private RedisNode(int port, List<String> settings) {
+        this.port = port;
+        this.settings = settings;
+        try {
+            this.dir = Files.createTempDirectory("redis-" + port + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A standalone server without persistence. */
+    public static RedisNode standalone() {
+        return start(List.of("appendonly no"));
+    }
+
+    /** A standalone server with an AOF fsynced every second, so a restart keeps the data. */
+    public static RedisNode durable() {
+        return start(List.of("appendonly yes", "appendfsync everysec"));
+    }
+
+    /** A node ready to join a Redis Cluster. */
+    static RedisNode clusterNode() {
+        return start(List.of("appendonly no", "cluster-enabled yes", "cluster-node-timeout 5000"));
+    }
+
+    private static RedisNode start(List<String> extra) {
+        RedisNode n = new RedisNode(FreePorts.forRedis(), extra);
+        n.start();
+        return n;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI uri() {
+        return URI.create("redis://127.0.0.1:" + port);
+    }
+
+    public synchronized void start() {
+        if (server != null && server.isActive()) {
+            return;
+        }
+        try {
+            var b = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                    .setting("dir " + dir)
+                    .setting("save \"\"")
+                    .setting("cluster-config-file " + dir.resolve("nodes.conf"))
+                    .setting("maxmemory 1gb");
+            for (String s : settings) {
+                b.setting(s);
+            }
+            server = b.build();
+            server.start();
+            awaitListening();
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis-server did not start on port " + port, e);
+        }
+    }
+
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server = null;
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null && server.isActive();
+    }
+
+    private void awaitListening() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return;
+            } catch (IOException e) {
+                sleep(20);
+            }
+        }
+        throw new IllegalStateException("redis-server is not listening on port " + port);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (var files = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(files.toList());
+            java.util.Collections.reverse(all);
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A leftover temp directory is harmless; the server is stopped either way.
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package com.comfyjobs.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One job, immutable. Besides the fields callers see (design section 2) it carries what the stores
+ * need to keep the promises: {@code nodeCount}, {@code cachedNodes} and {@code finishedNodes} for the
+ * graph progress fraction, {@code submittedAt} (ComfyUI accepted the current attempt) and
+ * {@code leaseUntil} (a dispatcher or finalizer owns the job until then).
+ */
+public record Job(
+        String id,
+        String userId,
+        JobType type,
+        String characterId,
+        JobStatus status,
+        double progress,
+        String currentNode,
+        Step step,
+        int attempt,
+        String comfyServer,
+        String promptId,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Instant heartbeatAt,
+        Instant submittedAt,
+        Instant leaseUntil,
+        List<JobOutput> outputs,
+        List<JobArtifact> artifacts,
+        JobError error,
+        boolean cancelRequested,
+        String idempotencyKey,
+        JsonNode metadata,
+        int nodeCount,
+        List<String> cachedNodes,
+        List<String> finishedNodes) {
+
+    public Job {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(heartbeatAt, "heartbeatAt");
+        if (progress < 0 || progress > 1 || Double.isNaN(progress)) {
+            throw new IllegalArgumentException("progress must be within 0..1, was " + progress);
+        }
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt starts at 1, was " + attempt);
+        }
+        outputs = outputs == null ? List.of() : List.copyOf(outputs);
+        artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        cachedNodes = cachedNodes == null ? List.of() : List.copyOf(cachedNodes);
+        finishedNodes = finishedNodes == null ? List.of() : List.copyOf(finishedNodes);
+    }
+
+    /** A fresh job in {@code queued}, first attempt, not yet accepted by ComfyUI. */
+    public static Builder queued(String id, String userId, JobType type, Instant now) {
+        return new Builder().id(id).userId(userId).type(type).status(JobStatus.QUEUED).attempt(1)
+                .createdAt(now).updatedAt(now).heartbeatAt(now);
+    }
+
+    public boolean isTerminal() {
+        return status.isTerminal();
+    }
+
+    /** True once ComfyUI has accepted the current attempt's prompt. */
+    public boolean isSubmitted() {
+        return submittedAt != null;
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builder for the many optional fields; {@link Job}'s constructor validates the result. */
+    public static final class Builder {
+        private String id;
+        private String userId;
+        private JobType type;
+        private String characterId;
+        private JobStatus status;
+        private double progress;
+        private String currentNode;
+        private Step step;
+        private int attempt = 1;
+        private String comfyServer;
+        private String promptId;
+        private Instant createdAt;
+        private Instant updatedAt;
+        private Instant startedAt;
+        private Instant finishedAt;
+        private Instant heartbeatAt;
+        private Instant submittedAt;
+        private Instant leaseUntil;
+        private List<JobOutput> outputs = List.of();
+        private List<JobArtifact> artifacts = List.of();
+        private JobError error;
+        private boolean cancelRequested;
+        private String idempotencyKey;
+        private JsonNode metadata;
+        private int nodeCount;
+        private List<String> cachedNodes = List.of();
+        private List<String> finishedNodes = List.of();
+
+        public Builder() {
+        }
+
+        private Builder(Job j) {
+            id = j.id;
+            userId = j.userId;
+            type = j.type;
+            characterId = j.characterId;
+            status = j.status;
+            progress = j.progress;
+            currentNode = j.currentNode;
+            step = j.step;
+            attempt = j.attempt;
+            comfyServer = j.comfyServer;
+            promptId = j.promptId;
+            createdAt = j.createdAt;
+            updatedAt = j.updatedAt;
+            startedAt = j.startedAt;
+            finishedAt = j.finishedAt;
+            heartbeatAt = j.heartbeatAt;
+            submittedAt = j.submittedAt;
+            leaseUntil = j.leaseUntil;
+            outputs = j.outputs;
+            artifacts = j.artifacts;
+            error = j.error;
+            cancelRequested = j.cancelRequested;
+            idempotencyKey = j.idempotencyKey;
+            metadata = j.metadata;
+            nodeCount = j.nodeCount;
+            cachedNodes = j.cachedNodes;
+            finishedNodes = j.finishedNodes;
+        }
+
+        public Builder id(String v) { id = v; return this; }
+        public Builder userId(String v) { userId = v; return this; }
+        public Builder type(JobType v) { type = v; return this; }
+        public Builder characterId(String v) { characterId = v; return this; }
+        public Builder status(JobStatus v) { status = v; return this; }
+        public Builder progress(double v) { progress = v; return this; }
+        public Builder currentNode(String v) { currentNode = v; return this; }
+        public Builder step(Step v) { step = v; return this; }
+        public Builder attempt(int v) { attempt = v; return this; }
+        public Builder comfyServer(String v) { comfyServer = v; return this; }
+        public Builder promptId(String v) { promptId = v; return this; }
+        public Builder createdAt(Instant v) { createdAt = v; return this; }
+        public Builder updatedAt(Instant v) { updatedAt = v; return this; }
+        public Builder startedAt(Instant v) { startedAt = v; return this; }
+        public Builder finishedAt(Instant v) { finishedAt = v; return this; }
+        public Builder heartbeatAt(Instant v) { heartbeatAt = v; return this; }
+        public Builder submittedAt(Instant v) { submittedAt = v; return this; }
+        public Builder leaseUntil(Instant v) { leaseUntil = v; return this; }
+        public Builder outputs(List<JobOutput> v) { outputs = v; return this; }
+        public Builder artifacts(List<JobArtifact> v) { artifacts = v; return this; }
+        public Builder error(JobError v) { error = v; return this; }
+        public Builder cancelRequested(boolean v) { cancelRequested = v; return this; }
+        public Builder idempotencyKey(String v) { idempotencyKey = v; return this; }
+        public Builder metadata(JsonNode v) { metadata = v; return this; }
+        public Builder nodeCount(int v) { nodeCount = v; return this; }
+        public Builder cachedNodes(List<String> v) { cachedNodes = v; return this; }
+        public Builder finishedNodes(List<String> v) { finishedNodes = v; return this; }
+
+        public Job build() {
+            return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
+                    comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
+                    submittedAt, leaseUntil, outputs, artifacts, error, cancelRequested, idempotencyKey,
+                    metadata, nodeCount, cachedNodes, finishedNodes);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package com.comfyjobs.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * All job state. Implementations: {@code RedisJobStore} (production, one node or a cluster) and
+ * {@code InMemoryJobStore} (tests and local runs); both pass the same contract test suite.
+ *
+ * <p>Jobs are spread over {@link #shardCount()} shards chosen from the job id; recovery works shard
+ * by shard. Every method that talks to a remote store throws {@link StateStoreUnavailableException}
+ * when the store cannot answer within its timeout, and nothing else for outages.
+ */
+public interface JobStore extends AutoCloseable {
+
+    int shardCount();
+
+    /** The shard that holds {@code jobId}; stable for the life of a deployment. */
+    int shardOf(String jobId);
+
+    /**
+     * Admits a new job: claims the idempotency key (if any), checks the user's cap on live jobs,
+     * indexes the job under its user and stores it with its workflow. Fails, storing nothing, if the
+     * id exists, the user is at the cap, or the key was used before. Retrying with the job id an
+     * earlier request recorded under the same key resumes that admission (for a request that died
+     * half-way).
+     */
+    CreateResult create(NewJob newJob);
+
+    Optional<Job> findById(String jobId);
+
+    /** The workflow stored with the job, needed to resubmit it. */
+    Optional<Workflow> findWorkflow(String jobId);
+
+    /** The record an earlier request left under this user's Idempotency-Key, if it has not expired. */
+    Optional<IdempotencyRecord> findIdempotencyRecord(String userId, String key);
+
+    /**
+     * The user's jobs, newest first. {@code statusFilter} empty means all; {@code cursor} is null for
+     * the first page or a {@link JobPage#nextCursor()} of this store. A page can hold fewer than
+     * {@code limit} jobs and still have a next cursor when filtering skipped many; index entries whose
+     * job is gone are dropped from the index on the way.
+     *
+     * @throws InvalidCursorException for a cursor this store did not issue
+     */
+    JobPage findByUserId(String userId, Set<JobStatus> statusFilter, int limit, String cursor);
+
+    /** Applies a guarded change atomically, in one round trip for a live job (see {@link Transition}). */
+    TransitionResult transition(Transition transition);
+
+    /** Partial update of the descriptive fields; null leaves a field as it is. */
+    default TransitionResult update(String jobId, String characterId, JsonNode metadata, Instant now) {
+        return transition(Transition.of(jobId, now).characterId(characterId).metadata(metadata).build());
+    }
+
+    /** Moves the job to {@code status} if the rules allow it from its current status. */
+    default TransitionResult updateStatus(String jobId, JobStatus status, Instant now) {
+        return transition(Transition.of(jobId, now).status(status).build());
+    }
+
+    /** Raises the progress of {@code attempt}; a lower value than the stored one changes nothing. */
+    default TransitionResult updateProgress(String jobId, int attempt, double progress, Instant now) {
+        return transition(Transition.of(jobId, now).expectAttempt(attempt).progress(progress).build());
+    }
+
+    /** Marks a live job of {@code attempt} as alive now, so recovery leaves it alone for a while. */
+    default boolean refreshHeartbeat(String jobId, int attempt, Instant now) {
+        return transition(Transition.of(jobId, now).expectAttempt(attempt).expectStatus(JobStatus.live()).build()).applied();
+    }
+
+    /** Removes the job, its workflow and its index entries; false if it did not exist. */
+    boolean delete(String jobId);
+
+    /** All jobs the user has in the store (live and retained terminal ones). */
+    long countByUserId(String userId);
+
+    /** The user's live jobs (queued, running, finalizing): what the per-user cap counts. */
+    long countActiveByUserId(String userId);
+
+    /** Jobs per status over all shards, from counters kept with every change. */
+    Map<JobStatus, Long> countByStatus();
+
+    /**
+     * Live jobs of one shard whose heartbeat is older than {@code heartbeatBefore}, oldest first, at
+     * most {@code limit}. Reads only those jobs, never the shard's other live jobs.
+     */
+    List<Job> findStale(int shard, Instant heartbeatBefore, int limit);
+
+    /**
+     * Cleanup of one shard: removes terminal jobs that finished before {@code finishedBefore} (their
+     * retention TTL may have removed the record already; counters and indexes are fixed either way),
+     * at most {@code limit} of them.
+     */
+    PurgeResult purge(int shard, Instant finishedBefore, int limit);
+
+    /**
+     * Takes the shard's recovery lock for {@code ttl} unless someone else holds it. The owner token
+     * makes {@link #unlockShard} safe against releasing a lock that expired and was taken by another.
+     */
+    boolean tryLockShard(int shard, String owner, Duration ttl);
+
+    void unlockShard(int shard, String owner);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,260 @@
+package com.comfyjobs.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One atomic, guarded change to a job: the guards (expected status and attempt, an event id applied
+ * at most once, a free lease) are checked and the changes written in one step, so concurrent
+ * webhooks, recovery runs and API calls never interleave inside a change. Every applied transition
+ * also refreshes the job's heartbeat.
+ *
+ * <p>A status change is checked against {@link JobStatus}'s rules: asking for the status the job
+ * already has changes nothing about the status (the other changes still apply); asking for one the
+ * rules do not allow from the current status is a {@link TransitionOutcome#STATUS_CONFLICT}.
+ */
+public final class Transition {
+    /** Resubmission of a lost prompt as the next attempt, on {@code server} with {@code promptId}. */
+    public record Requeue(int attempt, String server, String promptId) {
+        public Requeue {
+            Objects.requireNonNull(server, "server");
+            Objects.requireNonNull(promptId, "promptId");
+        }
+    }
+
+    private final String jobId;
+    private final Instant now;
+    private final Set<JobStatus> expectStatus;
+    private final Integer expectAttempt;
+    private final String eventId;
+    private final Duration eventTtl;
+    private final Instant acquireLeaseUntil;
+    private final boolean releaseLease;
+    private final JobStatus status;
+    private final JobStatus statusIfCancelRequested;
+    private final Requeue requeue;
+    private final Double progress;
+    private final GraphUpdate graph;
+    private final List<JobOutput> addOutputs;
+    private final List<JobArtifact> artifacts;
+    private final JobError error;
+    private final boolean requestCancel;
+    private final boolean markSubmitted;
+    private final String comfyServer;
+    private final String characterId;
+    private final JsonNode metadata;
+    private final boolean returnJob;
+
+    private Transition(Builder b) {
+        jobId = Objects.requireNonNull(b.jobId, "jobId");
+        now = Objects.requireNonNull(b.now, "now");
+        expectStatus = b.expectStatus == null ? null : Set.copyOf(b.expectStatus);
+        expectAttempt = b.expectAttempt;
+        eventId = b.eventId;
+        eventTtl = b.eventTtl;
+        acquireLeaseUntil = b.acquireLeaseUntil;
+        releaseLease = b.releaseLease;
+        status = b.status;
+        statusIfCancelRequested = b.statusIfCancelRequested;
+        requeue = b.requeue;
+        progress = b.progress;
+        graph = b.graph;
+        addOutputs = b.addOutputs == null ? List.of() : List.copyOf(b.addOutputs);
+        artifacts = b.artifacts == null ? null : List.copyOf(b.artifacts);
+        error = b.error;
+        requestCancel = b.requestCancel;
+        markSubmitted = b.markSubmitted;
+        comfyServer = b.comfyServer;
+        characterId = b.characterId;
+        metadata = b.metadata;
+        returnJob = b.returnJob;
+        if (status != null && requeue != null) {
+            throw new IllegalArgumentException("a transition either sets a status or requeues, not both");
+        }
+        if (statusIfCancelRequested != null && status == null) {
+            throw new IllegalArgumentException("statusIfCancelRequested needs a status");
+        }
+        if (eventId != null && (eventTtl == null || eventTtl.isNegative() || eventTtl.isZero())) {
+            throw new IllegalArgumentException("an event id needs a positive ttl");
+        }
+        if (progress != null && (progress < 0 || progress > 1 || progress.isNaN())) {
+            throw new IllegalArgumentException("progress must be within 0..1, was " + progress);
+        }
+    }
+
+    public static Builder of(String jobId, Instant now) {
+        return new Builder(jobId, now);
+    }
+
+    public String jobId() { return jobId; }
+    public Instant now() { return now; }
+    public Set<JobStatus> expectStatus() { return expectStatus; }
+    public Integer expectAttempt() { return expectAttempt; }
+    public String eventId() { return eventId; }
+    public Duration eventTtl() { return eventTtl; }
+    public Instant acquireLeaseUntil() { return acquireLeaseUntil; }
+    public boolean releaseLease() { return releaseLease; }
+    public JobStatus status() { return status; }
+    public JobStatus statusIfCancelRequested() { return statusIfCancelRequested; }
+    public Requeue requeue() { return requeue; }
+    public Double progress() { return progress; }
+    public GraphUpdate graph() { return graph; }
+    public List<JobOutput> addOutputs() { return addOutputs; }
+    public List<JobArtifact> artifacts() { return artifacts; }
+    public JobError error() { return error; }
+    public boolean requestCancel() { return requestCancel; }
+    public boolean markSubmitted() { return markSubmitted; }
+    public String comfyServer() { return comfyServer; }
+    public String characterId() { return characterId; }
+    public JsonNode metadata() { return metadata; }
+    public boolean returnJob() { return returnJob; }
+
+    /** Fluent construction; only {@code jobId} and {@code now} are required. */
+    public static final class Builder {
+        private final String jobId;
+        private final Instant now;
+        private Set<JobStatus> expectStatus;
+        private Integer expectAttempt;
+        private String eventId;
+        private Duration eventTtl;
+        private Instant acquireLeaseUntil;
+        private boolean releaseLease;
+        private JobStatus status;
+        private JobStatus statusIfCancelRequested;
+        private Requeue requeue;
+        private Double progress;
+        private GraphUpdate graph;
+        private List<JobOutput> addOutputs;
+        private List<JobArtifact> artifacts;
+        private JobError error;
+        private boolean requestCancel;
+        private boolean markSubmitted;
+        private String comfyServer;
+        private String characterId;
+        private JsonNode metadata;
+        private boolean returnJob;
+
+        private Builder(String jobId, Instant now) {
+            this.jobId = jobId;
+            this.now = now;
+        }
+
+        /** Applies only while the job is in one of these states. */
+        public Builder expectStatus(JobStatus first, JobStatus... rest) {
+            expectStatus = EnumSet.of(first, rest);
+            return this;
+        }
+
+        public Builder expectStatus(Set<JobStatus> statuses) {
+            expectStatus = EnumSet.copyOf(statuses);
+            return this;
+        }
+
+        /** Applies only to this attempt: events of superseded attempts change nothing. */
+        public Builder expectAttempt(int attempt) {
+            expectAttempt = attempt;
+            return this;
+        }
+
+        /** Applies at most once per event id; the id is remembered for {@code ttl}. */
+        public Builder eventId(String id, Duration ttl) {
+            eventId = id;
+            eventTtl = ttl;
+            return this;
+        }
+
+        /** Applies only if no other worker holds an unexpired lease, and takes the lease until then. */
+        public Builder acquireLease(Instant until) {
+            acquireLeaseUntil = until;
+            return this;
+        }
+
+        public Builder releaseLease() {
+            releaseLease = true;
+            return this;
+        }
+
+        public Builder status(JobStatus s) {
+            status = s;
+            return this;
+        }
+
+        /** The status to take instead of {@link #status} when the caller had asked to cancel. */
+        public Builder statusIfCancelRequested(JobStatus s) {
+            statusIfCancelRequested = s;
+            return this;
+        }
+
+        public Builder requeue(int attempt, String server, String promptId) {
+            requeue = new Requeue(attempt, server, promptId);
+            return this;
+        }
+
+        /** Progress only ever rises: a lower value than the stored one is ignored. */
+        public Builder progress(double p) {
+            progress = p;
+            return this;
+        }
+
+        public Builder graph(GraphUpdate g) {
+            graph = g;
+            return this;
+        }
+
+        public Builder addOutputs(List<JobOutput> outputs) {
+            addOutputs = outputs;
+            return this;
+        }
+
+        public Builder artifacts(List<JobArtifact> a) {
+            artifacts = a;
+            return this;
+        }
+
+        public Builder error(JobError e) {
+            error = e;
+            return this;
+        }
+
+        public Builder requestCancel() {
+            requestCancel = true;
+            return this;
+        }
+
+        /** ComfyUI accepted the current attempt's prompt; also releases the dispatch lease. */
+        public Builder markSubmitted() {
+            markSubmitted = true;
+            return this;
+        }
+
+        public Builder comfyServer(String server) {
+            comfyServer = server;
+            return this;
+        }
+
+        public Builder characterId(String id) {
+            characterId = id;
+            return this;
+        }
+
+        public Builder metadata(JsonNode m) {
+            metadata = m;
+            return this;
+        }
+
+        /** Returns the whole job after the change (free: it comes back in the same round trip). */
+        public Builder returnJob() {
+            returnJob = true;
+            return this;
+        }
+
+        public Transition build() {
+            return new Transition(this);
+        }
+    }
+}

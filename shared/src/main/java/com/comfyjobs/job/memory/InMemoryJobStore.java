@@ -1,0 +1,315 @@
+package com.comfyjobs.job.memory;
+
+import com.comfyjobs.job.CreateResult;
+import com.comfyjobs.job.IdempotencyClaim;
+import com.comfyjobs.job.IdempotencyRecord;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobPage;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.Transition;
+import com.comfyjobs.job.TransitionOutcome;
+import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.Workflow;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.CRC32;
+
+/**
+ * {@link JobStore} in one JVM's memory, with the Redis store's semantics: per-user cap and
+ * idempotency on admission, guarded transitions via {@link TransitionApplier}, event ids and
+ * idempotency records that expire, retention of terminal jobs, shard locks. One lock guards all
+ * state, which is what makes each operation atomic here. Time comes from the injected clock.
+ */
+public final class InMemoryJobStore implements JobStore {
+    private static final Comparator<Job> NEWEST_FIRST = Comparator.comparing(Job::createdAt).reversed()
+            .thenComparing(Job::id, Comparator.reverseOrder());
+
+    private final int shards;
+    private final Duration retention;
+    private final Clock clock;
+    private final Map<String, Job> jobs = new HashMap<>();
+    private final Map<String, Workflow> workflows = new HashMap<>();
+    private final Map<String, TreeSet<Job>> byUser = new HashMap<>();
+    private final Map<String, Expiring<IdempotencyRecord>> idempotency = new HashMap<>();
+    private final Map<String, Instant> seenEvents = new HashMap<>();
+    private final Map<Integer, Expiring<String>> locks = new HashMap<>();
+
+    private record Expiring<T>(T value, Instant expiresAt) {
+        boolean alive(Instant now) {
+            return expiresAt.isAfter(now);
+        }
+    }
+
+    public InMemoryJobStore(int shards, Duration retention, Clock clock) {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be at least 1");
+        }
+        this.shards = shards;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    public InMemoryJobStore() {
+        this(16, Duration.ofHours(24), Clock.systemUTC());
+    }
+
+    @Override
+    public int shardCount() {
+        return shards;
+    }
+
+    @Override
+    public int shardOf(String jobId) {
+        CRC32 crc = new CRC32();
+        crc.update(jobId.getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % shards);
+    }
+
+    @Override
+    public synchronized CreateResult create(NewJob n) {
+        expire();
+        Job job = n.job();
+        IdempotencyClaim claim = n.idempotency();
+        boolean resumed = false;
+        if (claim != null) {
+            Expiring<IdempotencyRecord> rec = idempotency.get(idemKey(job.userId(), claim.key()));
+            if (rec != null) {
+                IdempotencyRecord r = rec.value();
+                if (!r.fingerprint().equals(claim.fingerprint())) {
+                    return CreateResult.mismatch(r);
+                }
+                if (!r.jobId().equals(job.id())) {
+                    return CreateResult.replay(r);
+                }
+                resumed = true;
+            }
+        }
+        long live = countActiveByUserId(job.userId());
+        if (live >= n.maxActiveJobs()) {
+            return CreateResult.activeLimit(live);
+        }
+        if (jobs.containsKey(job.id())) {
+            return CreateResult.idExists();
+        }
+        if (claim != null && !resumed) {
+            idempotency.put(idemKey(job.userId(), claim.key()), new Expiring<>(
+                    new IdempotencyRecord(claim.key(), claim.fingerprint(), job.id(), job.createdAt()),
+                    clock.instant().plus(claim.ttl())));
+        }
+        Job stored = truncate(job);
+        jobs.put(job.id(), stored);
+        workflows.put(job.id(), n.workflow());
+        byUser.computeIfAbsent(job.userId(), u -> new TreeSet<>(NEWEST_FIRST)).add(stored);
+        return CreateResult.created(stored);
+    }
+
+    @Override
+    public synchronized Optional<Job> findById(String jobId) {
+        expire();
+        return Optional.ofNullable(jobs.get(jobId));
+    }
+
+    @Override
+    public synchronized Optional<Workflow> findWorkflow(String jobId) {
+        expire();
+        return Optional.ofNullable(workflows.get(jobId));
+    }
+
+    @Override
+    public synchronized Optional<IdempotencyRecord> findIdempotencyRecord(String userId, String key) {
+        expire();
+        Expiring<IdempotencyRecord> r = idempotency.get(idemKey(userId, key));
+        return r == null ? Optional.empty() : Optional.of(r.value());
+    }
+
+    @Override
+    public synchronized JobPage findByUserId(String userId, Set<JobStatus> statusFilter, int limit, String cursor) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
+        ListCursor.Position from = cursor == null ? null : ListCursor.decode(cursor);
+        expire();
+        List<Job> page = new ArrayList<>();
+        ListCursor.Position last = from;
+        for (Job j : byUser.getOrDefault(userId, new TreeSet<>(NEWEST_FIRST))) {
+            long score = j.createdAt().toEpochMilli();
+            if (from != null && !from.isBefore(score, j.id())) {
+                continue;
+            }
+            if (statusFilter.isEmpty() || statusFilter.contains(j.status())) {
+                if (page.size() == limit) {
+                    return new JobPage(page, ListCursor.encode(last));
+                }
+                page.add(j);
+            }
+            last = new ListCursor.Position(score, j.id());
+        }
+        return new JobPage(page, null);
+    }
+
+    @Override
+    public synchronized TransitionResult transition(Transition t) {
+        expire();
+        Job job = jobs.get(t.jobId());
+        if (job == null) {
+            return TransitionResult.notFound();
+        }
+        if (t.eventId() != null) {
+            String key = shardOf(t.jobId()) + ":" + t.eventId();
+            if (seenEvents.containsKey(key)) {
+                return new TransitionResult(TransitionOutcome.DUPLICATE_EVENT, job.status(), job.status(), job.attempt(), null);
+            }
+            seenEvents.put(key, clock.instant().plus(t.eventTtl()));
+        }
+        TransitionApplier.Result r = TransitionApplier.apply(job, t);
+        if (r.outcome() != TransitionOutcome.APPLIED) {
+            return new TransitionResult(r.outcome(), job.status(), job.status(), job.attempt(), null);
+        }
+        Job after = truncate(r.after());
+        replace(job, after);
+        return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
+                t.returnJob() ? after : null);
+    }
+
+    private void replace(Job before, Job after) {
+        jobs.put(after.id(), after);
+        TreeSet<Job> mine = byUser.get(after.userId());
+        mine.remove(before);
+        mine.add(after);
+    }
+
+    @Override
+    public synchronized boolean delete(String jobId) {
+        expire();
+        return remove(jobId);
+    }
+
+    private boolean remove(String jobId) {
+        Job j = jobs.remove(jobId);
+        if (j == null) {
+            return false;
+        }
+        workflows.remove(jobId);
+        byUser.get(j.userId()).remove(j);
+        return true;
+    }
+
+    @Override
+    public synchronized long countByUserId(String userId) {
+        expire();
+        return byUser.getOrDefault(userId, new TreeSet<>(NEWEST_FIRST)).size();
+    }
+
+    @Override
+    public synchronized long countActiveByUserId(String userId) {
+        expire();
+        return byUser.getOrDefault(userId, new TreeSet<>(NEWEST_FIRST)).stream().filter(j -> !j.isTerminal()).count();
+    }
+
+    @Override
+    public synchronized Map<JobStatus, Long> countByStatus() {
+        expire();
+        Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+        for (JobStatus s : JobStatus.values()) {
+            counts.put(s, 0L);
+        }
+        for (Job j : jobs.values()) {
+            counts.merge(j.status(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    @Override
+    public synchronized List<Job> findStale(int shard, Instant heartbeatBefore, int limit) {
+        expire();
+        return jobs.values().stream()
+                .filter(j -> !j.isTerminal() && shardOf(j.id()) == shard && !j.heartbeatAt().isAfter(heartbeatBefore))
+                .sorted(Comparator.comparing(Job::heartbeatAt).thenComparing(Job::id))
+                .limit(limit)
+                .toList();
+    }
+
+    @Override
+    public synchronized PurgeResult purge(int shard, Instant finishedBefore, int limit) {
+        List<Job> old = jobs.values().stream()
+                .filter(j -> j.isTerminal() && shardOf(j.id()) == shard && !j.finishedAt().isAfter(finishedBefore))
+                .sorted(Comparator.comparing(Job::finishedAt))
+                .limit(limit)
+                .toList();
+        for (Job j : old) {
+            remove(j.id());
+        }
+        return new PurgeResult(old.size(), old.size());
+    }
+
+    @Override
+    public synchronized boolean tryLockShard(int shard, String owner, Duration ttl) {
+        Instant now = clock.instant();
+        Expiring<String> held = locks.get(shard);
+        if (held != null && held.alive(now)) {
+            return false;
+        }
+        locks.put(shard, new Expiring<>(owner, now.plus(ttl)));
+        return true;
+    }
+
+    @Override
+    public synchronized void unlockShard(int shard, String owner) {
+        Expiring<String> held = locks.get(shard);
+        if (held != null && held.value().equals(owner)) {
+            locks.remove(shard);
+        }
+    }
+
+    /** Drops what Redis would have expired by now: terminal jobs past retention, old records. */
+    private void expire() {
+        Instant now = clock.instant();
+        idempotency.values().removeIf(r -> !r.alive(now));
+        seenEvents.values().removeIf(t -> !t.isAfter(now));
+        List<String> gone = new ArrayList<>();
+        for (Job j : jobs.values()) {
+            if (j.isTerminal() && !j.finishedAt().plus(retention).isAfter(now)) {
+                gone.add(j.id());
+            }
+        }
+        for (String id : gone) {
+            remove(id);
+        }
+    }
+
+    /** Redis keeps milliseconds; so does this store, so both answer the same instants. */
+    private static Job truncate(Job j) {
+        return j.toBuilder()
+                .createdAt(ms(j.createdAt())).updatedAt(ms(j.updatedAt())).startedAt(ms(j.startedAt()))
+                .finishedAt(ms(j.finishedAt())).heartbeatAt(ms(j.heartbeatAt())).submittedAt(ms(j.submittedAt()))
+                .leaseUntil(ms(j.leaseUntil()))
+                .build();
+    }
+
+    private static Instant ms(Instant t) {
+        return t == null ? null : Instant.ofEpochMilli(t.toEpochMilli());
+    }
+
+    private static String idemKey(String userId, String key) {
+        return userId + "\u0000" + key;
+    }
+
+    @Override
+    public void close() {
+    }
+}

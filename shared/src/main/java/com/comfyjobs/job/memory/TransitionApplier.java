@@ -1,0 +1,166 @@
+package com.comfyjobs.job.memory;
+
+import com.comfyjobs.job.GraphProgress;
+import com.comfyjobs.job.GraphUpdate;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobOutput;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.Step;
+import com.comfyjobs.job.Transition;
+import com.comfyjobs.job.TransitionOutcome;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The in-memory twin of transition.lua: decides a transition's outcome against the current job and
+ * computes the job after it. Event-id bookkeeping stays with the store. The contract tests run both
+ * stores through the same cases, which is what keeps this file and the script in step.
+ */
+final class TransitionApplier {
+    record Result(TransitionOutcome outcome, Job after) {
+    }
+
+    private TransitionApplier() {
+    }
+
+    static Result apply(Job job, Transition t) {
+        JobStatus status = job.status();
+        if (t.expectAttempt() != null && job.attempt() != t.expectAttempt()) {
+            return reject(TransitionOutcome.WRONG_ATTEMPT, job);
+        }
+        if (status.isTerminal() || (t.expectStatus() != null && !t.expectStatus().contains(status))) {
+            return reject(TransitionOutcome.STATUS_CONFLICT, job);
+        }
+        JobStatus target = null;
+        boolean cancelChosen = false;
+        if (t.status() != null) {
+            target = t.status();
+            if (t.statusIfCancelRequested() != null && (job.cancelRequested() || t.requestCancel())) {
+                target = t.statusIfCancelRequested();
+                cancelChosen = true;
+            }
+            if (target == status) {
+                target = null;
+            } else if (!status.canMoveTo(target)) {
+                return reject(TransitionOutcome.STATUS_CONFLICT, job);
+            }
+        }
+        if (t.requeue() != null && !JobStatus.canRequeueFrom().contains(status)) {
+            return reject(TransitionOutcome.STATUS_CONFLICT, job);
+        }
+        Instant now = t.now();
+        if (t.acquireLeaseUntil() != null && job.leaseUntil() != null && job.leaseUntil().isAfter(now)) {
+            return reject(TransitionOutcome.LEASE_HELD, job);
+        }
+
+        Job.Builder b = job.toBuilder().updatedAt(now).heartbeatAt(now);
+        Job base = job;
+        if (t.requeue() != null) {
+            target = JobStatus.QUEUED;
+            b.attempt(t.requeue().attempt()).comfyServer(t.requeue().server()).promptId(t.requeue().promptId())
+                    .progress(0).outputs(List.of()).cachedNodes(List.of()).finishedNodes(List.of())
+                    .currentNode(null).step(null).submittedAt(null).startedAt(null).error(null);
+            base = b.build();
+        }
+        if (t.acquireLeaseUntil() != null) {
+            b.leaseUntil(t.acquireLeaseUntil());
+        }
+        if (t.releaseLease()) {
+            b.leaseUntil(null);
+        }
+        if (t.markSubmitted()) {
+            b.submittedAt(now).leaseUntil(null);
+        }
+        if (t.comfyServer() != null) {
+            b.comfyServer(t.comfyServer());
+        }
+        if (t.characterId() != null) {
+            b.characterId(t.characterId());
+        }
+        if (t.metadata() != null) {
+            b.metadata(t.metadata());
+        }
+        if (t.requestCancel()) {
+            b.cancelRequested(true);
+        }
+
+        double progress = base.progress();
+        GraphUpdate g = t.graph();
+        if (g != null) {
+            Set<String> cached = new LinkedHashSet<>(base.cachedNodes());
+            cached.addAll(g.cached());
+            Set<String> done = new LinkedHashSet<>(base.finishedNodes());
+            done.addAll(g.finished());
+            String node = base.currentNode();
+            // a node that is done cannot be starting: such a report is a late (reordered) delivery
+            String executing = g.executing();
+            if (executing != null && (done.contains(executing) || cached.contains(executing))) {
+                executing = null;
+            }
+            String running = g.running();
+            if (running != null && (done.contains(running) || cached.contains(running))) {
+                running = null;
+            }
+            if (executing != null) {
+                if (node != null && !node.equals(executing)) {
+                    done.add(node);
+                }
+                String next = GraphUpdate.END.equals(executing) ? null : executing;
+                b.currentNode(next);
+                if (next == null ? node != null : !next.equals(node)) {
+                    b.step(null);
+                }
+            }
+            if (running != null) {
+                b.currentNode(running).step(new Step(g.value(), g.max()));
+            }
+            double fraction = GraphProgress.fraction(base.nodeCount(), cached, done, running, g.value(), g.max());
+            progress = Math.max(progress, fraction);
+            b.cachedNodes(new ArrayList<>(cached)).finishedNodes(new ArrayList<>(done));
+        }
+        if (t.progress() != null) {
+            progress = Math.max(progress, t.progress());
+        }
+        if (g != null || t.progress() != null) {
+            b.progress(Math.floor(progress * 1_000_000) / 1_000_000);
+        }
+        if (!t.addOutputs().isEmpty()) {
+            List<JobOutput> outputs = new ArrayList<>(base.outputs());
+            for (JobOutput o : t.addOutputs()) {
+                if (outputs.stream().noneMatch(o::sameFile)) {
+                    outputs.add(o);
+                }
+            }
+            b.outputs(outputs);
+        }
+        if (t.artifacts() != null) {
+            b.artifacts(t.artifacts());
+        }
+        if (t.error() != null && !cancelChosen) {
+            b.error(t.error());
+        }
+        if (target != null) {
+            b.status(target);
+            if ((target == JobStatus.RUNNING || target == JobStatus.FINALIZING) && base.startedAt() == null) {
+                b.startedAt(now);
+            }
+            if (target == JobStatus.FINALIZING || target.isTerminal()) {
+                b.currentNode(null).step(null);
+            }
+            if (target.isTerminal()) {
+                b.finishedAt(now).leaseUntil(null);
+                if (target == JobStatus.SUCCEEDED) {
+                    b.progress(1.0);
+                }
+            }
+        }
+        return new Result(TransitionOutcome.APPLIED, b.build());
+    }
+
+    private static Result reject(TransitionOutcome outcome, Job job) {
+        return new Result(outcome, job);
+    }
+}

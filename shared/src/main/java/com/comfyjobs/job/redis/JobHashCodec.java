@@ -1,0 +1,268 @@
+package com.comfyjobs.job.redis;
+
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobArtifact;
+import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobOutput;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.Step;
+import com.comfyjobs.job.StoredDataException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job as a Redis hash: short field names, timestamps as epoch milliseconds, lists and nested
+ * objects as JSON. transition.lua writes the same fields. Reading is strict: a field this code does
+ * not understand is a {@link StoredDataException}, never a default.
+ */
+final class JobHashCodec {
+    static final String ID = "id";
+    static final String USER = "user";
+    static final String TYPE = "type";
+    static final String CHARACTER = "char";
+    static final String STATUS = "status";
+    static final String PROGRESS = "progress";
+    static final String NODE = "node";
+    static final String STEP_VALUE = "stepv";
+    static final String STEP_MAX = "stepm";
+    static final String ATTEMPT = "attempt";
+    static final String SERVER = "server";
+    static final String PROMPT = "prompt";
+    static final String CREATED = "created";
+    static final String UPDATED = "updated";
+    static final String STARTED = "started";
+    static final String FINISHED = "finished";
+    static final String HEARTBEAT = "hb";
+    static final String SUBMITTED = "submitted";
+    static final String LEASE = "lease";
+    static final String OUTPUTS = "outputs";
+    static final String ARTIFACTS = "artifacts";
+    static final String ERROR = "error";
+    static final String CANCEL = "cancel";
+    static final String IDEMPOTENCY_KEY = "idem";
+    static final String METADATA = "meta";
+    static final String NODE_COUNT = "nodes";
+    static final String CACHED = "cached";
+    static final String DONE = "done";
+
+    private final ObjectMapper json;
+
+    JobHashCodec(ObjectMapper json) {
+        this.json = json;
+    }
+
+    Map<String, String> encode(Job j) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put(ID, j.id());
+        h.put(USER, j.userId());
+        h.put(TYPE, j.type().wire());
+        put(h, CHARACTER, j.characterId());
+        h.put(STATUS, j.status().wire());
+        h.put(PROGRESS, Double.toString(j.progress()));
+        put(h, NODE, j.currentNode());
+        if (j.step() != null) {
+            h.put(STEP_VALUE, Integer.toString(j.step().value()));
+            h.put(STEP_MAX, Integer.toString(j.step().max()));
+        }
+        h.put(ATTEMPT, Integer.toString(j.attempt()));
+        put(h, SERVER, j.comfyServer());
+        put(h, PROMPT, j.promptId());
+        h.put(CREATED, millis(j.createdAt()));
+        h.put(UPDATED, millis(j.updatedAt()));
+        put(h, STARTED, millis(j.startedAt()));
+        put(h, FINISHED, millis(j.finishedAt()));
+        h.put(HEARTBEAT, millis(j.heartbeatAt()));
+        put(h, SUBMITTED, millis(j.submittedAt()));
+        put(h, LEASE, millis(j.leaseUntil()));
+        h.put(OUTPUTS, outputsJson(j.outputs()));
+        h.put(ARTIFACTS, artifactsJson(j.artifacts()));
+        put(h, ERROR, errorJson(j.error()));
+        if (j.cancelRequested()) {
+            h.put(CANCEL, "1");
+        }
+        put(h, IDEMPOTENCY_KEY, j.idempotencyKey());
+        put(h, METADATA, j.metadata() == null ? null : write(j.metadata()));
+        h.put(NODE_COUNT, Integer.toString(j.nodeCount()));
+        h.put(CACHED, write(json.valueToTree(j.cachedNodes())));
+        h.put(DONE, write(json.valueToTree(j.finishedNodes())));
+        return h;
+    }
+
+    Job decode(Map<String, String> h) {
+        String id = h.get(ID);
+        try {
+            Job.Builder b = new Job.Builder()
+                    .id(required(h, ID))
+                    .userId(required(h, USER))
+                    .type(JobType.fromWire(required(h, TYPE)))
+                    .characterId(h.get(CHARACTER))
+                    .status(JobStatus.fromWire(required(h, STATUS)))
+                    .progress(Double.parseDouble(h.getOrDefault(PROGRESS, "0")))
+                    .currentNode(h.get(NODE))
+                    .attempt(Integer.parseInt(required(h, ATTEMPT)))
+                    .comfyServer(h.get(SERVER))
+                    .promptId(h.get(PROMPT))
+                    .createdAt(instant(required(h, CREATED)))
+                    .updatedAt(instant(required(h, UPDATED)))
+                    .startedAt(instant(h.get(STARTED)))
+                    .finishedAt(instant(h.get(FINISHED)))
+                    .heartbeatAt(instant(required(h, HEARTBEAT)))
+                    .submittedAt(instant(h.get(SUBMITTED)))
+                    .leaseUntil(instant(h.get(LEASE)))
+                    .outputs(outputs(h.get(OUTPUTS)))
+                    .artifacts(artifacts(h.get(ARTIFACTS)))
+                    .error(error(h.get(ERROR)))
+                    .cancelRequested("1".equals(h.get(CANCEL)))
+                    .idempotencyKey(h.get(IDEMPOTENCY_KEY))
+                    .metadata(h.get(METADATA) == null ? null : read(h.get(METADATA)))
+                    .nodeCount(Integer.parseInt(h.getOrDefault(NODE_COUNT, "0")))
+                    .cachedNodes(strings(h.get(CACHED)))
+                    .finishedNodes(strings(h.get(DONE)));
+            if (h.containsKey(STEP_VALUE) && h.containsKey(STEP_MAX)) {
+                b.step(new Step(Integer.parseInt(h.get(STEP_VALUE)), Integer.parseInt(h.get(STEP_MAX))));
+            }
+            return b.build();
+        } catch (StoredDataException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoredDataException("job " + id + " has unreadable stored data: " + e.getMessage(), e);
+        }
+    }
+
+    String outputsJson(List<JobOutput> outputs) {
+        ArrayNode a = json.createArrayNode();
+        for (JobOutput o : outputs) {
+            a.addObject().put("node", o.node()).put("filename", o.filename()).put("subfolder", o.subfolder()).put("type", o.type());
+        }
+        return write(a);
+    }
+
+    String artifactsJson(List<JobArtifact> artifacts) {
+        ArrayNode a = json.createArrayNode();
+        for (JobArtifact x : artifacts) {
+            a.addObject().put("key", x.key()).put("filename", x.filename()).put("contentType", x.contentType()).put("size", x.size());
+        }
+        return write(a);
+    }
+
+    String errorJson(JobError e) {
+        if (e == null) {
+            return null;
+        }
+        ObjectNode o = json.createObjectNode().put("type", e.type()).put("message", e.message());
+        if (e.nodeId() != null) {
+            o.put("nodeId", e.nodeId());
+        }
+        if (e.nodeType() != null) {
+            o.put("nodeType", e.nodeType());
+        }
+        if (e.details() != null) {
+            o.set("details", e.details());
+        }
+        return write(o);
+    }
+
+    private List<JobOutput> outputs(String v) {
+        List<JobOutput> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            out.add(new JobOutput(text(n, "node"), text(n, "filename"), n.path("subfolder").asText(""), n.path("type").asText("output")));
+        }
+        return out;
+    }
+
+    private List<JobArtifact> artifacts(String v) {
+        List<JobArtifact> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            out.add(new JobArtifact(text(n, "key"), text(n, "filename"), text(n, "contentType"), n.path("size").asLong()));
+        }
+        return out;
+    }
+
+    private JobError error(String v) {
+        if (v == null) {
+            return null;
+        }
+        JsonNode n = read(v);
+        JsonNode details = n.get("details");
+        return new JobError(text(n, "type"), text(n, "message"), n.hasNonNull("nodeId") ? n.get("nodeId").asText() : null,
+                n.hasNonNull("nodeType") ? n.get("nodeType").asText() : null, details == null || details.isNull() ? null : details);
+    }
+
+    private List<String> strings(String v) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            out.add(n.asText());
+        }
+        return out;
+    }
+
+    /** Lua's cjson writes an empty table as {}: read it as an empty list. */
+    private JsonNode array(String v) {
+        if (v == null) {
+            return json.createArrayNode();
+        }
+        JsonNode n = read(v);
+        if (n.isObject() && n.isEmpty()) {
+            return json.createArrayNode();
+        }
+        if (!n.isArray()) {
+            throw new StoredDataException("expected a JSON array, found " + n.getNodeType());
+        }
+        return n;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new StoredDataException("stored object lacks the text field '" + field + "'");
+        }
+        return v.asText();
+    }
+
+    private JsonNode read(String v) {
+        try {
+            return json.readTree(v);
+        } catch (JsonProcessingException e) {
+            throw new StoredDataException("stored field is not valid JSON", e);
+        }
+    }
+
+    String write(JsonNode n) {
+        try {
+            return json.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+
+    private static String required(Map<String, String> h, String field) {
+        String v = h.get(field);
+        if (v == null) {
+            throw new StoredDataException("job " + h.get(ID) + " lacks the field '" + field + "'");
+        }
+        return v;
+    }
+
+    private static void put(Map<String, String> h, String field, String value) {
+        if (value != null) {
+            h.put(field, value);
+        }
+    }
+
+    static String millis(Instant t) {
+        return t == null ? null : Long.toString(t.toEpochMilli());
+    }
+
+    private static Instant instant(String v) {
+        return v == null ? null : Instant.ofEpochMilli(Long.parseLong(v));
+    }
+}

@@ -1,0 +1,99 @@
+package com.comfyjobs.job.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * Key names. Everything about one job lives in its shard's hash slot ({@code {sNN}}), so a transition
+ * and the shard's indexes change in one script; everything about one user lives in the user's slot.
+ *
+ * <pre>
+ * P:{s07}:job:ID      hash: the job
+ * P:{s07}:wf:ID       string: its workflow JSON
+ * P:{s07}:active      zset: live job ids scored by heartbeat (ms) - stale detection is a range query
+ * P:{s07}:ended       zset: ["status","user","id"] of terminal jobs scored by finish time (ms)
+ * P:{s07}:counts      hash: status -> number of jobs
+ * P:{s07}:evt:EID     string with TTL: an applied event id
+ * P:{s07}:lock        string with TTL: the shard's recovery lock
+ * P:{u:USER}:jobs     zset: the user's job ids scored by creation time (ms)
+ * P:{u:USER}:live     zset: the user's live job ids (the per-user cap)
+ * P:{u:USER}:idem:K   string with TTL: an Idempotency-Key record
+ * P:{meta}:shards     string: the shard count the data was written with
+ * </pre>
+ */
+final class RedisKeys {
+    private final String prefix;
+    private final int shards;
+
+    RedisKeys(String prefix, int shards) {
+        this.prefix = prefix;
+        this.shards = shards;
+    }
+
+    int shards() {
+        return shards;
+    }
+
+    int shardOf(String jobId) {
+        CRC32 crc = new CRC32();
+        crc.update(jobId.getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % shards);
+    }
+
+    String shardTag(int shard) {
+        return prefix + ":{s" + (shard < 10 ? "0" : "") + shard + "}:";
+    }
+
+    String job(String jobId) {
+        return shardTag(shardOf(jobId)) + "job:" + jobId;
+    }
+
+    String workflow(String jobId) {
+        return shardTag(shardOf(jobId)) + "wf:" + jobId;
+    }
+
+    String active(int shard) {
+        return shardTag(shard) + "active";
+    }
+
+    String ended(int shard) {
+        return shardTag(shard) + "ended";
+    }
+
+    String counts(int shard) {
+        return shardTag(shard) + "counts";
+    }
+
+    /** With a null event id, a key of the same slot that the script never touches (KEYS must be fixed). */
+    String event(String jobId, String eventId) {
+        return shardTag(shardOf(jobId)) + "evt:" + (eventId == null ? "" : eventId);
+    }
+
+    String lock(int shard) {
+        return shardTag(shard) + "lock";
+    }
+
+    String jobKeyPrefix(int shard) {
+        return shardTag(shard) + "job:";
+    }
+
+    private String userTag(String userId) {
+        return prefix + ":{u:" + userId + "}:";
+    }
+
+    String userJobs(String userId) {
+        return userTag(userId) + "jobs";
+    }
+
+    String userLive(String userId) {
+        return userTag(userId) + "live";
+    }
+
+    String idempotency(String userId, String key) {
+        return userTag(userId) + "idem:" + (key == null ? "" : key);
+    }
+
+    String shardCountMarker() {
+        return prefix + ":{meta}:shards";
+    }
+}

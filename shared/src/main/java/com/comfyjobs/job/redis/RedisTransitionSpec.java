@@ -1,0 +1,105 @@
+package com.comfyjobs.job.redis;
+
+import com.comfyjobs.job.GraphUpdate;
+import com.comfyjobs.job.JobOutput;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.Transition;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+
+/** Writes a {@link Transition} as the JSON argument transition.lua reads (see its header). */
+final class RedisTransitionSpec {
+    private final ObjectMapper json;
+    private final JobHashCodec codec;
+
+    RedisTransitionSpec(ObjectMapper json, JobHashCodec codec) {
+        this.json = json;
+        this.codec = codec;
+    }
+
+    String write(Transition t, Duration retention) {
+        ObjectNode s = json.createObjectNode();
+        s.put("now", Long.toString(t.now().toEpochMilli()));
+        s.put("retentionMs", retention.toMillis());
+        if (t.expectStatus() != null) {
+            ArrayNode a = s.putArray("expectStatus");
+            t.expectStatus().stream().map(JobStatus::wire).sorted().forEach(a::add);
+        }
+        if (t.expectAttempt() != null) {
+            s.put("expectAttempt", t.expectAttempt());
+        }
+        if (t.eventId() != null) {
+            s.put("eventTtlMs", t.eventTtl().toMillis());
+        }
+        if (t.acquireLeaseUntil() != null) {
+            s.put("lease", Long.toString(t.acquireLeaseUntil().toEpochMilli()));
+        }
+        flag(s, "releaseLease", t.releaseLease());
+        if (t.status() != null) {
+            s.put("status", t.status().wire());
+        }
+        if (t.statusIfCancelRequested() != null) {
+            s.put("cancelStatus", t.statusIfCancelRequested().wire());
+        }
+        flag(s, "requestCancel", t.requestCancel());
+        if (t.requeue() != null) {
+            s.putObject("requeue").put("attempt", t.requeue().attempt()).put("server", t.requeue().server())
+                    .put("prompt", t.requeue().promptId());
+        }
+        if (t.progress() != null) {
+            s.put("progress", t.progress());
+        }
+        if (t.graph() != null) {
+            graph(s.putObject("graph"), t.graph());
+        }
+        if (!t.addOutputs().isEmpty()) {
+            ArrayNode a = s.putArray("addOutputs");
+            for (JobOutput o : t.addOutputs()) {
+                a.addObject().put("node", o.node()).put("filename", o.filename()).put("subfolder", o.subfolder()).put("type", o.type());
+            }
+        }
+        if (t.artifacts() != null) {
+            s.put("artifacts", codec.artifactsJson(t.artifacts()));
+        }
+        if (t.error() != null) {
+            s.put("error", codec.errorJson(t.error()));
+        }
+        flag(s, "markSubmitted", t.markSubmitted());
+        if (t.comfyServer() != null) {
+            s.put("server", t.comfyServer());
+        }
+        if (t.characterId() != null) {
+            s.put("char", t.characterId());
+        }
+        if (t.metadata() != null) {
+            s.put("meta", codec.write(t.metadata()));
+        }
+        flag(s, "returnJob", t.returnJob());
+        return codec.write(s);
+    }
+
+    private static void graph(ObjectNode g, GraphUpdate u) {
+        if (!u.cached().isEmpty()) {
+            ArrayNode a = g.putArray("cached");
+            u.cached().forEach(a::add);
+        }
+        if (!u.finished().isEmpty()) {
+            ArrayNode a = g.putArray("finished");
+            u.finished().forEach(a::add);
+        }
+        if (u.executing() != null) {
+            g.put("executing", u.executing());
+        }
+        if (u.running() != null) {
+            g.putObject("running").put("node", u.running()).put("value", u.value()).put("max", u.max());
+        }
+    }
+
+    private static void flag(ObjectNode s, String name, boolean value) {
+        if (value) {
+            s.put(name, true);
+        }
+    }
+}

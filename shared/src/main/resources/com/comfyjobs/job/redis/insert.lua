@@ -1,0 +1,17 @@
+-- Stores a new job with its workflow and indexes it in its shard, unless the id exists.
+--
+-- KEYS[1] P:{sNN}:job:ID    the job hash
+-- KEYS[2] P:{sNN}:wf:ID     its workflow
+-- KEYS[3] P:{sNN}:active    live job ids scored by heartbeat
+-- KEYS[4] P:{sNN}:counts    status -> count
+-- ARGV[1] job id
+-- ARGV[2] heartbeat (ms)
+-- ARGV[3] workflow JSON
+-- ARGV[4..] the job's hash fields as field, value pairs (status is queued)
+-- Returns 1 when stored, 0 when the id exists.
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('HINCRBY', KEYS[4], 'queued', 1)
+return 1

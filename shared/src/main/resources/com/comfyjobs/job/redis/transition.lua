@@ -1,0 +1,239 @@
+-- Guarded transition of one job: checks the guards and applies the changes atomically, together with
+-- the shard's indexes, in one round trip.
+--
+-- KEYS[1] P:{sNN}:job:ID     the job hash
+-- KEYS[2] P:{sNN}:wf:ID      its workflow (gets the retention TTL with the job)
+-- KEYS[3] P:{sNN}:active     live job ids scored by heartbeat
+-- KEYS[4] P:{sNN}:counts     status -> count
+-- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
+-- KEYS[6] P:{sNN}:evt:EID    the event id marker (P:{sNN}:evt: when the transition has no event id)
+-- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
+--   now (ms, string), retentionMs, expectStatus [..], expectAttempt, eventTtlMs, lease (ms, string),
+--   releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server, prompt}, progress,
+--   graph {cached [..], finished [..], executing, running {node, value, max}}, addOutputs [..],
+--   artifacts (JSON text), error (JSON text), markSubmitted, server, char, meta (JSON text), returnJob
+-- Returns {outcome, previousStatus, status, attempt, userId[, field, value, ...]} where outcome is
+--   applied | duplicate_event | wrong_attempt | status_conflict | lease_held, or {not_found}.
+--   The job's fields follow when returnJob was asked and the outcome is applied.
+--@RULES@
+local END = ''  -- GraphUpdate.END: executing {node: null}, the end of the graph
+
+local function empty_array_json(t)
+  if #t == 0 then return '[]' end
+  return cjson.encode(t)
+end
+
+local function decode_list(text)
+  if not text or text == '' then return {} end
+  local v = cjson.decode(text)
+  if type(v) ~= 'table' then return {} end
+  return v
+end
+
+local function to_set(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+local function add_all(list, set, items)
+  if not items then return end
+  for _, v in ipairs(items) do
+    if not set[v] then
+      set[v] = true
+      list[#list + 1] = v
+    end
+  end
+end
+
+local spec = cjson.decode(ARGV[1])
+local raw = redis.call('HGETALL', KEYS[1])
+if #raw == 0 then return {'not_found'} end
+local job = {}
+for i = 1, #raw, 2 do job[raw[i]] = raw[i + 1] end
+
+local status = job.status
+local attempt = tonumber(job.attempt)
+local now = spec.now
+local now_n = tonumber(now)
+
+local function reject(outcome)
+  return {outcome, status, status, attempt, job.user}
+end
+
+if spec.eventTtlMs then
+  if not redis.call('SET', KEYS[6], '1', 'NX', 'PX', spec.eventTtlMs) then
+    return reject('duplicate_event')
+  end
+end
+if spec.expectAttempt and attempt ~= spec.expectAttempt then return reject('wrong_attempt') end
+if not LIVE[status] then return reject('status_conflict') end
+if spec.expectStatus then
+  local ok = false
+  for _, s in ipairs(spec.expectStatus) do if s == status then ok = true end end
+  if not ok then return reject('status_conflict') end
+end
+
+local target = nil
+local cancel_chosen = false
+if spec.status then
+  target = spec.status
+  if spec.cancelStatus and (job.cancel == '1' or spec.requestCancel) then
+    target = spec.cancelStatus
+    cancel_chosen = true
+  end
+  if target == status then
+    target = nil
+  elseif not SUCCESSORS[status][target] then
+    return reject('status_conflict')
+  end
+end
+if spec.requeue and not REQUEUE_FROM[status] then return reject('status_conflict') end
+if spec.lease and job.lease and tonumber(job.lease) > now_n then return reject('lease_held') end
+
+local set = {updated = now, hb = now}
+local del = {}
+
+if spec.requeue then
+  target = 'queued'
+  set.attempt = tostring(spec.requeue.attempt)
+  set.server = spec.requeue.server
+  set.prompt = spec.requeue.prompt
+  set.progress = '0'
+  set.outputs = '[]'
+  set.cached = '[]'
+  set.done = '[]'
+  for _, f in ipairs({'node', 'stepv', 'stepm', 'submitted', 'started', 'error'}) do del[#del + 1] = f end
+  attempt = spec.requeue.attempt
+  job.progress = '0'
+  job.node = nil
+end
+if spec.lease then set.lease = spec.lease end
+if spec.releaseLease or spec.markSubmitted then
+  set.lease = nil
+  del[#del + 1] = 'lease'
+end
+if spec.markSubmitted then set.submitted = now end
+if spec.server then set.server = spec.server end
+if spec.char then set.char = spec.char end
+if spec.meta then set.meta = spec.meta end
+if spec.requestCancel then set.cancel = '1' end
+
+local progress = tonumber(job.progress or '0')
+local g = spec.graph
+if g then
+  local cached = decode_list(job.cached)
+  local cached_set = to_set(cached)
+  local done = decode_list(job.done)
+  local done_set = to_set(done)
+  add_all(cached, cached_set, g.cached)
+  add_all(done, done_set, g.finished)
+  local node = job.node
+  -- a node that is done cannot be starting: such a report is a late (reordered) delivery
+  local executing = g.executing
+  if executing and (done_set[executing] or cached_set[executing]) then executing = nil end
+  if executing then
+    if node and node ~= executing then add_all(done, done_set, {node}) end
+    if executing == END then
+      del[#del + 1] = 'node'
+      node = nil
+    else
+      set.node = executing
+      node = executing
+    end
+    if node ~= job.node then
+      del[#del + 1] = 'stepv'
+      del[#del + 1] = 'stepm'
+    end
+  end
+  local run = g.running
+  if run and (done_set[run.node] or cached_set[run.node]) then run = nil end
+  if run then
+    set.node = run.node
+    set.stepv = tostring(run.value)
+    set.stepm = tostring(run.max)
+  end
+  local nodes = tonumber(job.nodes or '0')
+  local to_run = math.max(1, nodes - #cached)
+  local finished = 0
+  for _, n in ipairs(done) do
+    if not cached_set[n] then finished = finished + 1 end
+  end
+  if run and run.max > 0 then
+    finished = finished + math.min(run.value, run.max) / run.max
+  end
+  local fraction = math.min(1.0, finished / to_run)
+  if fraction > progress then progress = fraction end
+  set.cached = empty_array_json(cached)
+  set.done = empty_array_json(done)
+end
+if spec.progress and spec.progress > progress then progress = spec.progress end
+if g or spec.progress then
+  set.progress = string.format('%.6f', math.floor(progress * 1000000) / 1000000)
+end
+
+if spec.addOutputs then
+  local outputs = decode_list(job.outputs)
+  for _, o in ipairs(spec.addOutputs) do
+    local seen = false
+    for _, e in ipairs(outputs) do
+      if e.node == o.node and e.filename == o.filename and e.subfolder == o.subfolder and e.type == o.type then
+        seen = true
+      end
+    end
+    if not seen then outputs[#outputs + 1] = o end
+  end
+  set.outputs = empty_array_json(outputs)
+end
+if spec.artifacts then set.artifacts = spec.artifacts end
+if spec.error and not cancel_chosen then set.error = spec.error end
+
+if target then
+  set.status = target
+  if (target == 'running' or target == 'finalizing') and not job.started then set.started = now end
+  if target == 'finalizing' or not LIVE[target] then
+    -- no node runs any more: whatever an event in this transition said about one is moot
+    set.node, set.stepv, set.stepm = nil, nil, nil
+    del[#del + 1] = 'node'
+    del[#del + 1] = 'stepv'
+    del[#del + 1] = 'stepm'
+  end
+  if not LIVE[target] then
+    set.finished = now
+    set.lease = nil
+    del[#del + 1] = 'lease'
+    if target == 'succeeded' then set.progress = '1.000000' end
+  end
+end
+
+for i = #del, 1, -1 do
+  if set[del[i]] then table.remove(del, i) end
+end
+local flat = {}
+for k, v in pairs(set) do
+  flat[#flat + 1] = k
+  flat[#flat + 1] = v
+end
+redis.call('HSET', KEYS[1], unpack(flat))
+if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
+
+local new_status = target or status
+if new_status ~= status then
+  redis.call('HINCRBY', KEYS[4], status, -1)
+  redis.call('HINCRBY', KEYS[4], new_status, 1)
+end
+if LIVE[new_status] then
+  redis.call('ZADD', KEYS[3], now, job.id)
+else
+  redis.call('ZREM', KEYS[3], job.id)
+  redis.call('ZADD', KEYS[5], now, cjson.encode({new_status, job.user, job.id}))
+  redis.call('PEXPIRE', KEYS[1], spec.retentionMs)
+  redis.call('PEXPIRE', KEYS[2], spec.retentionMs)
+end
+
+local result = {'applied', status, new_status, attempt, job.user}
+if spec.returnJob then
+  local after = redis.call('HGETALL', KEYS[1])
+  for i = 1, #after do result[#result + 1] = after[i] end
+end
+return result

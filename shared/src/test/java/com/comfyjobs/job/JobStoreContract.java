@@ -1,0 +1,583 @@
+package com.comfyjobs.job;
+
+import static com.comfyjobs.testing.JobFixtures.newJob;
+import static com.comfyjobs.testing.JobFixtures.queued;
+import static com.comfyjobs.testing.JobFixtures.user;
+import static com.comfyjobs.testing.JobFixtures.withKey;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.testing.JobFixtures;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JobStore contract: every store runs exactly these tests, unchanged. Subclasses only say how to
+ * make a fresh, empty store.
+ */
+public abstract class JobStoreContract {
+    private static final Duration EVENT_TTL = Duration.ofMinutes(10);
+    protected JobStore store;
+    private Instant t0;
+
+    /** A new store that shares no data with any other test's store. */
+    protected abstract JobStore newStore();
+
+    @BeforeEach
+    void open() {
+        store = newStore();
+        t0 = JobFixtures.now().minusSeconds(3600);
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    private Instant at(long seconds) {
+        return t0.plusSeconds(seconds);
+    }
+
+    private Job created(String user, long second) {
+        CreateResult r = store.create(newJob(user, at(second)));
+        assertEquals(CreateResult.Outcome.CREATED, r.outcome());
+        return r.job();
+    }
+
+    // ---- create and read ------------------------------------------------------------------
+
+    @Test
+    void createdJobReadsBackFieldForField() {
+        Job job = queued(user(), at(0)).toBuilder()
+                .characterId("char-7")
+                .metadata(new ObjectMapper().createObjectNode().put("campaign", "spring").put("n", 3))
+                .idempotencyKey("key-1")
+                .build();
+        assertEquals(CreateResult.Outcome.CREATED, store.create(newJob(job)).outcome());
+        assertEquals(job, store.findById(job.id()).orElseThrow());
+        assertEquals(JobFixtures.defaultWorkflow(), store.findWorkflow(job.id()).orElseThrow());
+    }
+
+    @Test
+    void unknownIdIsEmpty() {
+        assertTrue(store.findById("no-such-job").isEmpty());
+        assertTrue(store.findWorkflow("no-such-job").isEmpty());
+        assertEquals(TransitionOutcome.NOT_FOUND, store.updateStatus("no-such-job", JobStatus.RUNNING, at(1)).outcome());
+    }
+
+    @Test
+    void createFailsWhenTheIdExists() {
+        Job job = created(user(), 0);
+        Job twin = queued("someone-else", at(5)).toBuilder().id(job.id()).build();
+        assertEquals(CreateResult.Outcome.ID_EXISTS, store.create(newJob(twin)).outcome());
+        assertEquals(job, store.findById(job.id()).orElseThrow());
+    }
+
+    @Test
+    void capOnLiveJobsPerUserCountsOnlyLiveOnes() {
+        String u = user();
+        Job a = store.create(new NewJob(queued(u, at(0)), JobFixtures.defaultWorkflow(), 2, null)).job();
+        store.create(new NewJob(queued(u, at(1)), JobFixtures.defaultWorkflow(), 2, null));
+        CreateResult third = store.create(new NewJob(queued(u, at(2)), JobFixtures.defaultWorkflow(), 2, null));
+        assertEquals(CreateResult.Outcome.ACTIVE_LIMIT, third.outcome());
+        assertEquals(2, third.activeJobs());
+        assertEquals(2, store.countActiveByUserId(u));
+        assertEquals(CreateResult.Outcome.CREATED,
+                store.create(new NewJob(queued(user(), at(2)), JobFixtures.defaultWorkflow(), 2, null)).outcome(),
+                "another user's cap is separate");
+
+        assertTrue(store.updateStatus(a.id(), JobStatus.CANCELED, at(3)).applied());
+        assertEquals(1, store.countActiveByUserId(u));
+        assertEquals(CreateResult.Outcome.CREATED,
+                store.create(new NewJob(queued(u, at(4)), JobFixtures.defaultWorkflow(), 2, null)).outcome());
+        assertEquals(3, store.countByUserId(u));
+    }
+
+    // ---- idempotency ------------------------------------------------------------------------
+
+    @Test
+    void sameKeySamePayloadReplaysTheFirstJob() {
+        String u = user();
+        Job first = queued(u, at(0));
+        assertEquals(CreateResult.Outcome.CREATED, store.create(withKey(first, "k1", "fp-a")).outcome());
+        CreateResult again = store.create(withKey(queued(u, at(1)), "k1", "fp-a"));
+        assertEquals(CreateResult.Outcome.IDEMPOTENT_REPLAY, again.outcome());
+        assertEquals(first.id(), again.previous().jobId());
+        assertEquals("fp-a", again.previous().fingerprint());
+        assertEquals(first.createdAt(), again.previous().createdAt());
+        assertEquals(1, store.countByUserId(u), "a replay stores nothing");
+        assertEquals(first.id(), store.findIdempotencyRecord(u, "k1").orElseThrow().jobId());
+    }
+
+    @Test
+    void sameKeyDifferentPayloadIsAMismatch() {
+        String u = user();
+        store.create(withKey(queued(u, at(0)), "k1", "fp-a"));
+        assertEquals(CreateResult.Outcome.IDEMPOTENCY_MISMATCH, store.create(withKey(queued(u, at(1)), "k1", "fp-b")).outcome());
+        assertEquals(1, store.countByUserId(u));
+    }
+
+    @Test
+    void keysArePerUser() {
+        store.create(withKey(queued(user(), at(0)), "shared-key", "fp-a"));
+        assertEquals(CreateResult.Outcome.CREATED, store.create(withKey(queued(user(), at(1)), "shared-key", "fp-b")).outcome());
+    }
+
+    @Test
+    void resumingARecordedAdmissionOfAnExistingJobIsIdExists() {
+        String u = user();
+        Job first = queued(u, at(0));
+        store.create(withKey(first, "k1", "fp-a"));
+        assertEquals(CreateResult.Outcome.ID_EXISTS, store.create(withKey(first, "k1", "fp-a")).outcome());
+        assertEquals(1, store.countByUserId(u));
+        assertEquals(1, store.countActiveByUserId(u));
+    }
+
+    // ---- listing ---------------------------------------------------------------------------------
+
+    @Test
+    void listsNewestFirstAcrossPagesWithoutGapsOrRepeats() {
+        String u = user();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            ids.add(0, created(u, i).id());
+        }
+        created(user(), 100);
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            JobPage page = store.findByUserId(u, Set.of(), 10, cursor);
+            assertTrue(page.jobs().size() <= 10);
+            page.jobs().forEach(j -> seen.add(j.id()));
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        assertEquals(ids, seen);
+    }
+
+    @Test
+    void jobsCreatedInTheSameMillisecondPageCorrectly() {
+        String u = user();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(created(u, 0).id());
+        }
+        Set<String> seen = new HashSet<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JobPage page = store.findByUserId(u, Set.of(), 2, cursor);
+            for (Job j : page.jobs()) {
+                assertTrue(seen.add(j.id()), "no job twice");
+            }
+            cursor = page.nextCursor();
+            pages++;
+        } while (cursor != null);
+        assertEquals(ids, seen);
+        assertEquals(4, pages);
+    }
+
+    @Test
+    void lastFullPageHasNoCursor() {
+        String u = user();
+        for (int i = 0; i < 4; i++) {
+            created(u, i);
+        }
+        JobPage page = store.findByUserId(u, Set.of(), 4, null);
+        assertEquals(4, page.jobs().size());
+        assertNull(page.nextCursor());
+    }
+
+    @Test
+    void statusFilterKeepsOrderAndPaging() {
+        String u = user();
+        List<String> running = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Job j = created(u, i);
+            if (i % 3 == 0) {
+                store.updateStatus(j.id(), JobStatus.RUNNING, at(50));
+                running.add(0, j.id());
+            }
+        }
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            JobPage page = store.findByUserId(u, Set.of(JobStatus.RUNNING), 3, cursor);
+            page.jobs().forEach(j -> {
+                assertEquals(JobStatus.RUNNING, j.status());
+                seen.add(j.id());
+            });
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        assertEquals(running, seen);
+        assertEquals(8, store.findByUserId(u, Set.of(JobStatus.QUEUED), 100, null).jobs().size());
+    }
+
+    @Test
+    void listShowsOnlyTheUsersOwnJobs() {
+        String a = user();
+        String b = user();
+        created(a, 0);
+        created(b, 1);
+        assertTrue(store.findByUserId(a, Set.of(), 10, null).jobs().stream().allMatch(j -> j.userId().equals(a)));
+        assertEquals(0, store.findByUserId(user(), Set.of(), 10, null).jobs().size());
+    }
+
+    @Test
+    void foreignCursorsAreRejected() {
+        assertThrows(InvalidCursorException.class, () -> store.findByUserId(user(), Set.of(), 10, "not-a-cursor"));
+        assertThrows(InvalidCursorException.class, () -> store.findByUserId(user(), Set.of(), 10, "%%%"));
+        assertThrows(InvalidCursorException.class, () -> store.findByUserId(user(), Set.of(), 10, "djE6eDp5"));
+    }
+
+    // ---- transitions --------------------------------------------------------------------------
+
+    @Test
+    void walksTheHappyPathAndStampsTimes() {
+        Job j = created(user(), 0);
+        TransitionResult r = store.transition(Transition.of(j.id(), at(10)).status(JobStatus.RUNNING).returnJob().build());
+        assertTrue(r.applied());
+        assertEquals(JobStatus.QUEUED, r.previousStatus());
+        assertEquals(at(10), r.job().startedAt());
+        assertTrue(store.updateStatus(j.id(), JobStatus.FINALIZING, at(20)).applied());
+        TransitionResult done = store.transition(Transition.of(j.id(), at(30)).status(JobStatus.SUCCEEDED)
+                .artifacts(List.of(new JobArtifact("artifacts/u/j/1/9/a.png", "a.png", "image/png", 123))).returnJob().build());
+        assertTrue(done.becameTerminal());
+        Job after = store.findById(j.id()).orElseThrow();
+        assertEquals(JobStatus.SUCCEEDED, after.status());
+        assertEquals(1.0, after.progress());
+        assertEquals(at(30), after.finishedAt());
+        assertEquals(at(10), after.startedAt());
+        assertEquals(1, after.artifacts().size());
+        assertEquals(after, done.job());
+    }
+
+    @Test
+    void terminalJobsNeverChangeAgain() {
+        Job j = created(user(), 0);
+        assertTrue(store.updateStatus(j.id(), JobStatus.FAILED, at(1)).applied());
+        Job failed = store.findById(j.id()).orElseThrow();
+        for (JobStatus s : JobStatus.values()) {
+            assertEquals(TransitionOutcome.STATUS_CONFLICT, store.updateStatus(j.id(), s, at(2)).outcome(), s.wire());
+        }
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.updateProgress(j.id(), 1, 0.9, at(2)).outcome());
+        assertFalse(store.refreshHeartbeat(j.id(), 1, at(3)));
+        assertEquals(failed, store.findById(j.id()).orElseThrow());
+    }
+
+    @Test
+    void transitionsOutsideTheRulesAreConflicts() {
+        Job j = created(user(), 0);
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.updateStatus(j.id(), JobStatus.SUCCEEDED, at(1)).outcome());
+        store.updateStatus(j.id(), JobStatus.FINALIZING, at(2));
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.updateStatus(j.id(), JobStatus.RUNNING, at(3)).outcome());
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.updateStatus(j.id(), JobStatus.CANCELED, at(3)).outcome());
+        assertEquals(JobStatus.FINALIZING, store.findById(j.id()).orElseThrow().status());
+    }
+
+    @Test
+    void sameStatusIsNotAConflictAndStillAppliesTheRest() {
+        Job j = created(user(), 0);
+        store.updateStatus(j.id(), JobStatus.RUNNING, at(1));
+        TransitionResult r = store.transition(Transition.of(j.id(), at(2)).status(JobStatus.RUNNING).progress(0.25).build());
+        assertTrue(r.applied());
+        assertFalse(r.statusChanged());
+        assertEquals(0.25, store.findById(j.id()).orElseThrow().progress());
+    }
+
+    @Test
+    void expectedStatusGuard() {
+        Job j = created(user(), 0);
+        TransitionResult r = store.transition(Transition.of(j.id(), at(1)).expectStatus(JobStatus.RUNNING).progress(0.5).build());
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, r.outcome());
+        assertEquals(0.0, store.findById(j.id()).orElseThrow().progress());
+    }
+
+    @Test
+    void eventsOfASupersededAttemptChangeNothing() {
+        Job j = created(user(), 0);
+        store.updateStatus(j.id(), JobStatus.RUNNING, at(1));
+        assertTrue(store.transition(Transition.of(j.id(), at(2)).expectAttempt(1)
+                .requeue(2, "http://comfy-2:8188", j.id() + "_2").build()).applied());
+        TransitionResult late = store.transition(Transition.of(j.id(), at(3)).expectAttempt(1)
+                .status(JobStatus.FINALIZING).build());
+        assertEquals(TransitionOutcome.WRONG_ATTEMPT, late.outcome());
+        assertEquals(2, late.attempt());
+        Job after = store.findById(j.id()).orElseThrow();
+        assertEquals(JobStatus.QUEUED, after.status());
+        assertEquals(2, after.attempt());
+    }
+
+    @Test
+    void requeueStartsTheNextAttemptFromScratch() {
+        Job j = created(user(), 0);
+        store.transition(Transition.of(j.id(), at(1)).markSubmitted().build());
+        store.transition(Transition.of(j.id(), at(2)).status(JobStatus.RUNNING)
+                .graph(GraphUpdate.running("3", 10, 20))
+                .addOutputs(List.of(new JobOutput("9", "ComfyUI_00001_.png", "", "output"))).build());
+        TransitionResult r = store.transition(Transition.of(j.id(), at(3)).expectAttempt(1)
+                .requeue(2, "http://comfy-2:8188", j.id() + "_2").returnJob().build());
+        Job after = r.job();
+        assertEquals(JobStatus.QUEUED, after.status());
+        assertEquals(2, after.attempt());
+        assertEquals("http://comfy-2:8188", after.comfyServer());
+        assertEquals(j.id() + "_2", after.promptId());
+        assertEquals(0.0, after.progress());
+        assertNull(after.currentNode());
+        assertNull(after.step());
+        assertNull(after.submittedAt());
+        assertNull(after.startedAt());
+        assertTrue(after.outputs().isEmpty());
+        assertTrue(after.finishedNodes().isEmpty());
+        assertEquals(after, store.findById(j.id()).orElseThrow());
+
+        store.updateStatus(j.id(), JobStatus.FINALIZING, at(4));
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.transition(Transition.of(j.id(), at(5))
+                .requeue(3, "http://comfy-1:8188", j.id() + "_3").build()).outcome(), "a finished prompt is never resubmitted");
+    }
+
+    @Test
+    void progressNeverGoesDown() {
+        Job j = created(user(), 0);
+        store.updateProgress(j.id(), 1, 0.6, at(1));
+        assertTrue(store.updateProgress(j.id(), 1, 0.3, at(2)).applied());
+        assertEquals(0.6, store.findById(j.id()).orElseThrow().progress());
+        store.updateProgress(j.id(), 1, 0.7, at(3));
+        assertEquals(0.7, store.findById(j.id()).orElseThrow().progress());
+    }
+
+    @Test
+    void graphProgressFollowsComfyUisFractionWithoutCachedNodes() {
+        Job j = created(user(), 0);
+        // seven nodes, two cached: five to run
+        store.transition(Transition.of(j.id(), at(1)).status(JobStatus.RUNNING).graph(GraphUpdate.cached(List.of("4", "6"))).build());
+        store.transition(Transition.of(j.id(), at(2)).graph(GraphUpdate.executing("5")).build());
+        store.transition(Transition.of(j.id(), at(3)).graph(GraphUpdate.executing("7")).build());
+        store.transition(Transition.of(j.id(), at(4)).graph(GraphUpdate.executing("3")).build());
+        Job mid = store.transition(Transition.of(j.id(), at(5)).graph(GraphUpdate.running("3", 10, 20)).returnJob().build()).job();
+        assertEquals((2 + 0.5) / 5, mid.progress(), 1e-6);
+        assertEquals("3", mid.currentNode());
+        assertEquals(new Step(10, 20), mid.step());
+        // a repeated and a reordered (older) report change nothing
+        store.transition(Transition.of(j.id(), at(6)).graph(GraphUpdate.running("3", 5, 20)).build());
+        store.transition(Transition.of(j.id(), at(6)).graph(GraphUpdate.executing("5")).build());
+        assertEquals((2 + 0.5) / 5, store.findById(j.id()).orElseThrow().progress(), 1e-6);
+
+        store.transition(Transition.of(j.id(), at(7)).graph(GraphUpdate.finished(List.of("3", "8"))).build());
+        Job end = store.transition(Transition.of(j.id(), at(8)).graph(GraphUpdate.finished(List.of("9"))).returnJob().build()).job();
+        assertEquals(1.0, end.progress(), 1e-6);
+    }
+
+    @Test
+    void executingNullEndsTheCurrentNode() {
+        Job j = created(user(), 0);
+        store.transition(Transition.of(j.id(), at(1)).graph(GraphUpdate.executing("9")).build());
+        Job after = store.transition(Transition.of(j.id(), at(2)).graph(GraphUpdate.executing(null)).returnJob().build()).job();
+        assertNull(after.currentNode());
+        assertEquals(List.of("9"), after.finishedNodes());
+    }
+
+    @Test
+    void outputsMergeWithoutDuplicates() {
+        Job j = created(user(), 0);
+        JobOutput a = new JobOutput("9", "ComfyUI_00001_.png", "", "output");
+        JobOutput b = new JobOutput("10", "ComfyUI_temp_00001_.png", "", "temp");
+        store.transition(Transition.of(j.id(), at(1)).addOutputs(List.of(a)).build());
+        store.transition(Transition.of(j.id(), at(2)).addOutputs(List.of(a, b)).build());
+        assertEquals(List.of(a, b), store.findById(j.id()).orElseThrow().outputs());
+    }
+
+    @Test
+    void anEventIdIsAppliedAtMostOnce() {
+        Job j = created(user(), 0);
+        Transition t = Transition.of(j.id(), at(1)).eventId("msg_1:0", EVENT_TTL).progress(0.2).build();
+        assertTrue(store.transition(t).applied());
+        TransitionResult again = store.transition(Transition.of(j.id(), at(2)).eventId("msg_1:0", EVENT_TTL).progress(0.9).build());
+        assertEquals(TransitionOutcome.DUPLICATE_EVENT, again.outcome());
+        assertEquals(0.2, store.findById(j.id()).orElseThrow().progress());
+        assertTrue(store.transition(Transition.of(j.id(), at(3)).eventId("msg_1:1", EVENT_TTL).progress(0.3).build()).applied());
+    }
+
+    @Test
+    void interruptedBecomesCanceledOnlyWhenCancelWasRequested() {
+        Job asked = created(user(), 0);
+        Job notAsked = created(user(), 0);
+        store.transition(Transition.of(asked.id(), at(1)).requestCancel().build());
+        JobError interrupted = JobError.of("interrupted", "interrupted on ComfyUI");
+        for (Job j : List.of(asked, notAsked)) {
+            store.transition(Transition.of(j.id(), at(2)).status(JobStatus.FAILED)
+                    .statusIfCancelRequested(JobStatus.CANCELED).error(interrupted).build());
+        }
+        Job a = store.findById(asked.id()).orElseThrow();
+        assertEquals(JobStatus.CANCELED, a.status());
+        assertTrue(a.cancelRequested());
+        assertNull(a.error());
+        Job b = store.findById(notAsked.id()).orElseThrow();
+        assertEquals(JobStatus.FAILED, b.status());
+        assertEquals(interrupted, b.error());
+    }
+
+    @Test
+    void leasesExcludeOtherWorkersUntilTheyExpire() {
+        Job j = created(user(), 0);
+        assertTrue(store.transition(Transition.of(j.id(), at(1)).acquireLease(at(31)).build()).applied());
+        assertEquals(TransitionOutcome.LEASE_HELD, store.transition(Transition.of(j.id(), at(10)).acquireLease(at(40)).build()).outcome());
+        assertTrue(store.transition(Transition.of(j.id(), at(32)).acquireLease(at(60)).build()).applied(), "expired lease");
+        Job after = store.transition(Transition.of(j.id(), at(33)).markSubmitted().returnJob().build()).job();
+        assertNull(after.leaseUntil());
+        assertEquals(at(33), after.submittedAt());
+        assertTrue(store.transition(Transition.of(j.id(), at(34)).acquireLease(at(64)).build()).applied());
+        store.transition(Transition.of(j.id(), at(35)).releaseLease().build());
+        assertNull(store.findById(j.id()).orElseThrow().leaseUntil());
+    }
+
+    @Test
+    void errorKeepsComfyUisDetails() {
+        Job j = created(user(), 0);
+        var details = new ObjectMapper().createObjectNode();
+        details.putObject("node_errors").putObject("4").put("class_type", "CheckpointLoaderSimple");
+        JobError e = new JobError("execution_error", "CUDA out of memory", "3", "KSampler", details);
+        store.transition(Transition.of(j.id(), at(1)).status(JobStatus.FAILED).error(e).build());
+        assertEquals(e, store.findById(j.id()).orElseThrow().error());
+    }
+
+    @Test
+    void partialUpdateChangesOnlyWhatItNames() {
+        Job j = created(user(), 0);
+        var meta = new ObjectMapper().createObjectNode().put("x", 1);
+        assertTrue(store.update(j.id(), "char-9", meta, at(1)).applied());
+        Job after = store.findById(j.id()).orElseThrow();
+        assertEquals("char-9", after.characterId());
+        assertEquals(meta, after.metadata());
+        assertEquals(j.status(), after.status());
+        assertEquals(at(1), after.updatedAt());
+    }
+
+    // ---- counters, deletion -----------------------------------------------------------------------
+
+    @Test
+    void statusCountersFollowEveryChange() {
+        Map<JobStatus, Long> before = store.countByStatus();
+        String u = user();
+        Job a = created(u, 0);
+        Job b = created(u, 1);
+        Job c = created(u, 2);
+        store.updateStatus(a.id(), JobStatus.RUNNING, at(3));
+        store.updateStatus(b.id(), JobStatus.RUNNING, at(3));
+        store.updateStatus(b.id(), JobStatus.FAILED, at(4));
+        store.delete(c.id());
+        Map<JobStatus, Long> after = store.countByStatus();
+        assertEquals(before.get(JobStatus.QUEUED), after.get(JobStatus.QUEUED));
+        assertEquals(before.get(JobStatus.RUNNING) + 1, after.get(JobStatus.RUNNING));
+        assertEquals(before.get(JobStatus.FAILED) + 1, after.get(JobStatus.FAILED));
+    }
+
+    @Test
+    void deleteRemovesTheJobAndItsIndexEntries() {
+        String u = user();
+        Job j = created(u, 0);
+        assertTrue(store.delete(j.id()));
+        assertFalse(store.delete(j.id()));
+        assertTrue(store.findById(j.id()).isEmpty());
+        assertTrue(store.findWorkflow(j.id()).isEmpty());
+        assertEquals(0, store.countByUserId(u));
+        assertEquals(0, store.countActiveByUserId(u));
+        assertTrue(store.findByUserId(u, Set.of(), 10, null).jobs().isEmpty());
+    }
+
+    // ---- recovery support ----------------------------------------------------------------------------
+
+    @Test
+    void staleQueryReturnsLiveJobsWithOldHeartbeatsOldestFirst() {
+        String u = user();
+        List<Job> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            all.add(created(u, i));
+        }
+        store.updateStatus(all.get(0).id(), JobStatus.FAILED, at(1));
+        store.refreshHeartbeat(all.get(1).id(), 1, at(100));
+        Set<String> expected = Set.of(all.get(2).id(), all.get(3).id(), all.get(4).id());
+        Set<String> found = new HashSet<>();
+        for (int s = 0; s < store.shardCount(); s++) {
+            for (Job j : store.findStale(s, at(4), 100)) {
+                assertEquals(s, store.shardOf(j.id()));
+                found.add(j.id());
+            }
+        }
+        assertEquals(expected, found);
+        int shard = store.shardOf(all.get(2).id());
+        List<Job> one = store.findStale(shard, at(1000), 1);
+        assertEquals(1, one.size());
+    }
+
+    @Test
+    void heartbeatRefreshNeedsTheCurrentAttempt() {
+        Job j = created(user(), 0);
+        assertFalse(store.refreshHeartbeat(j.id(), 2, at(50)));
+        assertTrue(store.refreshHeartbeat(j.id(), 1, at(50)));
+        assertEquals(at(50), store.findById(j.id()).orElseThrow().heartbeatAt());
+    }
+
+    @Test
+    void purgeRemovesTerminalJobsFinishedBeforeTheCutoff() {
+        String u = user();
+        Job old = created(u, 0);
+        Job recent = created(u, 1);
+        Job live = created(u, 2);
+        store.updateStatus(old.id(), JobStatus.CANCELED, at(10));
+        store.updateStatus(recent.id(), JobStatus.CANCELED, at(100));
+        long failedBefore = store.countByStatus().get(JobStatus.CANCELED);
+        int purged = 0;
+        for (int s = 0; s < store.shardCount(); s++) {
+            purged += store.purge(s, at(50), 100).purgedJobs();
+        }
+        assertEquals(1, purged);
+        assertTrue(store.findById(old.id()).isEmpty());
+        assertTrue(store.findById(recent.id()).isPresent());
+        assertTrue(store.findById(live.id()).isPresent());
+        assertEquals(failedBefore - 1, store.countByStatus().get(JobStatus.CANCELED));
+        assertEquals(Set.of(recent.id(), live.id()),
+                store.findByUserId(u, Set.of(), 10, null).jobs().stream().map(Job::id).collect(Collectors.toSet()));
+        assertEquals(2, store.countByUserId(u));
+    }
+
+    @Test
+    void shardLocksAreExclusiveOwnedAndExpire() throws InterruptedException {
+        assertTrue(store.tryLockShard(3, "run-a", Duration.ofMillis(300)));
+        assertFalse(store.tryLockShard(3, "run-b", Duration.ofSeconds(5)));
+        assertTrue(store.tryLockShard(4, "run-b", Duration.ofSeconds(5)), "locks are per shard");
+        store.unlockShard(3, "run-b");
+        assertFalse(store.tryLockShard(3, "run-b", Duration.ofSeconds(5)), "only the owner unlocks");
+        store.unlockShard(3, "run-a");
+        assertTrue(store.tryLockShard(3, "run-b", Duration.ofMillis(200)));
+        Thread.sleep(350);
+        assertTrue(store.tryLockShard(3, "run-c", Duration.ofSeconds(5)), "an expired lock is free");
+    }
+
+    @Test
+    void shardsSpreadJobs() {
+        Set<Integer> shards = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            Job j = queued("u", at(0));
+            int s = store.shardOf(j.id());
+            assertTrue(s >= 0 && s < store.shardCount());
+            assertEquals(s, store.shardOf(j.id()));
+            shards.add(s);
+        }
+        assertEquals(store.shardCount(), shards.size());
+        assertNotNull(store.countByStatus());
+    }
+}

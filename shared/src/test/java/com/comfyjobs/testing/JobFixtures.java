@@ -1,0 +1,71 @@
+package com.comfyjobs.testing;
+
+import com.comfyjobs.job.IdempotencyClaim;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.Workflow;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+/** Jobs and workflows for tests: ComfyUI's default text-to-image workflow and fresh queued jobs. */
+public final class JobFixtures {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final int DEFAULT_CAP = 1000;
+
+    private JobFixtures() {
+    }
+
+    /** ComfyUI's default text-to-image workflow: seven nodes, SaveImage as output. */
+    public static Workflow defaultWorkflow() {
+        try {
+            return Workflow.of(JSON.readTree(JobFixtures.class.getResourceAsStream("/workflows/default-txt2img.json")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Workflow workflowFromFile(Path p) {
+        try {
+            return Workflow.of(JSON.readTree(Files.readString(p)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    public static Job queued(String userId, Instant createdAt) {
+        String id = UUID.randomUUID().toString();
+        return Job.queued(id, userId, JobType.IMAGE_GENERATION, createdAt)
+                .comfyServer("http://comfy-1:8188")
+                .promptId(id + "_1")
+                .nodeCount(defaultWorkflow().nodeCount())
+                .build();
+    }
+
+    public static NewJob newJob(String userId, Instant createdAt) {
+        return new NewJob(queued(userId, createdAt), defaultWorkflow(), DEFAULT_CAP, null);
+    }
+
+    public static NewJob newJob(Job job) {
+        return new NewJob(job, defaultWorkflow(), DEFAULT_CAP, null);
+    }
+
+    public static NewJob withKey(Job job, String key, String fingerprint) {
+        return new NewJob(job, defaultWorkflow(), DEFAULT_CAP, new IdempotencyClaim(key, fingerprint, Duration.ofHours(24)));
+    }
+
+    public static String user() {
+        return "user-" + UUID.randomUUID();
+    }
+}

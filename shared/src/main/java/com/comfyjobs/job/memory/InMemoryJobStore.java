@@ -170,7 +170,7 @@ public final class InMemoryJobStore implements JobStore {
             return TransitionResult.notFound();
         }
         if (t.eventId() != null) {
-            String key = shardOf(t.jobId()) + ":" + t.eventId();
+            String key = t.jobId() + "\u0000" + t.eventId();
             if (seenEvents.containsKey(key)) {
                 return new TransitionResult(TransitionOutcome.DUPLICATE_EVENT, job.status(), job.status(), job.attempt(), null);
             }

@@ -17,14 +17,17 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One lettuce connection to a standalone Redis or a Redis Cluster, opened on first use and reused by
@@ -41,6 +44,7 @@ public final class RedisConnection implements AutoCloseable {
     private final RedisSettings settings;
     private final ClientResources resources;
     private final Duration awaitLimit;
+    private final List<CommandListener> listeners = new CopyOnWriteArrayList<>();
     private volatile AbstractRedisClient client;
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
@@ -56,6 +60,14 @@ public final class RedisConnection implements AutoCloseable {
 
     public RedisSettings settings() {
         return settings;
+    }
+
+    /** Observes every command sent from now on (benchmarks and tests count them). */
+    public synchronized void addListener(CommandListener listener) {
+        listeners.add(listener);
+        if (client != null) {
+            client.addListener(listener);
+        }
     }
 
     /** The async command API, shared by standalone and cluster connections. */
@@ -103,6 +115,7 @@ public final class RedisConnection implements AutoCloseable {
         try {
             if (settings.cluster()) {
                 RedisClusterClient c = RedisClusterClient.create(resources, uri);
+                listeners.forEach(c::addListener);
                 c.setOptions(ClusterClientOptions.builder()
                         .socketOptions(socket)
                         .timeoutOptions(timeouts)
@@ -116,6 +129,7 @@ public final class RedisConnection implements AutoCloseable {
                 commands = conn.async();
             } else {
                 RedisClient c = RedisClient.create(resources, uri);
+                listeners.forEach(c::addListener);
                 c.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts).build());
                 client = c;
                 StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);

@@ -13,7 +13,7 @@ import java.util.zip.CRC32;
  * P:{s07}:active      zset: live job ids scored by heartbeat (ms) - stale detection is a range query
  * P:{s07}:ended       zset: ["status","user","id"] of terminal jobs scored by finish time (ms)
  * P:{s07}:counts      hash: status -> number of jobs
- * P:{s07}:evt:EID     string with TTL: an applied event id
+ * P:{s07}:evt:ID:EID  string with TTL: event EID was applied to job ID
  * P:{s07}:lock        string with TTL: the shard's recovery lock
  * P:{u:USER}:jobs     zset: the user's job ids scored by creation time (ms)
  * P:{u:USER}:live     zset: the user's live job ids (the per-user cap)
@@ -66,7 +66,7 @@ final class RedisKeys {
 
     /** With a null event id, a key of the same slot that the script never touches (KEYS must be fixed). */
     String event(String jobId, String eventId) {
-        return shardTag(shardOf(jobId)) + "evt:" + (eventId == null ? "" : eventId);
+        return shardTag(shardOf(jobId)) + "evt:" + (eventId == null ? "" : jobId + ":" + eventId);
     }
 
     String lock(int shard) {

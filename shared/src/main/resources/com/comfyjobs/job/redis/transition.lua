@@ -6,7 +6,7 @@
 -- KEYS[3] P:{sNN}:active     live job ids scored by heartbeat
 -- KEYS[4] P:{sNN}:counts     status -> count
 -- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
--- KEYS[6] P:{sNN}:evt:EID    the event id marker (P:{sNN}:evt: when the transition has no event id)
+-- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
 --   now (ms, string), retentionMs, expectStatus [..], expectAttempt, eventTtlMs, lease (ms, string),
 --   releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server, prompt}, progress,

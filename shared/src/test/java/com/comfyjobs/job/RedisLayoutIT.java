@@ -1,0 +1,168 @@
+package com.comfyjobs.job;
+
+import static com.comfyjobs.testing.JobFixtures.newJob;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.config.ConfigException;
+import com.comfyjobs.job.redis.RedisJobStore;
+import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.testing.JobFixtures;
+import com.comfyjobs.testsupport.RedisNode;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What only Redis has: TTLs, the key layout, the script cache, stored data written by others. */
+class RedisLayoutIT {
+    private static final AtomicInteger PREFIX = new AtomicInteger();
+    private static RedisNode redis;
+    private static RedisClient rawClient;
+    private static StatefulRedisConnection<String, String> rawConnection;
+    private RedisCommands<String, String> raw;
+    private RedisJobStore store;
+    private String prefix;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisNode.standalone();
+        rawClient = RedisClient.create(redis.uri().toString());
+        rawConnection = rawClient.connect();
+    }
+
+    @AfterAll
+    static void stop() {
+        rawConnection.close();
+        rawClient.shutdown();
+        redis.close();
+    }
+
+    @BeforeEach
+    void open() {
+        prefix = "l" + PREFIX.incrementAndGet();
+        store = RedisJobStore.connect(RedisSettings.of(redis.uri(), false).withKeyPrefix(prefix).withRetention(Duration.ofHours(24)));
+        raw = rawConnection.sync();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private String key(Job j, String kind) {
+        int s = store.shardOf(j.id());
+        return prefix + ":{s" + (s < 10 ? "0" : "") + s + "}:" + kind + ":" + j.id();
+    }
+
+    @Test
+    void liveJobsHaveNoTtlAndTerminalOnesGetTheRetention() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        store.updateStatus(j.id(), JobStatus.RUNNING, JobFixtures.now());
+        assertEquals(-1, raw.pttl(key(j, "job")));
+        assertEquals(-1, raw.pttl(key(j, "wf")));
+        store.updateStatus(j.id(), JobStatus.FAILED, JobFixtures.now());
+        long ttl = raw.pttl(key(j, "job"));
+        assertTrue(ttl > Duration.ofHours(24).minusMinutes(1).toMillis() && ttl <= Duration.ofHours(24).toMillis(), "ttl " + ttl);
+        assertTrue(raw.pttl(key(j, "wf")) > Duration.ofHours(23).toMillis());
+    }
+
+    @Test
+    void eventIdsAndIdempotencyRecordsExpire() {
+        Job j = JobFixtures.queued("u", JobFixtures.now());
+        store.create(JobFixtures.withKey(j, "key-1", "fp"));
+        long idemTtl = raw.pttl(prefix + ":{u:u}:idem:key-1");
+        assertTrue(idemTtl > Duration.ofHours(23).toMillis(), "idempotency ttl " + idemTtl);
+        store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("msg_1", Duration.ofMinutes(10)).progress(0.1).build());
+        int s = store.shardOf(j.id());
+        long evtTtl = raw.pttl(prefix + ":{s" + (s < 10 ? "0" : "") + s + "}:evt:" + j.id() + ":msg_1");
+        assertTrue(evtTtl > 0 && evtTtl <= Duration.ofMinutes(10).toMillis(), "event ttl " + evtTtl);
+    }
+
+    @Test
+    void cleanupFixesCountersAndIndexesOfJobsTheirTtlAlreadyRemoved() {
+        Instant old = JobFixtures.now().minusSeconds(7200);
+        Job j = store.create(newJob("u1", old)).job();
+        store.updateStatus(j.id(), JobStatus.CANCELED, old.plusSeconds(1));
+        raw.del(key(j, "job"), key(j, "wf"));
+        assertEquals(1L, store.countByStatus().get(JobStatus.CANCELED));
+        PurgeResult r = store.purge(store.shardOf(j.id()), JobFixtures.now(), 100);
+        assertEquals(1, r.purgedJobs());
+        assertEquals(1, r.prunedIndexEntries());
+        assertEquals(0L, store.countByStatus().get(JobStatus.CANCELED));
+        assertEquals(0, store.countByUserId("u1"));
+    }
+
+    @Test
+    void listingDropsIndexEntriesWhoseJobIsGone() {
+        Instant old = JobFixtures.now().minusSeconds(3600);
+        Job gone = store.create(newJob("u2", old)).job();
+        Job kept = store.create(newJob("u2", old.plusSeconds(1))).job();
+        raw.del(key(gone, "job"));
+        assertEquals(List.of(kept), store.findByUserId("u2", Set.of(), 10, null).jobs());
+        assertEquals(1, store.countByUserId("u2"));
+    }
+
+    @Test
+    void theCapRepairsALiveIndexThatMissedATerminalTransition() {
+        Instant old = JobFixtures.now().minusSeconds(3600);
+        Job a = store.create(new NewJob(JobFixtures.queued("u3", old), JobFixtures.defaultWorkflow(), 1, null)).job();
+        store.updateStatus(a.id(), JobStatus.FAILED, old.plusSeconds(1));
+        raw.zadd(prefix + ":{u:u3}:live", old.toEpochMilli(), a.id());
+        CreateResult r = store.create(new NewJob(JobFixtures.queued("u3", JobFixtures.now()), JobFixtures.defaultWorkflow(), 1, null));
+        assertEquals(CreateResult.Outcome.CREATED, r.outcome());
+    }
+
+    @Test
+    void unknownStoredStatusOrTypeIsAClearError() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        raw.hset(key(j, "job"), "status", "paused");
+        StoredDataException e = assertThrows(StoredDataException.class, () -> store.findById(j.id()));
+        assertTrue(e.getMessage().contains("paused"), e.getMessage());
+        raw.hset(key(j, "job"), "status", "queued");
+        raw.hset(key(j, "job"), "type", "video_upscale");
+        e = assertThrows(StoredDataException.class, () -> store.findById(j.id()));
+        assertTrue(e.getMessage().contains("video_upscale"), e.getMessage());
+    }
+
+    @Test
+    void scriptsSurviveAnEmptiedScriptCache() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        raw.scriptFlush();
+        assertTrue(store.updateStatus(j.id(), JobStatus.RUNNING, JobFixtures.now()).applied());
+        raw.scriptFlush();
+        assertEquals(CreateResult.Outcome.CREATED, store.create(newJob("u", JobFixtures.now())).outcome());
+    }
+
+    @Test
+    void aDifferentShardCountThanTheDataWasWrittenWithIsRefused() {
+        store.create(newJob("u", JobFixtures.now()));
+        try (RedisJobStore other = RedisJobStore.connect(RedisSettings.of(redis.uri(), false).withKeyPrefix(prefix).withShards(8))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> other.findById("x"));
+            assertTrue(e.getMessage().contains("REDIS_SHARDS"), e.getMessage());
+        }
+    }
+
+    @Test
+    void everyKeyOfAJobSharesOneHashSlot() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("e1", Duration.ofMinutes(1)).progress(0.5).build());
+        int s = store.shardOf(j.id());
+        String tag = prefix + ":{s" + (s < 10 ? "0" : "") + s + "}:";
+        int slot = SlotHash.getSlot(tag + "job:" + j.id());
+        for (String k : raw.keys(tag + "*")) {
+            assertEquals(slot, SlotHash.getSlot(k), k);
+        }
+    }
+}

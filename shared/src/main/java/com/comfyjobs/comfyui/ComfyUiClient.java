@@ -1,0 +1,258 @@
+package com.comfyjobs.comfyui;
+
+import com.comfyjobs.job.Workflow;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Calls one ComfyUI server over java.net.http (contract section 1). Every call carries the configured
+ * header and a request timeout; a server that cannot be reached, times out or answers 5xx (or with
+ * something that is not ComfyUI's JSON) is reported as unavailable, never thrown. History is only
+ * ever asked for one prompt id.
+ */
+public final class ComfyUiClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final HttpClient http;
+    private final ComfyUiSettings settings;
+
+    public ComfyUiClient(URI base, HttpClient http, ComfyUiSettings settings) {
+        this.base = ComfyUiSettings.normalize(base);
+        this.http = http;
+        this.settings = settings;
+    }
+
+    /** An HTTP client for these settings: HTTP/1.1 (ComfyUI's aiohttp speaks nothing else), connect timeout. */
+    public static HttpClient httpClient(ComfyUiSettings settings) {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    public URI baseUrl() {
+        return base;
+    }
+
+    /**
+     * Queues {@code workflow} under a prompt id we choose. {@code extraData} comes back verbatim in
+     * /history and /queue: it carries our job and user ids.
+     */
+    public SubmitResult submit(String promptId, String clientId, Workflow workflow, Map<String, String> extraData) {
+        ObjectNode body = JSON.createObjectNode();
+        body.set("prompt", workflow.tree());
+        body.put("client_id", clientId);
+        body.put("prompt_id", promptId);
+        ObjectNode extra = body.putObject("extra_data");
+        extraData.forEach(extra::put);
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(post("/prompt", write(body), settings.requestTimeout()), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            return new SubmitResult.Unavailable(reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new SubmitResult.Unavailable("interrupted");
+        }
+        JsonNode answer = parse(r.body());
+        if (r.statusCode() == 200 && answer != null && answer.path("prompt_id").isTextual()) {
+            return new SubmitResult.Accepted(answer.get("prompt_id").asText(), answer.path("number").asLong(),
+                    answer.path("node_errors"));
+        }
+        if (r.statusCode() == 400 && answer != null && answer.has("error")) {
+            return new SubmitResult.Rejected(answer.get("error"), answer.path("node_errors"));
+        }
+        return new SubmitResult.Unavailable(unexpected("POST /prompt", r.statusCode()));
+    }
+
+    /** GET /history/{id}: the entry, or empty when ComfyUI answers {} (unknown, unfinished or lost). */
+    public Reply<Optional<HistoryEntry>> history(String promptId) {
+        Reply<JsonNode> r = getJson("/history/" + URLEncoder.encode(promptId, StandardCharsets.UTF_8), settings.requestTimeout());
+        if (r instanceof Reply.Ok<JsonNode> ok) {
+            JsonNode entry = ok.value().get(promptId);
+            if (!ok.value().isObject()) {
+                return new Reply.Unavailable<>("GET /history answered something that is not a JSON object");
+            }
+            return new Reply.Ok<>(entry == null || !entry.isObject() ? Optional.empty()
+                    : Optional.of(HistoryEntry.parse(promptId, entry)));
+        }
+        return new Reply.Unavailable<>(((Reply.Unavailable<JsonNode>) r).reason());
+    }
+
+    public Reply<QueueSnapshot> queue() {
+        Reply<JsonNode> r = getJson("/queue", settings.requestTimeout());
+        if (r instanceof Reply.Ok<JsonNode> ok) {
+            return new Reply.Ok<>(QueueSnapshot.parse(ok.value()));
+        }
+        return new Reply.Unavailable<>(((Reply.Unavailable<JsonNode>) r).reason());
+    }
+
+    /** GET /prompt: pending plus running prompts, the pool's load signal. */
+    public Reply<Integer> queueRemaining(Duration timeout) {
+        Reply<JsonNode> r = getJson("/prompt", timeout);
+        if (r instanceof Reply.Ok<JsonNode> ok) {
+            JsonNode n = ok.value().path("exec_info").path("queue_remaining");
+            return n.isInt() ? new Reply.Ok<>(n.asInt()) : new Reply.Unavailable<>("GET /prompt lacks exec_info.queue_remaining");
+        }
+        return new Reply.Unavailable<>(((Reply.Unavailable<JsonNode>) r).reason());
+    }
+
+    /** The same probe without blocking, for asking every server of the pool at once. */
+    public CompletableFuture<Reply<Integer>> queueRemainingAsync(Duration timeout) {
+        return http.sendAsync(get("/prompt", timeout), HttpResponse.BodyHandlers.ofByteArray())
+                .handle((r, e) -> {
+                    if (e != null) {
+                        return new Reply.Unavailable<Integer>(reason(e.getCause() == null ? e : e.getCause()));
+                    }
+                    JsonNode body = r.statusCode() == 200 ? parse(r.body()) : null;
+                    JsonNode n = body == null ? null : body.path("exec_info").path("queue_remaining");
+                    return n != null && n.isInt() ? new Reply.Ok<>(n.asInt())
+                            : new Reply.Unavailable<Integer>(unexpected("GET /prompt", r.statusCode()));
+                });
+    }
+
+    public Reply<JsonNode> systemStats() {
+        return getJson("/system_stats", settings.requestTimeout());
+    }
+
+    /** POST /interrupt {prompt_id}: stops the prompt only if it is the one running now. */
+    public Reply<Void> interrupt(String promptId) {
+        return postNoContent("/interrupt", write(JSON.createObjectNode().put("prompt_id", promptId)));
+    }
+
+    /** POST /queue {delete: [id]}: removes the prompt if it is still pending (never a running one). */
+    public Reply<Void> deletePending(String promptId) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putArray("delete").add(promptId);
+        return postNoContent("/queue", write(body));
+    }
+
+    /** Streams an output file; the caller closes the {@link Download}. */
+    public DownloadResult download(String filename, String subfolder, String type) {
+        String query = "filename=" + enc(filename) + "&subfolder=" + enc(subfolder) + "&type=" + enc(type);
+        HttpResponse<InputStream> r;
+        try {
+            r = http.send(get("/view?" + query, settings.requestTimeout()), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            return new DownloadResult.Unavailable(reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new DownloadResult.Unavailable("interrupted");
+        }
+        int status = r.statusCode();
+        if (status == 200) {
+            return new DownloadResult.Found(new Download(r.body(), r.headers().firstValueAsLong("content-length").orElse(-1),
+                    r.headers().firstValue("content-type").orElse("application/octet-stream")));
+        }
+        drain(r.body());
+        if (status == 404) {
+            return new DownloadResult.Missing();
+        }
+        if (status == 400 || status == 403) {
+            return new DownloadResult.Refused(status);
+        }
+        return new DownloadResult.Unavailable(unexpected("GET /view", status));
+    }
+
+    private Reply<JsonNode> getJson(String path, Duration timeout) {
+        try {
+            HttpResponse<byte[]> r = http.send(get(path, timeout), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = r.statusCode() == 200 ? parse(r.body()) : null;
+            if (body == null) {
+                return new Reply.Unavailable<>(unexpected("GET " + path, r.statusCode()));
+            }
+            return new Reply.Ok<>(body);
+        } catch (IOException e) {
+            return new Reply.Unavailable<>(reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply.Unavailable<>("interrupted");
+        }
+    }
+
+    private Reply<Void> postNoContent(String path, String body) {
+        try {
+            HttpResponse<Void> r = http.send(post(path, body, settings.requestTimeout()), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200 ? new Reply.Ok<>(null) : new Reply.Unavailable<>(unexpected("POST " + path, r.statusCode()));
+        } catch (IOException e) {
+            return new Reply.Unavailable<>(reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply.Unavailable<>("interrupted");
+        }
+    }
+
+    private HttpRequest get(String path, Duration timeout) {
+        return request(path, timeout).GET().build();
+    }
+
+    private HttpRequest post(String path, String body, Duration timeout) {
+        return request(path, timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+    }
+
+    private HttpRequest.Builder request(String path, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
+        if (settings.headerName() != null) {
+            b.header(settings.headerName(), settings.headerValue());
+        }
+        return b;
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            return body == null || body.length == 0 ? null : JSON.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String write(JsonNode n) {
+        try {
+            return JSON.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8);
+    }
+
+    private static void drain(InputStream in) {
+        try (in) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            // the connection is dropped instead of reused; nothing else depends on it
+        }
+    }
+
+    private String unexpected(String call, int status) {
+        return call + " on " + base + " answered HTTP " + status + (status >= 500 ? "" : " without ComfyUI's JSON");
+    }
+
+    private String reason(Throwable e) {
+        if (e instanceof HttpTimeoutException) {
+            return "no answer from " + base + " in time";
+        }
+        return "cannot reach " + base + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+    }
+}

@@ -1,0 +1,20 @@
+package com.comfyjobs.comfyui;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * An output file being streamed from ComfyUI's /view. The caller reads {@link #body()} and must
+ * close the download; nothing is buffered beyond the socket's own.
+ */
+public record Download(InputStream body, long contentLength, String contentType) implements AutoCloseable {
+    /** -1 when ComfyUI did not send a Content-Length. */
+    public boolean lengthKnown() {
+        return contentLength >= 0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        body.close();
+    }
+}

@@ -1,0 +1,25 @@
+package com.comfyjobs.comfyui;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** What POST /prompt did: queued it, refused the workflow (with ComfyUI's reasons), or no answer. */
+public sealed interface SubmitResult permits SubmitResult.Accepted, SubmitResult.Rejected, SubmitResult.Unavailable {
+
+    /** Queued; {@code nodeErrors} can be non-empty (invalid outputs dropped, the valid ones run). */
+    record Accepted(String promptId, long number, JsonNode nodeErrors) implements SubmitResult {
+    }
+
+    /** HTTP 400: {@code error} is ComfyUI's error object ({type, message, details, extra_info}). */
+    record Rejected(JsonNode error, JsonNode nodeErrors) implements SubmitResult {
+        public String type() {
+            return error.path("type").asText("invalid_prompt");
+        }
+
+        public String message() {
+            return error.isTextual() ? error.asText() : error.path("message").asText("ComfyUI rejected the workflow");
+        }
+    }
+
+    record Unavailable(String reason) implements SubmitResult {
+    }
+}

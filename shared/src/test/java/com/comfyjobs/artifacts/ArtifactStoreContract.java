@@ -1,0 +1,136 @@
+package com.comfyjobs.artifacts;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.job.JobArtifact;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/** The artifact store against a real S3 server; subclasses say which one. */
+public abstract class ArtifactStoreContract {
+    private static final int MB = 1024 * 1024;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    protected ArtifactStore store;
+
+    protected abstract URI endpoint();
+
+    protected abstract String accessKey();
+
+    protected abstract String secretKey();
+
+    /** moto_server accepts any signature; S3Proxy and LocalStack check them. */
+    protected boolean checksSignatures() {
+        return true;
+    }
+
+    @BeforeEach
+    void open() {
+        String bucket = "artifacts-" + UUID.randomUUID().toString().substring(0, 8);
+        store = ArtifactStore.create(ArtifactSettings.of(bucket, endpoint()).withMultipart(8L * MB, 5 * MB),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())));
+        store.client().createBucket(b -> b.bucket(bucket));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private byte[] stored(String key) {
+        return store.client().getObjectAsBytes(b -> b.bucket(store.bucket()).key(key)).asByteArray();
+    }
+
+    @Test
+    void smallFileOfKnownSizeGoesUpInOnePut() throws Exception {
+        byte[] data = random(300_000, 1);
+        JobArtifact a = store.copy(new ByteArrayInputStream(data), data.length, "image/png", "artifacts/u/j/1/9/a.png", "a.png");
+        assertEquals(new JobArtifact("artifacts/u/j/1/9/a.png", "a.png", "image/png", data.length), a);
+        assertArrayEquals(data, stored(a.key()));
+        assertEquals(data.length, store.sizeOf(a.key()));
+    }
+
+    @Test
+    void unknownSizeAndLargeFilesGoUpInParts() throws Exception {
+        byte[] data = random(12 * MB + 123, 2);
+        JobArtifact unknown = store.copy(new ByteArrayInputStream(data), -1, null, "artifacts/u/j/1/9/big.png", "big.png");
+        assertEquals(data.length, unknown.size());
+        assertEquals("image/png", unknown.contentType());
+        assertArrayEquals(data, stored(unknown.key()));
+        JobArtifact known = store.copy(new ByteArrayInputStream(data), data.length, "image/png", "artifacts/u/j/1/9/big2.png", "big2.png");
+        assertArrayEquals(data, stored(known.key()));
+        byte[] empty = new byte[0];
+        assertEquals(0, store.copy(new ByteArrayInputStream(empty), -1, null, "artifacts/u/j/1/9/empty.txt", "empty.txt").size());
+    }
+
+    @Test
+    void copyingAgainOverwritesInsteadOfDuplicating() throws Exception {
+        byte[] data = random(1000, 3);
+        store.copy(new ByteArrayInputStream(data), data.length, "image/png", "artifacts/u/j/1/9/a.png", "a.png");
+        store.copy(new ByteArrayInputStream(data), data.length, "image/png", "artifacts/u/j/1/9/a.png", "a.png");
+        assertEquals(1, store.client().listObjectsV2(b -> b.bucket(store.bucket()).prefix("artifacts/u/j/")).keyCount());
+    }
+
+    @Test
+    void aSourceThatBreaksOffLeavesNothingBehind() {
+        InputStream breaking = new InputStream() {
+            private int sent;
+
+            @Override
+            public int read() throws IOException {
+                if (sent++ > 6 * MB) {
+                    throw new IOException("connection reset by ComfyUI");
+                }
+                return 7;
+            }
+        };
+        ArtifactCopyException e = assertThrows(ArtifactCopyException.class,
+                () -> store.copy(breaking, -1, "image/png", "artifacts/u/j/1/9/broken.png", "broken.png"));
+        assertTrue(e.getMessage().contains("broken.png"));
+        assertEquals(-1, store.sizeOf("artifacts/u/j/1/9/broken.png"));
+        assertEquals(0, store.client().listMultipartUploads(b -> b.bucket(store.bucket())).uploads().size(), "aborted upload");
+    }
+
+    @Test
+    void presignedUrlsDownloadTheBytesAndRefuseTampering() throws Exception {
+        byte[] data = random(5000, 4);
+        JobArtifact a = store.copy(new ByteArrayInputStream(data), data.length, "image/png", "artifacts/u/j/1/9/a.png", "a.png");
+        String url = store.presign(a.key(), Duration.ofMinutes(5));
+        HttpResponse<byte[]> ok = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, ok.statusCode());
+        assertArrayEquals(data, ok.body());
+        if (checksSignatures()) {
+            byte[] other = random(10, 5);
+            store.copy(new ByteArrayInputStream(other), other.length, "image/png", "artifacts/u/j/1/9/b.png", "b.png");
+            String tampered = url.replace("a.png", "b.png");
+            HttpResponse<byte[]> bad = HTTP.send(HttpRequest.newBuilder(URI.create(tampered)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(403, bad.statusCode(), "a URL signed for one key opens no other");
+        }
+    }
+
+    @Test
+    void missingObjectsHaveNoSize() {
+        assertEquals(-1, store.sizeOf("artifacts/none"));
+    }
+}

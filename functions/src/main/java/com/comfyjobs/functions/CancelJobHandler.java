@@ -1,0 +1,33 @@
+package com.comfyjobs.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.http.ApiHandler;
+import com.comfyjobs.functions.http.HttpRequests;
+import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.job.JobJson;
+import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.service.CancelService;
+import io.micronaut.context.ApplicationContext;
+import jakarta.inject.Inject;
+
+/** DELETE /jobs/{jobId}: 202 with the job (canceled, or cancelRequested while ComfyUI interrupts it). */
+public class CancelJobHandler extends ApiHandler {
+    @Inject
+    CancelService service;
+
+    public CancelJobHandler() {
+        super();
+    }
+
+    public CancelJobHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
+        String jobId = HttpRequests.pathParameter(event, "jobId");
+        JsonLog.job(jobId);
+        return HttpResponses.json(202, JobJson.publicView(service.cancel(userId, jobId), a -> null));
+    }
+}

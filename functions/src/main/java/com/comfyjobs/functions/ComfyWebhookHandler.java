@@ -1,0 +1,49 @@
+package com.comfyjobs.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.http.ApiHandler;
+import com.comfyjobs.functions.http.HttpRequests;
+import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.service.ClientError;
+import com.comfyjobs.service.WebhookService;
+import com.comfyjobs.webhook.MalformedWebhookException;
+import com.comfyjobs.webhook.WebhookRejectedException;
+import io.micronaut.context.ApplicationContext;
+import jakarta.inject.Inject;
+import java.util.Map;
+
+/**
+ * POST /webhooks/comfyui: ComfyUI's progress, authenticated by its Standard Webhooks signature (no
+ * JWT). 204 when applied, duplicate or about a prompt that is not ours; 401 for a bad or stale
+ * signature; 400 for a signed body that is not an envelope.
+ */
+public class ComfyWebhookHandler extends ApiHandler {
+    @Inject
+    WebhookService service;
+
+    public ComfyWebhookHandler() {
+        super();
+    }
+
+    public ComfyWebhookHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    protected boolean requiresCaller() {
+        return false;
+    }
+
+    @Override
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String ignored) {
+        try {
+            service.handle(HttpRequests.body(event), HttpRequests.headers(event));
+            return HttpResponses.noContent();
+        } catch (WebhookRejectedException e) {
+            return HttpResponses.problem(401, "Invalid webhook signature", e.getMessage(), null, Map.of());
+        } catch (MalformedWebhookException e) {
+            throw ClientError.badRequest(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package com.comfyjobs.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.http.ApiHandler;
+import com.comfyjobs.functions.http.HttpRequests;
+import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.service.ClientError;
+import com.comfyjobs.service.JobQueryService;
+import io.micronaut.context.ApplicationContext;
+import jakarta.inject.Inject;
+
+/** GET /jobs/{jobId}: the caller's job with fresh artifact URLs; 404 for unknown and foreign ids alike. */
+public class GetJobHandler extends ApiHandler {
+    @Inject
+    JobQueryService service;
+
+    public GetJobHandler() {
+        super();
+    }
+
+    public GetJobHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
+        return service.get(userId, HttpRequests.pathParameter(event, "jobId"))
+                .map(job -> HttpResponses.json(200, job))
+                .orElseThrow(ClientError::notFound);
+    }
+}

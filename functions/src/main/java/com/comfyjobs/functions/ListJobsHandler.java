@@ -1,0 +1,30 @@
+package com.comfyjobs.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.http.ApiHandler;
+import com.comfyjobs.functions.http.HttpRequests;
+import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.service.JobQueryService;
+import io.micronaut.context.ApplicationContext;
+import jakarta.inject.Inject;
+
+/** GET /jobs?status=&limit=&cursor=: the caller's jobs, newest first. */
+public class ListJobsHandler extends ApiHandler {
+    @Inject
+    JobQueryService service;
+
+    public ListJobsHandler() {
+        super();
+    }
+
+    public ListJobsHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
+        return HttpResponses.json(200, service.list(userId, HttpRequests.queryParameter(event, "status"),
+                HttpRequests.queryParameter(event, "limit"), HttpRequests.queryParameter(event, "cursor")));
+    }
+}

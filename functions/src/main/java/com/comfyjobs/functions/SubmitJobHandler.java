@@ -1,0 +1,63 @@
+package com.comfyjobs.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.http.ApiHandler;
+import com.comfyjobs.functions.http.HttpRequests;
+import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobJson;
+import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.service.ServiceSettings;
+import com.comfyjobs.service.SubmitOutcome;
+import com.comfyjobs.service.SubmitRequest;
+import com.comfyjobs.service.SubmitService;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.context.ApplicationContext;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.Map;
+
+/** POST /jobs: 202 with the job id at once; 422 when ComfyUI refuses the workflow. */
+public class SubmitJobHandler extends ApiHandler {
+    @Inject
+    SubmitService service;
+
+    @Inject
+    ServiceSettings settings;
+
+    public SubmitJobHandler() {
+        super();
+    }
+
+    public SubmitJobHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
+        SubmitRequest request = SubmitRequest.parse(HttpRequests.body(event), settings.maxRequestBytes());
+        String key = HttpRequests.header(event, "Idempotency-Key").orElse(null);
+        SubmitOutcome outcome = service.submit(userId, request, key);
+        Job job = outcome.job();
+        JsonLog.job(job.id());
+        Map<String, String> headers = new HashMap<>();
+        if (outcome.replayed()) {
+            headers.put("Idempotent-Replayed", "true");
+        }
+        if (outcome.accepted()) {
+            headers.put("Location", "/jobs/" + job.id());
+            ObjectNode body = HttpResponses.object().put("jobId", job.id()).put("status", "queued")
+                    .put("createdAt", JobJson.timestamp(job.createdAt()));
+            return HttpResponses.json(202, body, headers);
+        }
+        ObjectNode ext = HttpResponses.object().put("jobId", job.id());
+        JsonNode details = job.error().details();
+        if (details != null) {
+            ext.set("error", details.get("error"));
+            ext.set("node_errors", details.get("node_errors"));
+        }
+        return HttpResponses.problem(422, "Workflow rejected by ComfyUI", job.error().message(), ext, headers);
+    }
+}

@@ -1,0 +1,70 @@
+package com.comfyjobs.functions.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.job.StateStoreUnavailableException;
+import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.service.ClientError;
+import com.comfyjobs.service.JobObserver;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.function.aws.MicronautRequestHandler;
+import jakarta.inject.Inject;
+import java.util.Map;
+
+/**
+ * What every HTTP handler shares: the caller's identity (401 without one), problem+json for refused
+ * requests, 503 with Retry-After when the state store is down, and a generic 500 that shows no
+ * internals for anything unexpected (logged with the request id).
+ */
+public abstract class ApiHandler extends MicronautRequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    static final long RETRY_AFTER_OUTAGE_SECONDS = 5;
+
+    @Inject
+    CallerIdentity identity;
+
+    @Inject
+    JobObserver observer;
+
+    protected ApiHandler() {
+        super();
+    }
+
+    protected ApiHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    public final APIGatewayV2HTTPResponse execute(APIGatewayV2HTTPEvent event) {
+        JsonLog.request(HttpRequests.requestId(event));
+        try {
+            String user = null;
+            if (requiresCaller()) {
+                user = identity.userOf(event).orElse(null);
+                if (user == null) {
+                    return HttpResponses.problem(401, "Unauthorized", "the request carries no verified caller identity", null,
+                            Map.of("WWW-Authenticate", "Bearer"));
+                }
+            }
+            return handle(event, user);
+        } catch (ClientError e) {
+            return HttpResponses.problem(e);
+        } catch (StateStoreUnavailableException e) {
+            JsonLog.error("state store unavailable", e);
+            return HttpResponses.problem(503, "Service unavailable", "job state is temporarily unreachable; retry shortly",
+                    null, Map.of("Retry-After", Long.toString(RETRY_AFTER_OUTAGE_SECONDS)));
+        } catch (RuntimeException e) {
+            JsonLog.error("unexpected failure", e);
+            return HttpResponses.problem(500, "Internal error", "the request failed unexpectedly; it has been logged", null, Map.of());
+        } finally {
+            observer.flush();
+            JsonLog.clear();
+        }
+    }
+
+    /** Routes behind the JWT authorizer need a caller; the webhook route authenticates by signature. */
+    protected boolean requiresCaller() {
+        return true;
+    }
+
+    protected abstract APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId);
+}

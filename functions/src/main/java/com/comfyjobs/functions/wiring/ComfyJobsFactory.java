@@ -1,0 +1,148 @@
+package com.comfyjobs.functions.wiring;
+
+import com.comfyjobs.artifacts.ArtifactSettings;
+import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.ComfyUiSettings;
+import com.comfyjobs.config.Env;
+import com.comfyjobs.functions.http.CallerIdentity;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.redis.RedisJobStore;
+import com.comfyjobs.job.redis.RedisConnection;
+import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.config.SecretsManagerReader;
+import com.comfyjobs.observability.MetricsJobObserver;
+import com.comfyjobs.observability.ObservabilitySettings;
+import com.comfyjobs.service.Finalizer;
+import com.comfyjobs.service.RecoveryService;
+import com.comfyjobs.service.WebhookService;
+import com.comfyjobs.webhook.WebhookVerifier;
+import com.comfyjobs.service.CancelService;
+import com.comfyjobs.service.Dispatcher;
+import com.comfyjobs.service.JobObserver;
+import com.comfyjobs.service.JobQueryService;
+import com.comfyjobs.service.ServiceSettings;
+import com.comfyjobs.service.SubmitService;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Builds the shared module's parts from environment variables, once per container. Beans are lazy,
+ * so each function pays only for what its handler uses (the list handler never builds a ComfyUI
+ * pool). Tests and the local stack provide their own {@link Env} (and may provide a store).
+ */
+@Factory
+public class ComfyJobsFactory {
+
+    @Singleton
+    @Requires(missingBeans = Env.class)
+    Env env() {
+        return Env.system();
+    }
+
+    @Singleton
+    @Requires(missingBeans = Clock.class)
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Singleton
+    ServiceSettings serviceSettings(Env env) {
+        return ServiceSettings.fromEnv(env);
+    }
+
+    @Singleton
+    CallerIdentity callerIdentity(Env env) {
+        return new CallerIdentity(env.string("JWT_USER_CLAIM", "sub"));
+    }
+
+    @Singleton
+    RedisSettings redisSettings(Env env) {
+        String secret = env.raw("REDIS_URL_SECRET_ARN");
+        if (secret == null) {
+            return RedisSettings.fromEnv(env);
+        }
+        String value = SecretsManagerReader.fromEnv(env).read(secret, "REDIS_URL_SECRET_ARN");
+        return RedisSettings.fromEnv(env.with(Map.of("REDIS_URL", RedisUrlSecret.url(value))));
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    @Requires(missingBeans = JobStore.class)
+    JobStore jobStore(RedisSettings settings, Clock clock) {
+        RedisJobStore store = new RedisJobStore(new RedisConnection(settings), clock);
+        SnapStartHooks.register(store);
+        return store;
+    }
+
+    @Singleton
+    ComfyUiPool comfyUiPool(Env env, Clock clock) {
+        return new ComfyUiPool(ComfyUiSettings.fromEnv(env), clock);
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    ArtifactStore artifactStore(Env env) {
+        return ArtifactStore.create(ArtifactSettings.fromEnv(env));
+    }
+
+    @Singleton
+    @Requires(missingBeans = JobObserver.class)
+    JobObserver jobObserver(Env env) {
+        return new MetricsJobObserver(ObservabilitySettings.fromEnv(env), env.string("AWS_LAMBDA_FUNCTION_NAME", "comfyjobs"), System.out);
+    }
+
+    /** The webhook secret: WEBHOOK_SECRET (local) or the Secrets Manager secret WEBHOOK_SECRET_ARN names (AWS). */
+    @Singleton
+    WebhookVerifier webhookVerifier(Env env) {
+        String arn = env.raw("WEBHOOK_SECRET_ARN");
+        if (arn != null) {
+            return WebhookVerifier.fromList(SecretsManagerReader.fromEnv(env).read(arn, "WEBHOOK_SECRET_ARN"), "WEBHOOK_SECRET_ARN");
+        }
+        return WebhookVerifier.fromList(env.required("WEBHOOK_SECRET"), "WEBHOOK_SECRET");
+    }
+
+    @Singleton
+    Finalizer finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer) {
+        return new Finalizer(store, pool, artifacts, clock, observer);
+    }
+
+    @Singleton
+    WebhookService webhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ServiceSettings settings,
+                                  Clock clock, JobObserver observer) {
+        return new WebhookService(store, verifier, finalizer, settings, clock, observer);
+    }
+
+    @Singleton
+    RecoveryService recoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer,
+                                    ServiceSettings settings, Env env, Clock clock, JobObserver observer) {
+        Duration retention = Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365));
+        return new RecoveryService(store, pool, dispatcher, finalizer, settings, retention, clock, observer);
+    }
+
+    @Singleton
+    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new Dispatcher(store, pool, settings, clock, observer);
+    }
+
+    @Singleton
+    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
+                                JobObserver observer) {
+        return new SubmitService(store, pool, dispatcher, settings, clock, observer);
+    }
+
+    @Singleton
+    JobQueryService jobQueryService(JobStore store, ArtifactStore artifacts) {
+        return new JobQueryService(store, artifacts);
+    }
+
+    @Singleton
+    CancelService cancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer) {
+        return new CancelService(store, pool, clock, observer);
+    }
+}

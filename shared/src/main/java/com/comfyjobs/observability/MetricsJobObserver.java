@@ -1,0 +1,134 @@
+package com.comfyjobs.observability;
+
+import com.comfyjobs.job.Job;
+import com.comfyjobs.service.JobObserver;
+import com.comfyjobs.service.RecoverySummary;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
+import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
+import software.amazon.cloudwatchlogs.emf.model.Unit;
+
+/**
+ * Design section 6: CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
+ * deliveries, recovery outcomes) collected during an invocation and written by {@link #flush()} at
+ * its end as one EMF record; the three analytics events as structured log records and, when
+ * configured, to PostHog. Nothing here throws into a request.
+ */
+public final class MetricsJobObserver implements JobObserver {
+    private final ObservabilitySettings settings;
+    private final PostHogClient postHog;
+    private final PrintStream out;
+    private final String service;
+    private MetricsLogger metrics;
+    private int recorded;
+
+    public MetricsJobObserver(ObservabilitySettings settings, String service, PrintStream out) {
+        this.settings = settings;
+        this.service = service;
+        this.out = out;
+        this.postHog = settings.postHogApiKey() == null ? null : new PostHogClient(settings.postHogHost(), settings.postHogApiKey());
+        this.metrics = newLogger();
+    }
+
+    private MetricsLogger newLogger() {
+        MetricsLogger m = new MetricsLogger(new EmfEnvironment(service, out));
+        try {
+            m.setNamespace(settings.namespace());
+            m.setDimensions(DimensionSet.of("Service", service));
+        } catch (Exception e) {
+            throw new IllegalArgumentException("METRICS_NAMESPACE is not a valid CloudWatch namespace: " + settings.namespace(), e);
+        }
+        return m;
+    }
+
+    @Override
+    public void jobSaved(Job job) {
+        analytics("comfyui_job_state_saved", job.userId(), Map.of("promptId", job.promptId(), "jobType", job.type().wire(),
+                "userId", job.userId()));
+    }
+
+    @Override
+    public synchronized void jobStarted(Job job, Duration queueWait) {
+        put("QueueWait", queueWait.toMillis(), Unit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void jobFinished(Job job) {
+        put("Jobs" + capitalized(job.status().wire()), 1, Unit.COUNT);
+        if (job.finishedAt() != null) {
+            put("JobDuration", Duration.between(job.createdAt(), job.finishedAt()).toMillis(), Unit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void jobRecovered(Job job, String how, Duration recoveryTime) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("promptId", job.promptId());
+        p.put("jobAge", Duration.between(job.createdAt(), Instant.now()).toSeconds());
+        p.put("recoveryTime", recoveryTime.toMillis());
+        p.put("how", how);
+        analytics("comfyui_job_recovered", job.userId(), p);
+    }
+
+    @Override
+    public void recoveryFailed(Job job, String reason) {
+        analytics("comfyui_job_recovery_failed", job.userId(), Map.of("promptId", job.promptId(), "reason", reason));
+    }
+
+    @Override
+    public synchronized void webhookEvent(String outcome) {
+        put("Webhook" + capitalized(outcome), 1, Unit.COUNT);
+    }
+
+    @Override
+    public synchronized void recoveryRun(RecoverySummary s) {
+        put("RecoveryScanned", s.scanned.get(), Unit.COUNT);
+        put("RecoveryRecovered", s.recovered.get(), Unit.COUNT);
+        put("RecoveryResubmitted", s.resubmitted.get(), Unit.COUNT);
+        put("RecoveryFailed", s.failed.get(), Unit.COUNT);
+        put("RecoveryExpired", s.expired.get(), Unit.COUNT);
+        put("RecoverySkipped", s.skipped.get(), Unit.COUNT);
+        put("RecoveryDuration", s.durationMs, Unit.MILLISECONDS);
+    }
+
+    @Override
+    public void flush() {
+        synchronized (this) {
+            if (recorded > 0 && settings.metricsEnabled()) {
+                metrics.flush();
+            }
+            metrics = newLogger();
+            recorded = 0;
+        }
+        if (postHog != null) {
+            postHog.flush(Duration.ofSeconds(2));
+        }
+    }
+
+    private void put(String name, double value, Unit unit) {
+        try {
+            metrics.putMetric(name, value, unit);
+            recorded++;
+        } catch (Exception e) {
+            JsonLog.warn("metric dropped", "metric", name, "reason", e.getMessage());
+        }
+    }
+
+    private void analytics(String event, String distinctId, Map<String, ?> properties) {
+        Map<String, Object> record = new LinkedHashMap<>(properties);
+        record.put("event", event);
+        JsonLog.record("analytics", record);
+        if (postHog != null) {
+            postHog.capture(event, distinctId, properties);
+        }
+    }
+
+    private static String capitalized(String s) {
+        return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1);
+    }
+}

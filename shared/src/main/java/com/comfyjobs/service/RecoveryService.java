@@ -1,0 +1,383 @@
+package com.comfyjobs.service;
+
+import com.comfyjobs.comfyui.ComfyUiClient;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.HistoryEntry;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.Transition;
+import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.Workflow;
+import com.comfyjobs.observability.JsonLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The scheduled reconciler (design section 5). Per shard, under a lock, it reads only the live jobs
+ * whose heartbeat is older than STALE_AFTER and asks their ComfyUI server where each one is (history,
+ * queue, history): finished unseen jobs are settled, live ones get a fresh heartbeat, lost ones are
+ * resubmitted as the next attempt, overrun ones interrupted and expired, never-accepted ones
+ * submitted, interrupted finalizations finished. It works in batches with bounded concurrency toward
+ * each ComfyUI server and stops before its deadline.
+ */
+public final class RecoveryService {
+    static final int BATCH = 200;
+    static final int THREADS = 16;
+    static final int PER_SERVER = 4;
+    static final int PURGE_BATCH = 500;
+    private static final Duration LOCK_MARGIN = Duration.ofSeconds(30);
+
+    private final JobStore store;
+    private final ComfyUiPool pool;
+    private final Dispatcher dispatcher;
+    private final Finalizer finalizer;
+    private final ServiceSettings settings;
+    private final Duration retention;
+    private final Clock clock;
+    private final JobObserver observer;
+    private final Map<String, Semaphore> perServer = new ConcurrentHashMap<>();
+
+    public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
+                           Duration retention, Clock clock, JobObserver observer) {
+        this.store = store;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.finalizer = finalizer;
+        this.settings = settings;
+        this.retention = retention;
+        this.clock = clock;
+        this.observer = observer;
+    }
+
+    /** The scheduled run: reconcile stale jobs, then purge terminal jobs past retention. */
+    public RecoverySummary run(Instant deadline) {
+        return sweep(deadline, settings.staleAfter(), false);
+    }
+
+    /**
+     * The manual cleanup: jobs without news for {@code olderThan} are orphans; they are interrupted
+     * on ComfyUI where possible and failed now, without waiting for reconciliation.
+     */
+    public RecoverySummary cleanup(Instant deadline, Duration olderThan) {
+        return sweep(deadline, olderThan, true);
+    }
+
+    private RecoverySummary sweep(Instant deadline, Duration quietFor, boolean failOrphans) {
+        long started = System.nanoTime();
+        RecoverySummary summary = new RecoverySummary();
+        String owner = UUID.randomUUID().toString();
+        List<Integer> shards = new ArrayList<>();
+        for (int s = 0; s < store.shardCount(); s++) {
+            shards.add(s);
+        }
+        // overlapping runs start on different shards instead of queueing behind one another's locks
+        Collections.shuffle(shards);
+        ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "recovery");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (int shard : shards) {
+                if (!now().isBefore(deadline)) {
+                    summary.stoppedEarly = true;
+                    break;
+                }
+                Duration lockTtl = Duration.between(now(), deadline).plus(LOCK_MARGIN);
+                if (!store.tryLockShard(shard, owner, lockTtl)) {
+                    summary.shardsLocked.incrementAndGet();
+                    continue;
+                }
+                try {
+                    sweepShard(shard, deadline, quietFor, failOrphans, summary, workers);
+                    if (now().isBefore(deadline)) {
+                        PurgeResult p = store.purge(shard, now().minus(retention), PURGE_BATCH);
+                        summary.purged.addAndGet(p.purgedJobs());
+                    }
+                } finally {
+                    store.unlockShard(shard, owner);
+                }
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+        summary.durationMs = (System.nanoTime() - started) / 1_000_000;
+        JsonLog.record(failOrphans ? "cleanup summary" : "recovery summary", summary.toMap());
+        observer.recoveryRun(summary);
+        return summary;
+    }
+
+    private void sweepShard(int shard, Instant deadline, Duration quietFor, boolean failOrphans, RecoverySummary summary,
+                            ExecutorService workers) {
+        Instant sweepStart = now();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (now().isBefore(deadline)) {
+            // handled jobs get a fresh heartbeat and drop out of the range; the seen set guards against
+            // any that did not (a concurrent writer, a lease held elsewhere)
+            List<Job> stale = store.findStale(shard, sweepStart.minus(quietFor), BATCH);
+            List<Job> fresh = stale.stream().filter(j -> seen.add(j.id())).toList();
+            if (fresh.isEmpty()) {
+                return;
+            }
+            summary.scanned.addAndGet(fresh.size());
+            List<Future<?>> running = new ArrayList<>();
+            for (Job job : fresh) {
+                running.add(workers.submit(() -> {
+                    if (!now().isBefore(deadline)) {
+                        summary.skipped.incrementAndGet();
+                        summary.stoppedEarly = true;
+                        return;
+                    }
+                    try {
+                        if (failOrphans) {
+                            failOrphan(job, summary);
+                        } else {
+                            reconcile(job, summary);
+                        }
+                    } catch (RuntimeException e) {
+                        summary.skipped.incrementAndGet();
+                        JsonLog.error("reconciling a job failed", e, "jobId", job.id());
+                    }
+                }));
+            }
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    summary.skipped.incrementAndGet();
+                }
+            }
+            if (stale.size() < BATCH) {
+                return;
+            }
+        }
+        summary.stoppedEarly = true;
+    }
+
+    void reconcile(Job job, RecoverySummary summary) {
+        Instant began = now();
+        if (overran(job)) {
+            expire(job, summary);
+            return;
+        }
+        if (job.status() == JobStatus.FINALIZING) {
+            finish(job, summary, began);
+            return;
+        }
+        if (job.status() == JobStatus.QUEUED && !job.isSubmitted()) {
+            if (job.cancelRequested()) {
+                settle(job, JobStatus.CANCELED, null, summary);
+                return;
+            }
+            DispatchResult d = dispatcher.resume(job);
+            countDispatch(d, summary, "never accepted", began);
+            return;
+        }
+        ComfyUiClient client = pool.client(job.comfyServer());
+        PromptLocation where = withServer(job.comfyServer(), () -> PromptLocation.find(client, job.promptId()));
+        switch (where.place()) {
+            case FINISHED -> settleFromHistory(job, where.entry(), summary, began);
+            case RUNNING, PENDING -> {
+                if (job.cancelRequested()) {
+                    client.deletePending(job.promptId());
+                    client.interrupt(job.promptId());
+                }
+                if (store.refreshHeartbeat(job.id(), job.attempt(), now())) {
+                    summary.recovered.incrementAndGet();
+                } else {
+                    summary.skipped.incrementAndGet();
+                }
+            }
+            case ABSENT -> lost(job, summary, began);
+            default -> unreachable(job, summary, began);
+        }
+    }
+
+    private void settleFromHistory(Job job, HistoryEntry entry, RecoverySummary summary, Instant began) {
+        switch (entry.outcome()) {
+            case SUCCESS -> {
+                TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                        .status(JobStatus.FINALIZING).addOutputs(entry.outputs()).returnJob().build());
+                if (r.applied()) {
+                    finish(r.job(), summary, began);
+                } else {
+                    summary.skipped.incrementAndGet();
+                }
+            }
+            case ERROR -> settle(job, JobStatus.FAILED, entry.error(), summary);
+            case INTERRUPTED -> settle(job, job.cancelRequested() ? JobStatus.CANCELED : JobStatus.FAILED, entry.error(), summary);
+            default -> {
+                if (store.refreshHeartbeat(job.id(), job.attempt(), now())) {
+                    summary.recovered.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    private void finish(Job job, RecoverySummary summary, Instant began) {
+        Finalizer.Result r = withServer(job.comfyServer(), () -> finalizer.finalize(job, settings.finalizeBudget()));
+        switch (r) {
+            case SUCCEEDED -> {
+                summary.recovered.incrementAndGet();
+                observer.jobRecovered(job, "finalized", Duration.between(began, now()));
+            }
+            case FAILED -> summary.failed.incrementAndGet();
+            default -> summary.skipped.incrementAndGet();
+        }
+    }
+
+    /** In neither queue nor history: ComfyUI lost it (a restart). Resubmit, unless it was to be canceled anyway. */
+    private void lost(Job job, RecoverySummary summary, Instant began) {
+        if (job.cancelRequested()) {
+            settle(job, JobStatus.CANCELED, null, summary);
+            return;
+        }
+        if (job.attempt() >= settings.maxAttempts()) {
+            String reason = "ComfyUI lost the job " + job.attempt() + " times (restarts); giving up";
+            observer.recoveryFailed(job, reason);
+            settle(job, JobStatus.FAILED, JobError.of("lost", reason), summary);
+            return;
+        }
+        Optional<Workflow> workflow = store.findWorkflow(job.id());
+        if (workflow.isEmpty()) {
+            settle(job, JobStatus.FAILED, JobError.of("workflow_missing", "the stored workflow is gone; the job cannot be resubmitted"), summary);
+            return;
+        }
+        ComfyUiClient target = pool.choose().orElse(pool.client(job.comfyServer()));
+        int attempt = job.attempt() + 1;
+        TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .requeue(attempt, target.baseUrl().toString(), PromptIds.of(job.id(), attempt))
+                .acquireLease(now().plus(settings.dispatchLease())).returnJob().build());
+        if (!r.applied()) {
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        DispatchResult d = withServer(target.baseUrl().toString(), () -> dispatcher.submitNew(r.job(), workflow.get()));
+        countDispatch(d, summary, "lost", began);
+    }
+
+    /** The server does not answer: move the job to another one while it still has attempts and time. */
+    private void unreachable(Job job, RecoverySummary summary, Instant began) {
+        if (job.cancelRequested()) {
+            settle(job, JobStatus.CANCELED, null, summary);
+            return;
+        }
+        Optional<Workflow> workflow = store.findWorkflow(job.id());
+        if (workflow.isEmpty() || job.attempt() >= settings.maxAttempts()) {
+            store.refreshHeartbeat(job.id(), job.attempt(), now());
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        DispatchResult d = dispatcher.moveToAnotherServer(job, workflow.get(), List.of(job.comfyServer()));
+        if (d.kind() == DispatchResult.Kind.DEFERRED) {
+            // nowhere to go now: look again after STALE_AFTER; the runtime limit still ends it in time
+            store.refreshHeartbeat(job.id(), d.job().attempt(), now());
+        }
+        countDispatch(d, summary, "server unreachable", began);
+    }
+
+    private void countDispatch(DispatchResult d, RecoverySummary summary, String why, Instant began) {
+        switch (d.kind()) {
+            case SUBMITTED -> {
+                summary.resubmitted.incrementAndGet();
+                observer.jobRecovered(d.job(), "resubmitted (" + why + ")", Duration.between(began, now()));
+            }
+            case ALREADY_THERE -> summary.recovered.incrementAndGet();
+            case REJECTED, GAVE_UP -> {
+                summary.failed.incrementAndGet();
+                observer.recoveryFailed(d.job(), d.reason());
+            }
+            default -> summary.skipped.incrementAndGet();
+        }
+    }
+
+    private boolean overran(Job job) {
+        Instant now = now();
+        if (job.startedAt() != null) {
+            return job.startedAt().plus(settings.maxRuntime(job.type())).isBefore(now);
+        }
+        return job.createdAt().plus(settings.maxQueueAge()).plus(settings.maxRuntime(job.type())).isBefore(now);
+    }
+
+    private void expire(Job job, RecoverySummary summary) {
+        stopOnComfyUi(job);
+        String reason = job.startedAt() != null ? "ran longer than " + settings.maxRuntime(job.type()) + " for " + job.type().wire()
+                : "did not finish within its queue age and runtime limits";
+        TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .status(JobStatus.EXPIRED).error(JobError.of("expired", reason)).returnJob().build());
+        if (r.becameTerminal()) {
+            summary.expired.incrementAndGet();
+            observer.jobFinished(r.job());
+            observer.recoveryFailed(r.job(), reason);
+        } else {
+            summary.skipped.incrementAndGet();
+        }
+    }
+
+    private void failOrphan(Job job, RecoverySummary summary) {
+        stopOnComfyUi(job);
+        String reason = "orphaned: no news since " + job.heartbeatAt() + "; failed by manual cleanup";
+        settle(job, JobStatus.FAILED, JobError.of("orphaned", reason), summary);
+        observer.recoveryFailed(job, reason);
+    }
+
+    private void stopOnComfyUi(Job job) {
+        if (job.comfyServer() != null && job.isSubmitted()) {
+            ComfyUiClient client = pool.client(job.comfyServer());
+            client.deletePending(job.promptId());
+            client.interrupt(job.promptId());
+        }
+    }
+
+    private void settle(Job job, JobStatus status, JobError error, RecoverySummary summary) {
+        Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).status(status).returnJob();
+        if (error != null && status != JobStatus.CANCELED) {
+            t.error(error);
+        }
+        TransitionResult r = store.transition(t.build());
+        if (!r.becameTerminal()) {
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        observer.jobFinished(r.job());
+        switch (status) {
+            case CANCELED -> summary.canceled.incrementAndGet();
+            case FAILED -> summary.failed.incrementAndGet();
+            default -> summary.recovered.incrementAndGet();
+        }
+    }
+
+    /** At most PER_SERVER calls in flight toward one ComfyUI server, whatever the thread count. */
+    private <T> T withServer(String server, java.util.function.Supplier<T> call) {
+        Semaphore gate = perServer.computeIfAbsent(server == null ? "" : server, s -> new Semaphore(PER_SERVER));
+        gate.acquireUninterruptibly();
+        try {
+            return call.get();
+        } finally {
+            gate.release();
+        }
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

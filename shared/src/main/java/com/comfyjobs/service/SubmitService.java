@@ -1,0 +1,144 @@
+package com.comfyjobs.service;
+
+import com.comfyjobs.comfyui.ComfyUiClient;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.job.CreateResult;
+import com.comfyjobs.job.IdempotencyClaim;
+import com.comfyjobs.job.IdempotencyRecord;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.NewJob;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+/**
+ * POST /jobs: admits a job (per-user cap, idempotency), stores it and submits it to ComfyUI. The job
+ * is stored before ComfyUI hears of it, so a Redis outage answers 503 with nothing sent; ComfyUI
+ * being down is not an error (the job waits, recovery submits it). Idempotency follows the IETF
+ * Idempotency-Key draft: the same key with the same payload replays the first answer (errors
+ * included), with another payload is a 422, and while the first request is still running a 409.
+ */
+public final class SubmitService {
+    private static final int MAX_KEY_LENGTH = 255;
+
+    private final JobStore store;
+    private final ComfyUiPool pool;
+    private final Dispatcher dispatcher;
+    private final ServiceSettings settings;
+    private final Clock clock;
+    private final JobObserver observer;
+
+    public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
+                         JobObserver observer) {
+        this.store = store;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.settings = settings;
+        this.clock = clock;
+        this.observer = observer;
+    }
+
+    public SubmitOutcome submit(String userId, SubmitRequest request, String idempotencyKey) {
+        IdempotencyClaim claim = claim(request, idempotencyKey);
+        Optional<ComfyUiClient> server = pool.choose();
+        Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server.map(c -> c.baseUrl().toString()).orElse(null));
+        CreateResult created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+        switch (created.outcome()) {
+            case CREATED:
+                return dispatchNew(job, request);
+            case ACTIVE_LIMIT:
+                throw new ClientError(429, "Too many active jobs", "you have " + created.activeJobs()
+                        + " jobs queued or running; the limit is " + settings.maxActiveJobs(), null, 30);
+            case IDEMPOTENCY_MISMATCH:
+                throw new ClientError(422, "Idempotency-Key reused",
+                        "this Idempotency-Key was already used with a different request body");
+            case IDEMPOTENT_REPLAY:
+                return replay(userId, request, idempotencyKey, claim, created.previous(), server);
+            case ID_EXISTS:
+            default:
+                throw new IllegalStateException("a fresh random job id collided: " + job.id());
+        }
+    }
+
+    private SubmitOutcome dispatchNew(Job job, SubmitRequest request) {
+        observer.jobSaved(job);
+        DispatchResult d = dispatcher.submitNew(job, request.workflow());
+        if (d.kind() == DispatchResult.Kind.REJECTED) {
+            return SubmitOutcome.rejected(d.job(), false);
+        }
+        return SubmitOutcome.accepted(job, false);
+    }
+
+    private SubmitOutcome replay(String userId, SubmitRequest request, String idempotencyKey, IdempotencyClaim claim,
+                                 IdempotencyRecord previous, Optional<ComfyUiClient> server) {
+        Instant now = now();
+        Optional<Job> existing = store.findById(previous.jobId());
+        if (existing.isEmpty()) {
+            if (previous.createdAt().plus(settings.dispatchLease()).isAfter(now)) {
+                throw inFlight();
+            }
+            // The first request stored its key and died before storing the job: finish its admission.
+            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server.map(c -> c.baseUrl().toString()).orElse(null));
+            CreateResult resumed = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+            if (resumed.outcome() == CreateResult.Outcome.CREATED) {
+                return dispatchNew(job, request);
+            }
+            if (resumed.outcome() == CreateResult.Outcome.ACTIVE_LIMIT) {
+                throw new ClientError(429, "Too many active jobs", "you have " + resumed.activeJobs()
+                        + " jobs queued or running; the limit is " + settings.maxActiveJobs(), null, 30);
+            }
+            throw inFlight();
+        }
+        Job job = existing.get();
+        if (job.status() == JobStatus.FAILED && job.error() != null && "comfyui_rejected".equals(job.error().type())) {
+            return SubmitOutcome.rejected(job, true);
+        }
+        if (job.status() == JobStatus.QUEUED && !job.isSubmitted()) {
+            if (job.leaseUntil() != null && job.leaseUntil().isAfter(now)) {
+                throw inFlight();
+            }
+            // The first request stored the job but its submission did not complete: finish it, checking
+            // ComfyUI first so a submission that did get through is not sent twice.
+            dispatcher.resume(job);
+        }
+        return SubmitOutcome.accepted(job, true);
+    }
+
+    private IdempotencyClaim claim(SubmitRequest request, String key) {
+        if (key != null) {
+            if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+                throw ClientError.badRequest("Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters");
+            }
+            return new IdempotencyClaim(key, request.fingerprint(), settings.idempotencyTtl());
+        }
+        if (!settings.dedupeIdentical().isZero()) {
+            return new IdempotencyClaim("auto:" + request.fingerprint(), request.fingerprint(), settings.dedupeIdentical());
+        }
+        return null;
+    }
+
+    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, String server) {
+        Instant now = now();
+        return Job.queued(id, userId, request.type(), now)
+                .characterId(request.characterId())
+                .metadata(request.metadata())
+                .idempotencyKey(idempotencyKey)
+                .comfyServer(server)
+                .promptId(PromptIds.of(id, 1))
+                .nodeCount(request.workflow().nodeCount())
+                .leaseUntil(now.plus(settings.dispatchLease()))
+                .build();
+    }
+
+    private static ClientError inFlight() {
+        return new ClientError(409, "Request in progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly", null, 1);
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

@@ -1,0 +1,165 @@
+package com.comfyjobs.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.micronaut.function.aws.MicronautRequestHandler;
+import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * template.yaml, docs/openapi.yaml and the code must agree: every handler exists with the right event
+ * types, every route reaches one, the two documents name the same routes, and every environment
+ * variable the code reads is set in the template (except the few the Lambda runtime sets or only
+ * local runs use).
+ */
+class TemplateConsistencyTest {
+    /** Read by the code but deliberately not set in the template, with the reason. */
+    private static final Map<String, String> NOT_IN_TEMPLATE = Map.of(
+            "AWS_REGION", "set by the Lambda runtime",
+            "AWS_LAMBDA_FUNCTION_NAME", "set by the Lambda runtime",
+            "WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN",
+            "S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack",
+            "SECRETS_MANAGER_ENDPOINT", "tests against moto");
+    private static final Pattern ENV_READ = Pattern.compile(
+            "env\\.(?:string|required|integer|bool|millis|seconds|isoDuration|uri|uris|raw)\\(\"([A-Z0-9_]+)\"");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private static Path root;
+    private static JsonNode template;
+
+    @BeforeAll
+    static void load() throws IOException {
+        root = Path.of("").toAbsolutePath();
+        while (!Files.exists(root.resolve("template.yaml"))) {
+            root = root.getParent();
+        }
+        template = YAML.readTree(root.resolve("template.yaml").toFile());
+    }
+
+    private static Map<String, JsonNode> functions() {
+        Map<String, JsonNode> out = new java.util.TreeMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = template.get("Resources").fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> r = it.next();
+            if ("AWS::Serverless::Function".equals(r.getValue().path("Type").asText())) {
+                out.put(r.getKey(), r.getValue());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
+        assertEquals(6, functions().size());
+        for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
+            String handler = f.getValue().path("Properties").path("Handler").asText();
+            Class<?> type = Class.forName(handler);
+            assertTrue(MicronautRequestHandler.class.isAssignableFrom(type), handler + " is a MicronautRequestHandler");
+            Type[] io = ((ParameterizedType) genericHandlerType(type)).getActualTypeArguments();
+            Set<String> triggers = new HashSet<>();
+            f.getValue().path("Properties").path("Events").forEach(e -> triggers.add(e.path("Type").asText()));
+            assertEquals(1, triggers.size(), f.getKey() + " has one kind of trigger");
+            if (triggers.contains("HttpApi")) {
+                assertEquals(APIGatewayV2HTTPEvent.class, io[0], handler);
+                assertEquals(APIGatewayV2HTTPResponse.class, io[1], handler);
+            } else {
+                assertEquals("ScheduleV2", triggers.iterator().next());
+                assertTrue(io[0].getTypeName().startsWith("java.util.Map"), handler + " takes the schedule's JSON input");
+            }
+        }
+    }
+
+    private static Type genericHandlerType(Class<?> type) {
+        Class<?> c = type;
+        while (c.getSuperclass() != MicronautRequestHandler.class) {
+            c = c.getSuperclass();
+        }
+        return c.getGenericSuperclass();
+    }
+
+    @Test
+    void everyRouteReachesAHandlerAndMatchesTheOpenApiDocument() throws IOException {
+        Set<String> routes = new TreeSet<>();
+        for (JsonNode f : functions().values()) {
+            f.path("Properties").path("Events").forEach(e -> {
+                if ("HttpApi".equals(e.path("Type").asText())) {
+                    String route = e.path("Properties").path("Method").asText().toUpperCase(Locale.ROOT) + " "
+                            + e.path("Properties").path("Path").asText();
+                    assertTrue(routes.add(route), "route defined twice: " + route);
+                }
+            });
+        }
+        JsonNode openapi = YAML.readTree(root.resolve("docs/openapi.yaml").toFile());
+        Set<String> documented = new TreeSet<>();
+        openapi.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> {
+            if (Set.of("get", "post", "put", "delete", "patch").contains(m)) {
+                documented.add(m.toUpperCase(Locale.ROOT) + " " + p.getKey());
+            }
+        }));
+        assertEquals(documented, routes);
+        assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "POST /webhooks/comfyui"), routes);
+    }
+
+    @Test
+    void onlyTheWebhookRouteGoesWithoutTheJwtAuthorizer() {
+        for (JsonNode f : functions().values()) {
+            f.path("Properties").path("Events").forEach(e -> {
+                boolean open = "NONE".equals(e.path("Properties").path("Auth").path("Authorizer").asText());
+                assertEquals("/webhooks/comfyui".equals(e.path("Properties").path("Path").asText()), open,
+                        e.path("Properties").path("Path").asText());
+            });
+        }
+        assertEquals("JwtAuthorizer", template.path("Resources").path("Api").path("Properties").path("Auth")
+                .path("DefaultAuthorizer").asText());
+    }
+
+    @Test
+    void everyEnvironmentVariableTheCodeReadsIsSetInTheTemplate() throws IOException {
+        Set<String> read = new TreeSet<>();
+        for (String module : new String[] {"shared/src/main/java", "functions/src/main/java"}) {
+            try (Stream<Path> files = Files.walk(root.resolve(module))) {
+                for (Path p : files.filter(x -> x.toString().endsWith(".java")).toList()) {
+                    Matcher m = ENV_READ.matcher(Files.readString(p));
+                    while (m.find()) {
+                        read.add(m.group(1));
+                    }
+                }
+            }
+        }
+        Set<String> set = new TreeSet<>();
+        template.path("Globals").path("Function").path("Environment").path("Variables").fieldNames().forEachRemaining(set::add);
+        for (JsonNode f : functions().values()) {
+            f.path("Properties").path("Environment").path("Variables").fieldNames().forEachRemaining(set::add);
+        }
+        Set<String> missing = new TreeSet<>(read);
+        missing.removeAll(set);
+        missing.removeAll(NOT_IN_TEMPLATE.keySet());
+        assertEquals(Set.of(), missing, "read by the code but not set in template.yaml");
+        Set<String> unused = new TreeSet<>(set);
+        unused.removeAll(read);
+        unused.remove("JAVA_TOOL_OPTIONS");
+        assertEquals(Set.of(), unused, "set in template.yaml but read by no code");
+        assertFalse(read.isEmpty());
+    }
+}

@@ -1,0 +1,72 @@
+package com.comfyjobs.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.comfyui.ComfyUiSettings;
+import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.service.ServiceSettings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Configuration fails at start with a message that names the variable to fix. */
+class EnvTest {
+    private static void failsNaming(String variable, Map<String, String> vars, Runnable read) {
+        ConfigException e = assertThrows(ConfigException.class, read::run);
+        assertTrue(e.getMessage().startsWith(variable), e.getMessage());
+    }
+
+    @Test
+    void redisSettings() {
+        RedisSettings d = RedisSettings.fromEnv(new Env(Map.of()));
+        assertEquals(URI.create("redis://127.0.0.1:6379"), d.url());
+        assertTrue(d.connectTimeout().compareTo(Duration.ofSeconds(1)) <= 0);
+        assertTrue(d.commandTimeout().compareTo(Duration.ofSeconds(2)) <= 0);
+        failsNaming("REDIS_URL", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "http://x"))));
+        failsNaming("REDIS_SHARDS", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_SHARDS", "0"))));
+        failsNaming("REDIS_SHARDS", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_SHARDS", "many"))));
+        failsNaming("REDIS_CLUSTER", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_CLUSTER", "maybe"))));
+        failsNaming("REDIS_COMMAND_TIMEOUT_MS", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_COMMAND_TIMEOUT_MS", "-5"))));
+    }
+
+    @Test
+    void credentialsNeverShowInMessages() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "http://user:hunter2@host:6379"))));
+        assertTrue(!e.getMessage().contains("hunter2"), e.getMessage());
+        assertTrue(!RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "rediss://u:hunter2@h:6379"))).toString().contains("hunter2"));
+    }
+
+    @Test
+    void comfyUiSettings() {
+        ComfyUiSettings s = ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_URLS", "http://a:8188/, https://b", "COMFYUI_HEADER",
+                "Authorization: Bearer t0ken")));
+        assertEquals(2, s.servers().size());
+        assertEquals(URI.create("http://a:8188"), s.servers().get(0));
+        assertEquals("Authorization", s.headerName());
+        assertEquals("Bearer t0ken", s.headerValue());
+        assertTrue(!s.toString().contains("t0ken"));
+        failsNaming("COMFYUI_HEADER", null, () -> ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_HEADER", "no colon"))));
+        failsNaming("COMFYUI_URLS", null, () -> ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_URLS", "ftp://x"))));
+    }
+
+    @Test
+    void serviceSettings() {
+        ServiceSettings s = ServiceSettings.defaults();
+        assertEquals(10, s.maxActiveJobs());
+        assertEquals(3, s.maxAttempts());
+        assertEquals(Duration.ofHours(2), s.maxRuntime(com.comfyjobs.job.JobType.LORA_TRAINING));
+        failsNaming("MAX_RUNTIME_OTHER", null, () -> ServiceSettings.fromEnv(new Env(Map.of("MAX_RUNTIME_OTHER", "10 minutes"))));
+        failsNaming("MAX_ACTIVE_JOBS_PER_USER", null, () -> ServiceSettings.fromEnv(new Env(Map.of("MAX_ACTIVE_JOBS_PER_USER", "0"))));
+    }
+
+    @Test
+    void requiredVariables() {
+        failsNaming("ARTIFACT_BUCKET", null, () -> new Env(Map.of()).required("ARTIFACT_BUCKET"));
+        failsNaming("ARTIFACT_BUCKET", null,
+                () -> com.comfyjobs.artifacts.ArtifactSettings.fromEnv(new Env(Map.of("ARTIFACT_BUCKET", "Bad_Bucket"))));
+    }
+}

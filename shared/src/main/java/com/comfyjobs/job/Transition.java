@@ -31,6 +31,7 @@ public final class Transition {
     private final Instant now;
     private final Set<JobStatus> expectStatus;
     private final Integer expectAttempt;
+    private final Instant expectUpdatedAt;
     private final String eventId;
     private final Duration eventTtl;
     private final Instant acquireLeaseUntil;
@@ -55,6 +56,7 @@ public final class Transition {
         now = Objects.requireNonNull(b.now, "now");
         expectStatus = b.expectStatus == null ? null : Set.copyOf(b.expectStatus);
         expectAttempt = b.expectAttempt;
+        expectUpdatedAt = b.expectUpdatedAt;
         eventId = b.eventId;
         eventTtl = b.eventTtl;
         acquireLeaseUntil = b.acquireLeaseUntil;
@@ -95,6 +97,7 @@ public final class Transition {
     public Instant now() { return now; }
     public Set<JobStatus> expectStatus() { return expectStatus; }
     public Integer expectAttempt() { return expectAttempt; }
+    public Instant expectUpdatedAt() { return expectUpdatedAt; }
     public String eventId() { return eventId; }
     public Duration eventTtl() { return eventTtl; }
     public Instant acquireLeaseUntil() { return acquireLeaseUntil; }
@@ -120,6 +123,7 @@ public final class Transition {
         private final Instant now;
         private Set<JobStatus> expectStatus;
         private Integer expectAttempt;
+        private Instant expectUpdatedAt;
         private String eventId;
         private Duration eventTtl;
         private Instant acquireLeaseUntil;
@@ -158,6 +162,15 @@ public final class Transition {
         /** Applies only to this attempt: events of superseded attempts change nothing. */
         public Builder expectAttempt(int attempt) {
             expectAttempt = attempt;
+            return this;
+        }
+
+        /**
+         * Applies only if the job has not changed since it was read (its updatedAt is still this):
+         * a decision taken on a snapshot, like recovery's, is not applied to a job that moved on.
+         */
+        public Builder expectUnchangedSince(Instant updatedAt) {
+            expectUpdatedAt = updatedAt;
             return this;
         }
 

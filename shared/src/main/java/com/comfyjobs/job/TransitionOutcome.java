@@ -12,5 +12,7 @@ public enum TransitionOutcome {
     /** The current status is not one the transition accepts (terminal jobs never change). */
     STATUS_CONFLICT,
     /** Another worker holds the job's lease. */
-    LEASE_HELD
+    LEASE_HELD,
+    /** The job changed after the caller read it (see {@code expectUnchangedSince}). */
+    CHANGED
 }

@@ -5,6 +5,7 @@ import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.comfyui.QueueSnapshot;
 import com.comfyjobs.comfyui.Reply;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Where a prompt is on its ComfyUI server, asked the only safe way (contract section 1): history,
@@ -25,6 +26,16 @@ public record PromptLocation(Place place, HistoryEntry entry, String reason) {
     }
 
     public static PromptLocation find(ComfyUiClient client, String promptId) {
+        return find(client, promptId, client::queue);
+    }
+
+    /**
+     * As {@link #find(ComfyUiClient, String)} with a queue snapshot that may be a few seconds old (one
+     * /queue answer shared by a batch of lookups on the same server). Still safe: a prompt that left
+     * the queue since is caught by the second history call, and one that only looks pending gets
+     * looked at again in the next sweep.
+     */
+    public static PromptLocation find(ComfyUiClient client, String promptId, Supplier<Reply<QueueSnapshot>> queueSnapshot) {
         Reply<Optional<HistoryEntry>> first = client.history(promptId);
         if (first instanceof Reply.Unavailable<Optional<HistoryEntry>> u) {
             return new PromptLocation(Place.UNAVAILABLE, null, u.reason());
@@ -33,7 +44,7 @@ public record PromptLocation(Place place, HistoryEntry entry, String reason) {
         if (done.isPresent()) {
             return new PromptLocation(Place.FINISHED, done.get(), null);
         }
-        Reply<QueueSnapshot> queue = client.queue();
+        Reply<QueueSnapshot> queue = queueSnapshot.get();
         if (queue instanceof Reply.Unavailable<QueueSnapshot> u) {
             return new PromptLocation(Place.UNAVAILABLE, null, u.reason());
         }

@@ -3,6 +3,8 @@ package com.comfyjobs.service;
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.HistoryEntry;
+import com.comfyjobs.comfyui.QueueSnapshot;
+import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
 import com.comfyjobs.job.JobStatus;
@@ -51,7 +53,31 @@ public final class RecoveryService {
     private final Duration retention;
     private final Clock clock;
     private final JobObserver observer;
+    /** How long one /queue answer serves the lookups of a sweep on the same server. */
+    static final Duration QUEUE_SNAPSHOT_TTL = Duration.ofSeconds(2);
+
     private final Map<String, Semaphore> perServer = new ConcurrentHashMap<>();
+    private final Map<String, QueueCache> queues = new ConcurrentHashMap<>();
+
+    /** A server's queue, fetched at most once per TTL however many stale jobs ask (a queue can be large). */
+    private final class QueueCache {
+        private final ComfyUiClient client;
+        private Instant fetchedAt = Instant.MIN;
+        private Reply<QueueSnapshot> snapshot;
+
+        QueueCache(ComfyUiClient client) {
+            this.client = client;
+        }
+
+        synchronized Reply<QueueSnapshot> get() {
+            Instant now = clock.instant();
+            if (snapshot == null || !(snapshot instanceof Reply.Ok) || fetchedAt.plus(QUEUE_SNAPSHOT_TTL).isBefore(now)) {
+                snapshot = client.queue();
+                fetchedAt = now;
+            }
+            return snapshot;
+        }
+    }
 
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
                            Duration retention, Clock clock, JobObserver observer) {
@@ -193,7 +219,8 @@ public final class RecoveryService {
             return;
         }
         ComfyUiClient client = pool.client(job.comfyServer());
-        PromptLocation where = withServer(job.comfyServer(), () -> PromptLocation.find(client, job.promptId()));
+        QueueCache queue = queues.computeIfAbsent(job.comfyServer(), s -> new QueueCache(client));
+        PromptLocation where = withServer(job.comfyServer(), () -> PromptLocation.find(client, job.promptId(), queue::get));
         switch (where.place()) {
             case FINISHED -> settleFromHistory(job, where.entry(), summary, began);
             case RUNNING, PENDING -> {
@@ -216,6 +243,7 @@ public final class RecoveryService {
         switch (entry.outcome()) {
             case SUCCESS -> {
                 TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                        .expectUnchangedSince(job.updatedAt())
                         .status(JobStatus.FINALIZING).addOutputs(entry.outputs()).returnJob().build());
                 if (r.applied()) {
                     finish(r.job(), summary, began);
@@ -265,6 +293,7 @@ public final class RecoveryService {
         ComfyUiClient target = pool.choose().orElse(pool.client(job.comfyServer()));
         int attempt = job.attempt() + 1;
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .expectUnchangedSince(job.updatedAt())
                 .requeue(attempt, target.baseUrl().toString(), PromptIds.of(job.id(), attempt))
                 .acquireLease(now().plus(settings.dispatchLease())).returnJob().build());
         if (!r.applied()) {
@@ -323,6 +352,7 @@ public final class RecoveryService {
         String reason = job.startedAt() != null ? "ran longer than " + settings.maxRuntime(job.type()) + " for " + job.type().wire()
                 : "did not finish within its queue age and runtime limits";
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .expectUnchangedSince(job.updatedAt())
                 .status(JobStatus.EXPIRED).error(JobError.of("expired", reason)).returnJob().build());
         if (r.becameTerminal()) {
             summary.expired.incrementAndGet();
@@ -349,7 +379,8 @@ public final class RecoveryService {
     }
 
     private void settle(Job job, JobStatus status, JobError error, RecoverySummary summary) {
-        Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).status(status).returnJob();
+        Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectUnchangedSince(job.updatedAt())
+                .status(status).returnJob();
         if (error != null && status != JobStatus.CANCELED) {
             t.error(error);
         }

@@ -445,6 +445,19 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void decisionsOnAnOutdatedReadAreRefused() {
+        Job read = created(user(), 0);
+        store.transition(Transition.of(read.id(), at(5)).status(JobStatus.RUNNING).progress(0.1).build());
+        TransitionResult r = store.transition(Transition.of(read.id(), at(6)).expectUnchangedSince(read.updatedAt())
+                .requeue(2, "http://comfy-2:8188", read.id() + "_2").build());
+        assertEquals(TransitionOutcome.CHANGED, r.outcome());
+        Job now = store.findById(read.id()).orElseThrow();
+        assertEquals(1, now.attempt());
+        assertTrue(store.transition(Transition.of(read.id(), at(7)).expectUnchangedSince(now.updatedAt())
+                .status(JobStatus.FAILED).build()).applied());
+    }
+
+    @Test
     void errorKeepsComfyUisDetails() {
         Job j = created(user(), 0);
         var details = new ObjectMapper().createObjectNode();

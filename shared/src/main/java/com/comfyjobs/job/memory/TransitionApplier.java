@@ -31,6 +31,9 @@ final class TransitionApplier {
         if (t.expectAttempt() != null && job.attempt() != t.expectAttempt()) {
             return reject(TransitionOutcome.WRONG_ATTEMPT, job);
         }
+        if (t.expectUpdatedAt() != null && !job.updatedAt().equals(t.expectUpdatedAt())) {
+            return reject(TransitionOutcome.CHANGED, job);
+        }
         if (status.isTerminal() || (t.expectStatus() != null && !t.expectStatus().contains(status))) {
             return reject(TransitionOutcome.STATUS_CONFLICT, job);
         }

@@ -317,6 +317,8 @@ public final class RedisJobStore implements JobStore {
                 return TransitionOutcome.STATUS_CONFLICT;
             case "lease_held":
                 return TransitionOutcome.LEASE_HELD;
+            case "changed":
+                return TransitionOutcome.CHANGED;
             default:
                 throw new IllegalStateException("transition.lua answered " + s);
         }

@@ -30,6 +30,9 @@ final class RedisTransitionSpec {
         if (t.expectAttempt() != null) {
             s.put("expectAttempt", t.expectAttempt());
         }
+        if (t.expectUpdatedAt() != null) {
+            s.put("expectUpdated", Long.toString(t.expectUpdatedAt().toEpochMilli()));
+        }
         if (t.eventId() != null) {
             s.put("eventTtlMs", t.eventTtl().toMillis());
         }

@@ -8,12 +8,13 @@
 -- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
 -- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
---   now (ms, string), retentionMs, expectStatus [..], expectAttempt, eventTtlMs, lease (ms, string),
+--   now (ms, string), retentionMs, expectStatus [..], expectAttempt, expectUpdated (ms, string),
+--   eventTtlMs, lease (ms, string),
 --   releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server, prompt}, progress,
 --   graph {cached [..], finished [..], executing, running {node, value, max}}, addOutputs [..],
 --   artifacts (JSON text), error (JSON text), markSubmitted, server, char, meta (JSON text), returnJob
 -- Returns {outcome, previousStatus, status, attempt, userId[, field, value, ...]} where outcome is
---   applied | duplicate_event | wrong_attempt | status_conflict | lease_held, or {not_found}.
+--   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held, or {not_found}.
 --   The job's fields follow when returnJob was asked and the outcome is applied.
 --@RULES@
 local END = ''  -- GraphUpdate.END: executing {node: null}, the end of the graph
@@ -67,6 +68,7 @@ if spec.eventTtlMs then
   end
 end
 if spec.expectAttempt and attempt ~= spec.expectAttempt then return reject('wrong_attempt') end
+if spec.expectUpdated and job.updated ~= spec.expectUpdated then return reject('changed') end
 if not LIVE[status] then return reject('status_conflict') end
 if spec.expectStatus then
   local ok = false

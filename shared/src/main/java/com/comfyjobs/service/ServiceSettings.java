@@ -39,10 +39,10 @@ public record ServiceSettings(int maxActiveJobs, int maxRequestBytes, Duration i
 
     public static ServiceSettings fromEnv(Env env) {
         Map<JobType, Duration> runtime = new EnumMap<>(JobType.class);
-        runtime.put(JobType.IMAGE_GENERATION, env.isoDuration("MAX_RUNTIME_IMAGE_GENERATION", Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofDays(2)));
-        runtime.put(JobType.FACE_SWAP, env.isoDuration("MAX_RUNTIME_FACE_SWAP", Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofDays(2)));
-        runtime.put(JobType.LORA_TRAINING, env.isoDuration("MAX_RUNTIME_LORA_TRAINING", Duration.ofHours(2), Duration.ofSeconds(10), Duration.ofDays(2)));
-        runtime.put(JobType.OTHER, env.isoDuration("MAX_RUNTIME_OTHER", Duration.ofMinutes(30), Duration.ofSeconds(10), Duration.ofDays(2)));
+        runtime.put(JobType.IMAGE_GENERATION, env.isoDuration("MAX_RUNTIME_IMAGE_GENERATION", Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofDays(2)));
+        runtime.put(JobType.FACE_SWAP, env.isoDuration("MAX_RUNTIME_FACE_SWAP", Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofDays(2)));
+        runtime.put(JobType.LORA_TRAINING, env.isoDuration("MAX_RUNTIME_LORA_TRAINING", Duration.ofHours(2), Duration.ofSeconds(1), Duration.ofDays(2)));
+        runtime.put(JobType.OTHER, env.isoDuration("MAX_RUNTIME_OTHER", Duration.ofMinutes(30), Duration.ofSeconds(1), Duration.ofDays(2)));
         return new ServiceSettings(
                 env.integer("MAX_ACTIVE_JOBS_PER_USER", 10, 1, 100_000),
                 env.integer("MAX_REQUEST_BYTES", 1024 * 1024, 1024, 6 * 1024 * 1024),

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * <p>A line {@code --@RULES@} in a script is replaced, at load time, by Lua tables generated from
  * {@link JobStatus}, so the transition rules are written down once, in Java.
  */
-final class LuaScript {
+public final class LuaScript {
     private static final String RULES_MARKER = "--@RULES@";
 
     private final String name;
@@ -37,7 +37,8 @@ final class LuaScript {
         this.sha = sha1(source);
     }
 
-    static LuaScript load(String resource) {
+    /** A script beside this class, e.g. {@code transition.lua}. */
+    public static LuaScript load(String resource) {
         try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("Lua script " + resource + " is not on the classpath");
@@ -49,19 +50,19 @@ final class LuaScript {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    String sha() {
+    public String sha() {
         return sha;
     }
 
-    String source() {
+    public String source() {
         return source;
     }
 
-    <T> CompletableFuture<T> call(RedisClusterAsyncCommands<String, String> redis, ScriptOutputType type,
+    public <T> CompletableFuture<T> call(RedisClusterAsyncCommands<String, String> redis, ScriptOutputType type,
                                   String[] keys, String... args) {
         CompletableFuture<T> result = new CompletableFuture<>();
         redis.<T>evalsha(sha, type, keys, args).whenComplete((value, error) -> {

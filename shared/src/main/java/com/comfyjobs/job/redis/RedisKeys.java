@@ -21,79 +21,75 @@ import java.util.zip.CRC32;
  * P:{meta}:shards     string: the shard count the data was written with
  * </pre>
  */
-final class RedisKeys {
+public final class RedisKeys {
     private final String prefix;
     private final int shards;
 
-    RedisKeys(String prefix, int shards) {
+    public RedisKeys(String prefix, int shards) {
         this.prefix = prefix;
         this.shards = shards;
     }
 
-    int shards() {
+    public int shards() {
         return shards;
     }
 
-    int shardOf(String jobId) {
+    public int shardOf(String jobId) {
         CRC32 crc = new CRC32();
         crc.update(jobId.getBytes(StandardCharsets.UTF_8));
         return (int) (crc.getValue() % shards);
     }
 
-    String shardTag(int shard) {
+    public String shardTag(int shard) {
         return prefix + ":{s" + (shard < 10 ? "0" : "") + shard + "}:";
     }
 
-    String job(String jobId) {
+    public String job(String jobId) {
         return shardTag(shardOf(jobId)) + "job:" + jobId;
     }
 
-    String workflow(String jobId) {
+    public String workflow(String jobId) {
         return shardTag(shardOf(jobId)) + "wf:" + jobId;
     }
 
-    String active(int shard) {
+    public String active(int shard) {
         return shardTag(shard) + "active";
     }
 
-    String ended(int shard) {
+    public String ended(int shard) {
         return shardTag(shard) + "ended";
     }
 
-    String counts(int shard) {
+    public String counts(int shard) {
         return shardTag(shard) + "counts";
     }
 
     /** With a null event id, a key of the same slot that the script never touches (KEYS must be fixed). */
-    String event(String jobId, String eventId) {
+    public String event(String jobId, String eventId) {
         return shardTag(shardOf(jobId)) + "evt:" + (eventId == null ? "" : jobId + ":" + eventId);
     }
 
-    String lock(int shard) {
+    public String lock(int shard) {
         return shardTag(shard) + "lock";
-    }
-
-    String jobKeyPrefix(int shard) {
-        return shardTag(shard) + "job:";
     }
 
     private String userTag(String userId) {
         return prefix + ":{u:" + userId + "}:";
     }
 
-    String userJobs(String userId) {
+    public String userJobs(String userId) {
         return userTag(userId) + "jobs";
     }
 
-    String userLive(String userId) {
+    public String userLive(String userId) {
         return userTag(userId) + "live";
     }
 
-    String idempotency(String userId, String key) {
+    public String idempotency(String userId, String key) {
         return userTag(userId) + "idem:" + (key == null ? "" : key);
     }
 
-    String shardCountMarker() {
+    public String shardCountMarker() {
         return prefix + ":{meta}:shards";
     }
 }

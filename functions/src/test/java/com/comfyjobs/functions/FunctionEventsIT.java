@@ -1,0 +1,219 @@
+package com.comfyjobs.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.comfyjobs.config.Env;
+import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.testsupport.LocalLambdaContext;
+import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.testsupport.S3Server;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.standardwebhooks.Webhook;
+import io.micronaut.context.ApplicationContext;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Every file in events/ through its handler, deserialized the way the Lambda Java runtime does it,
+ * against a real redis-server, S3Proxy and the ComfyUI simulator.
+ */
+class FunctionEventsIT {
+    private static final String EVENTS_SECRET = "whsec_Y29tZnlqb2JzLWV2ZW50cy1zZWNyZXQtMzItYnl0ZXMh";
+    private static final String EVENTS_JOB = "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static RedisNode redis;
+    private static S3Server s3;
+    private static ComfyUiSimulator sim;
+    private static ApplicationContext context;
+    private static Path events;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisNode.standalone();
+        s3 = S3Server.inMemory();
+        sim = ComfyUiSimulator.builder().port(0).stepMillis(5).nodeMillis(1).build();
+        sim.start();
+        try (S3Client c = S3Client.builder().endpointOverride(s3.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            c.createBucket(b -> b.bucket("events-bucket"));
+        }
+        System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+        Map<String, String> env = new HashMap<>();
+        env.put("REDIS_URL", redis.uri().toString());
+        env.put("S3_ENDPOINT", s3.endpoint().toString());
+        env.put("ARTIFACT_BUCKET", "events-bucket");
+        env.put("AWS_REGION", "us-east-1");
+        env.put("COMFYUI_URLS", sim.baseUrl());
+        env.put("WEBHOOK_SECRET", EVENTS_SECRET);
+        env.put("METRICS_ENABLED", "false");
+        context = ApplicationContext.builder().singletons(new Env(env)).start();
+        events = Path.of("").toAbsolutePath();
+        while (!Files.isDirectory(events.resolve("events"))) {
+            events = events.getParent();
+        }
+        events = events.resolve("events");
+    }
+
+    @AfterAll
+    static void stop() {
+        context.close();
+        sim.close();
+        s3.close();
+        redis.close();
+    }
+
+    /** The file, with the events' sample job id replaced, deserialized by the Lambda runtime's own serializer. */
+    private static APIGatewayV2HTTPEvent event(String file, String jobId) throws Exception {
+        String text = Files.readString(events.resolve(file));
+        if (jobId != null) {
+            text = text.replace(EVENTS_JOB, jobId);
+        }
+        PojoSerializer<APIGatewayV2HTTPEvent> s = LambdaEventSerializers.serializerFor(APIGatewayV2HTTPEvent.class,
+                FunctionEventsIT.class.getClassLoader());
+        try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            return s.fromJson(in);
+        }
+    }
+
+    /** The webhook files are signed at a fixed time; sign again now, as the bridge would. */
+    private static APIGatewayV2HTTPEvent signedNow(String file, String jobId) throws Exception {
+        APIGatewayV2HTTPEvent e = event(file, jobId);
+        Map<String, String> h = new HashMap<>(e.getHeaders());
+        long ts = Instant.now().getEpochSecond();
+        String id = h.get("webhook-id") + "-" + System.nanoTime();
+        h.put("webhook-id", id);
+        h.put("webhook-timestamp", Long.toString(ts));
+        h.put("webhook-signature", new Webhook(EVENTS_SECRET).sign(id, ts, e.getBody()));
+        e.setHeaders(h);
+        return e;
+    }
+
+    private static LocalLambdaContext ctx() {
+        return new LocalLambdaContext("test", Duration.ofSeconds(25), 1024);
+    }
+
+    private static JsonNode body(APIGatewayV2HTTPResponse r) throws Exception {
+        return JSON.readTree(r.getBody());
+    }
+
+    private static String submitted() throws Exception {
+        APIGatewayV2HTTPResponse r = new SubmitJobHandler(context).handleRequest(event("submit.json", null), ctx());
+        assertEquals(202, r.getStatusCode(), r.getBody());
+        return body(r).get("jobId").asText();
+    }
+
+    @Test
+    void submitAnswers202WithTheJobAndItsLocation() throws Exception {
+        APIGatewayV2HTTPResponse r = new SubmitJobHandler(context).handleRequest(event("submit.json", null), ctx());
+        assertEquals(202, r.getStatusCode(), r.getBody());
+        JsonNode b = body(r);
+        assertEquals("queued", b.get("status").asText());
+        assertEquals("/jobs/" + b.get("jobId").asText(), r.getHeaders().get("Location"));
+        assertTrue(sim.submittedPrompts().contains(b.get("jobId").asText() + "_1"));
+    }
+
+    @Test
+    void theIdempotentSubmitReplaysTheFirstAnswer() throws Exception {
+        APIGatewayV2HTTPResponse first = new SubmitJobHandler(context).handleRequest(event("submit-idempotent.json", null), ctx());
+        APIGatewayV2HTTPResponse again = new SubmitJobHandler(context).handleRequest(event("submit-idempotent.json", null), ctx());
+        assertEquals(202, first.getStatusCode(), first.getBody());
+        assertEquals(202, again.getStatusCode(), again.getBody());
+        assertEquals(body(first), body(again));
+        assertEquals("true", again.getHeaders().get("Idempotent-Replayed"));
+        String pid = body(first).get("jobId").asText() + "_1";
+        assertEquals(1, sim.submittedPrompts().stream().filter(pid::equals).count(), "sent to ComfyUI once");
+    }
+
+    @Test
+    void getAndListShowTheCallersJobs() throws Exception {
+        String job = submitted();
+        APIGatewayV2HTTPResponse got = new GetJobHandler(context).handleRequest(event("get.json", job), ctx());
+        assertEquals(200, got.getStatusCode(), got.getBody());
+        assertEquals(job, body(got).get("jobId").asText());
+        assertEquals("user-alice", body(got).get("userId").asText());
+        APIGatewayV2HTTPResponse list = new ListJobsHandler(context).handleRequest(event("list.json", null), ctx());
+        assertEquals(200, list.getStatusCode(), list.getBody());
+        assertTrue(body(list).get("jobs").size() >= 1);
+    }
+
+    @Test
+    void cancelAnswers202() throws Exception {
+        sim.faults().holdQueue(true);
+        try {
+            String job = submitted();
+            APIGatewayV2HTTPResponse r = new CancelJobHandler(context).handleRequest(event("cancel.json", job), ctx());
+            assertEquals(202, r.getStatusCode(), r.getBody());
+            assertEquals("canceled", body(r).get("status").asText());
+        } finally {
+            sim.faults().holdQueue(false);
+        }
+    }
+
+    @Test
+    void webhookEventsMoveTheJob() throws Exception {
+        sim.faults().holdQueue(true);
+        String job;
+        try {
+            job = submitted();
+            for (String file : new String[] {"webhook-batch.json", "webhook-progress.json"}) {
+                APIGatewayV2HTTPResponse r = new ComfyWebhookHandler(context).handleRequest(signedNow(file, job), ctx());
+                assertEquals(204, r.getStatusCode(), r.getBody());
+            }
+            JsonNode running = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx()));
+            assertEquals("running", running.get("status").asText());
+            assertTrue(running.get("progress").asDouble() > 0);
+            APIGatewayV2HTTPResponse error = new ComfyWebhookHandler(context).handleRequest(signedNow("webhook-error.json", job), ctx());
+            assertEquals(204, error.getStatusCode());
+            JsonNode failed = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx()));
+            assertEquals("failed", failed.get("status").asText());
+            assertTrue(failed.get("error").get("message").asText().contains("CUDA out of memory"));
+            APIGatewayV2HTTPResponse stale = new ComfyWebhookHandler(context).handleRequest(event("webhook-progress.json", job), ctx());
+            assertEquals(401, stale.getStatusCode(), "the file's own timestamp is long past");
+        } finally {
+            sim.faults().holdQueue(false);
+        }
+    }
+
+    @Test
+    void theSuccessWebhookFinalizesIntoS3() throws Exception {
+        String job = submitted();
+        sim.awaitIdle(Duration.ofSeconds(20));
+        APIGatewayV2HTTPResponse r = new ComfyWebhookHandler(context).handleRequest(signedNow("webhook-success.json", job), ctx());
+        assertEquals(204, r.getStatusCode(), r.getBody());
+        JsonNode done = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx()));
+        assertEquals("succeeded", done.get("status").asText(), done.toString());
+        assertEquals(1, done.get("artifacts").size());
+        assertTrue(done.get("artifacts").get(0).get("url").asText().startsWith(s3.endpoint().toString()));
+    }
+
+    @Test
+    void bothRecoveryInputsAnswerWithASummary() throws Exception {
+        for (String file : new String[] {"recovery.json", "recovery-cleanup.json"}) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> input = JSON.readValue(events.resolve(file).toFile(), Map.class);
+            Map<String, Object> summary = new RecoveryHandler(context).handleRequest(input, ctx());
+            assertTrue(summary.containsKey("scanned"), file + ": " + summary);
+            assertEquals(false, summary.get("stoppedEarly"), file);
+        }
+    }
+}

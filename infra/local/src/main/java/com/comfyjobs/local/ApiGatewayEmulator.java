@@ -1,0 +1,161 @@
+package com.comfyjobs.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.testsupport.LocalLambdaContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * API Gateway (HttpApi, payload format 2.0) on a local port: each request is matched against the
+ * template's routes and handed to the route's handler as the event API Gateway would build, including
+ * the JWT authorizer's claims in the request context.
+ *
+ * <p>LOCAL ONLY: the caller's identity comes from the {@code X-Dev-User} header (default "dev"), a
+ * stand-in for the JWT authorizer. Anyone who can reach the port can be anyone. Never expose it.
+ */
+public final class ApiGatewayEmulator implements AutoCloseable {
+    public static final String DEV_USER_HEADER = "X-Dev-User";
+    private static final int MAX_BODY = 10 * 1024 * 1024;
+    private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH)
+            .withZone(ZoneOffset.UTC);
+
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final List<TemplateRoutes.Route> routes;
+    private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers;
+    private final String defaultUser;
+
+    public ApiGatewayEmulator(String host, int port, List<TemplateRoutes.Route> routes,
+                              Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
+                              String defaultUser) throws IOException {
+        this.routes = routes;
+        this.handlers = handlers;
+        this.defaultUser = defaultUser;
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        this.threads = Executors.newFixedThreadPool(32, r -> {
+            Thread t = new Thread(r, "local-api");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(threads);
+        server.createContext("/", this::serve);
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void serve(HttpExchange x) throws IOException {
+        try (x) {
+            String method = x.getRequestMethod().toUpperCase(Locale.ROOT);
+            String rawPath = x.getRequestURI().getRawPath();
+            String path = x.getRequestURI().getPath();
+            for (TemplateRoutes.Route r : routes) {
+                Map<String, String> params = r.method().equals(method) ? r.match(rawPath) : null;
+                if (params != null) {
+                    byte[] body = readBody(x.getRequestBody());
+                    if (body == null) {
+                        send(x, 413, Map.of("Content-Type", "application/json"), "{\"message\":\"Request Entity Too Large\"}".getBytes(StandardCharsets.UTF_8));
+                        return;
+                    }
+                    APIGatewayV2HTTPEvent event = event(x, r, path, params, body);
+                    APIGatewayV2HTTPResponse response = handlers.get(r.handler())
+                            .handleRequest(event, new LocalLambdaContext(r.handler(), Duration.ofSeconds(29), 1024));
+                    respond(x, response);
+                    return;
+                }
+            }
+            send(x, 404, Map.of("Content-Type", "application/json"), "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            // API Gateway answers 500 {"message":"Internal Server Error"} when the integration itself fails
+            send(x, 500, Map.of("Content-Type", "application/json"), "{\"message\":\"Internal Server Error\"}".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private APIGatewayV2HTTPEvent event(HttpExchange x, TemplateRoutes.Route r, String path, Map<String, String> params, byte[] body) {
+        Map<String, String> headers = new HashMap<>();
+        x.getRequestHeaders().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase(DEV_USER_HEADER)) {
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values));
+            }
+        });
+        String rawQuery = x.getRequestURI().getRawQuery();
+        Map<String, String> query = QueryStrings.parse(rawQuery);
+        String contentType = headers.getOrDefault("content-type", "");
+        boolean text = body.length == 0 || contentType.isEmpty() || contentType.contains("json") || contentType.startsWith("text/")
+                || contentType.contains("xml") || contentType.contains("x-www-form-urlencoded");
+        Instant now = Instant.now();
+        var http = APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                .withMethod(r.method()).withPath(path).withProtocol("HTTP/1.1")
+                .withSourceIp(x.getRemoteAddress().getAddress().getHostAddress())
+                .withUserAgent(headers.getOrDefault("user-agent", "")).build();
+        var context = APIGatewayV2HTTPEvent.RequestContext.builder()
+                .withAccountId("000000000000").withApiId("local").withDomainName(headers.getOrDefault("host", "localhost"))
+                .withDomainPrefix("local").withHttp(http).withRequestId(UUID.randomUUID().toString())
+                .withRouteKey(r.routeKey()).withStage("$default").withTime(CLF.format(now)).withTimeEpoch(now.toEpochMilli());
+        if (r.authorized()) {
+            String user = x.getRequestHeaders().getFirst(DEV_USER_HEADER);
+            var jwt = APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT.builder()
+                    .withClaims(Map.of("sub", user == null || user.isBlank() ? defaultUser : user, "iss", "comfyjobs-local"))
+                    .withScopes(List.of()).build();
+            context.withAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder().withJwt(jwt).build());
+        }
+        return APIGatewayV2HTTPEvent.builder()
+                .withVersion("2.0").withRouteKey(r.routeKey()).withRawPath(x.getRequestURI().getRawPath())
+                .withRawQueryString(rawQuery == null ? "" : rawQuery)
+                .withHeaders(headers)
+                .withQueryStringParameters(query.isEmpty() ? null : query)
+                .withPathParameters(params.isEmpty() ? null : params)
+                .withRequestContext(context.build())
+                .withBody(body.length == 0 ? null : text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body))
+                .withIsBase64Encoded(!text)
+                .build();
+    }
+
+    private static byte[] readBody(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(MAX_BODY + 1);
+        return body.length > MAX_BODY ? null : body;
+    }
+
+    private static void respond(HttpExchange x, APIGatewayV2HTTPResponse r) throws IOException {
+        byte[] body = r.getBody() == null ? new byte[0]
+                : r.getIsBase64Encoded() ? Base64.getDecoder().decode(r.getBody()) : r.getBody().getBytes(StandardCharsets.UTF_8);
+        send(x, r.getStatusCode(), r.getHeaders() == null ? Map.of() : r.getHeaders(), body);
+    }
+
+    private static void send(HttpExchange x, int status, Map<String, String> headers, byte[] body) throws IOException {
+        headers.forEach((k, v) -> x.getResponseHeaders().set(k, v));
+        x.sendResponseHeaders(status, status == 204 || body.length == 0 ? -1 : body.length);
+        if (body.length > 0 && status != 204) {
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}

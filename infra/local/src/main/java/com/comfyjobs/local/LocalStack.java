@@ -1,0 +1,245 @@
+package com.comfyjobs.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.config.Env;
+import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.simulator.WebhookOptions;
+import com.comfyjobs.testsupport.FreePorts;
+import com.comfyjobs.testsupport.LocalLambdaContext;
+import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.testsupport.S3Server;
+import io.micronaut.context.ApplicationContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL), S3 (S3Proxy on
+ * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
+ * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
+ * are the Lambda handlers themselves, built once and shared like warm containers.
+ */
+public final class LocalStack implements AutoCloseable {
+    public static final String LOCAL_BUCKET = "comfyjobs-local";
+
+    /** How to start. Environment values override the defaults; everything else has a default. */
+    public static final class Options {
+        public String host = "127.0.0.1";
+        public int port = 3000;
+        public Duration recoveryEvery;
+        public int simulatorStepMillis = 40;
+        public Path dataDir;
+        public boolean durableRedis;
+        public String defaultUser = "dev";
+        public Map<String, String> env = new HashMap<>(System.getenv());
+    }
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Options options;
+    private RedisNode redis;
+    private S3Server s3;
+    private ComfyUiSimulator simulator;
+    private ApplicationContext context;
+    private ApiGatewayEmulator api;
+    private ScheduledExecutorService scheduler;
+    private Env env;
+    private String webhookSecret;
+    private boolean generatedSecret;
+    private RequestHandler<Map<String, Object>, Map<String, Object>> recovery;
+
+    private LocalStack(Options options) {
+        this.options = options;
+    }
+
+    public static LocalStack start(Options options) {
+        LocalStack s = new LocalStack(options);
+        try {
+            s.boot();
+            return s;
+        } catch (RuntimeException | IOException e) {
+            s.close();
+            throw e instanceof RuntimeException re ? re : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void boot() throws IOException {
+        Map<String, String> vars = new HashMap<>(options.env);
+        Path data = options.dataDir != null ? options.dataDir : Files.createTempDirectory("comfyjobs-local-");
+        int port = options.port == 0 ? FreePorts.any() : options.port;
+
+        if (blank(vars.get("REDIS_URL"))) {
+            redis = options.durableRedis ? RedisNode.durable() : RedisNode.standalone();
+            started.add(redis);
+            vars.put("REDIS_URL", redis.uri().toString());
+            vars.put("REDIS_CLUSTER", "false");
+        }
+        if (blank(vars.get("S3_ENDPOINT"))) {
+            s3 = S3Server.onDisk(Files.createDirectories(data.resolve("s3")), 0);
+            started.add(s3);
+            vars.put("S3_ENDPOINT", s3.endpoint().toString());
+            vars.put("ARTIFACT_BUCKET", LOCAL_BUCKET);
+            // the AWS SDK's default credential chain reads these system properties; only the local stack sets them
+            System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+            System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+            createBucket(s3.endpoint(), LOCAL_BUCKET);
+        }
+        vars.putIfAbsent("AWS_REGION", S3Server.REGION);
+        webhookSecret = vars.get("WEBHOOK_SECRET");
+        if (blank(webhookSecret)) {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            webhookSecret = "whsec_" + Base64.getEncoder().encodeToString(key);
+            generatedSecret = true;
+            vars.put("WEBHOOK_SECRET", webhookSecret);
+        }
+        vars.remove("WEBHOOK_SECRET_ARN");
+        vars.remove("REDIS_URL_SECRET_ARN");
+        vars.putIfAbsent("METRICS_ENABLED", "false");
+        URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
+        if (blank(vars.get("COMFYUI_URLS"))) {
+            simulator = ComfyUiSimulator.builder()
+                    .host("127.0.0.1").port(0)
+                    .stepMillis(options.simulatorStepMillis)
+                    .outputDir(Files.createDirectories(data.resolve("comfyui-output")))
+                    .webhook(WebhookOptions.builder().url(webhookUrl).secret(webhookSecret).build())
+                    .build();
+            simulator.start();
+            started.add(simulator);
+            vars.put("COMFYUI_URLS", simulator.baseUrl().toString());
+        }
+        env = new Env(vars);
+
+        context = ApplicationContext.builder().singletons(env).start();
+        TemplateRoutes template = TemplateRoutes.load();
+        Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new HashMap<>();
+        for (TemplateRoutes.Route r : template.routes()) {
+            handlers.computeIfAbsent(r.handler(), h -> (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler(h));
+        }
+        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser);
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "local-schedule");
+            t.setDaemon(true);
+            return t;
+        });
+        for (TemplateRoutes.Schedule s : template.schedules()) {
+            recovery = (RequestHandler<Map<String, Object>, Map<String, Object>>) handler(s.handler());
+            Duration every = options.recoveryEvery != null ? options.recoveryEvery : s.rate();
+            scheduler.scheduleWithFixedDelay(this::runRecovery, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private Object handler(String className) {
+        try {
+            return Class.forName(className).getConstructor(ApplicationContext.class).newInstance(context);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("template.yaml names handler " + className + ", which cannot be built", e);
+        }
+    }
+
+    /** One run of the scheduled recovery function, as EventBridge Scheduler would invoke it. */
+    public Map<String, Object> runRecovery() {
+        try {
+            return recovery.handleRequest(Map.of(), new LocalLambdaContext("RecoveryFunction", Duration.ofSeconds(60), 1536));
+        } catch (RuntimeException e) {
+            System.err.println("recovery run failed: " + e);
+            return Map.of("error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static void createBucket(URI endpoint, String bucket) {
+        try (S3Client s3 = S3Client.builder().endpointOverride(endpoint).region(Region.of(S3Server.REGION))
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .build()) {
+            if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+                s3.createBucket(b -> b.bucket(bucket));
+            }
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    public URI apiUrl() {
+        return URI.create("http://" + options.host + ":" + api.port());
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public Env env() {
+        return env;
+    }
+
+    public String webhookSecret() {
+        return webhookSecret;
+    }
+
+    public boolean generatedWebhookSecret() {
+        return generatedSecret;
+    }
+
+    /** The in-process simulator, or null when a real ComfyUI was given. */
+    public ComfyUiSimulator simulator() {
+        return simulator;
+    }
+
+    public RedisNode redis() {
+        return redis;
+    }
+
+    public S3Server s3() {
+        return s3;
+    }
+
+    public ApplicationContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (api != null) {
+            api.close();
+        }
+        if (context != null) {
+            context.close();
+        }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                System.err.println("stopping " + started.get(i) + " failed: " + e);
+            }
+        }
+    }
+}

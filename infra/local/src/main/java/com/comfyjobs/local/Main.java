@@ -1,0 +1,103 @@
+package com.comfyjobs.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar infra/local/target/comfyjobs-local.jar [--port 3000] [--demo] ...}: starts the
+ * local stack, prints where everything is and a curl walkthrough, and runs until Ctrl-C, which stops
+ * every server it started. With --demo it drives a scripted tour instead and exits 0 only if every
+ * job ended as it should.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LocalStack.Options options = new LocalStack.Options();
+        boolean demo = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--port" -> options.port = Integer.parseInt(value(args, ++i, "--port"));
+                case "--host" -> options.host = value(args, ++i, "--host");
+                case "--recovery-every" -> options.recoveryEvery = duration(value(args, ++i, "--recovery-every"));
+                case "--step-ms" -> options.simulatorStepMillis = Integer.parseInt(value(args, ++i, "--step-ms"));
+                case "--data-dir" -> options.dataDir = Path.of(value(args, ++i, "--data-dir"));
+                case "--demo" -> demo = true;
+                case "--help", "-h" -> {
+                    usage();
+                    return;
+                }
+                default -> {
+                    System.err.println("unknown option " + args[i]);
+                    usage();
+                    System.exit(2);
+                }
+            }
+        }
+        if (demo) {
+            Demo.configure(options);
+        }
+        LocalStack stack = LocalStack.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }, "local-stack-shutdown"));
+        if (demo) {
+            boolean ok = new Demo(stack, System.out).run();
+            System.exit(ok ? 0 : 1);
+        }
+        Banner.print(stack, System.out);
+        stopped.await();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            System.err.println(option + " needs a value");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    /** "5s", "2m" or an ISO-8601 duration. */
+    static Duration duration(String s) {
+        try {
+            if (s.matches("\\d+ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            }
+            if (s.matches("\\d+[smh]")) {
+                long n = Long.parseLong(s.substring(0, s.length() - 1));
+                return switch (s.charAt(s.length() - 1)) {
+                    case 's' -> Duration.ofSeconds(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            }
+            return Duration.parse(s);
+        } catch (DateTimeParseException e) {
+            System.err.println("not a duration: " + s + " (use 5s, 2m or PT5S)");
+            System.exit(2);
+            return null;
+        }
+    }
+
+    private static void usage() {
+        System.out.println("""
+                usage: java -jar infra/local/target/comfyjobs-local.jar [options]
+
+                  --port N              API port (default 3000)
+                  --host H              address to bind (default 127.0.0.1)
+                  --recovery-every D    run recovery every D (5s, 1m, PT30S) instead of the template's rate(1 minute)
+                  --step-ms N           simulated sampler step time (default 40)
+                  --data-dir DIR        where S3 objects and ComfyUI outputs go (default: a temp dir)
+                  --demo                run the scripted tour and exit 0 if every job ended as expected
+
+                Environment: REDIS_URL, S3_ENDPOINT (+ ARTIFACT_BUCKET, AWS credentials), COMFYUI_URLS and
+                WEBHOOK_SECRET replace the built-in Redis, S3, ComfyUI simulator and generated secret; every other
+                variable of the README's configuration table applies as in AWS.
+                """);
+    }
+}

@@ -1,0 +1,187 @@
+package com.comfyjobs.simulator;
+
+import com.comfyjobs.simulator.webhook.Signer;
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * Where and how the simulator posts its events as Standard Webhooks, including the delivery faults it
+ * can inject. Immutable; build with {@link #builder()}.
+ */
+public final class WebhookOptions {
+    private final URI url;
+    private final String secret;
+    private final long coalesceMillis;
+    private final int batchSize;
+    private final double dropPercent;
+    private final double duplicatePercent;
+    private final boolean reorder;
+    private final int maxAttempts;
+    private final long initialBackoffMillis;
+    private final long maxBackoffMillis;
+    private final long timeoutMillis;
+
+    private WebhookOptions(Builder b) {
+        this.url = Objects.requireNonNull(b.url, "url");
+        this.secret = Objects.requireNonNull(b.secret, "secret");
+        this.coalesceMillis = b.coalesceMillis;
+        this.batchSize = b.batchSize;
+        this.dropPercent = b.dropPercent;
+        this.duplicatePercent = b.duplicatePercent;
+        this.reorder = b.reorder;
+        this.maxAttempts = b.maxAttempts;
+        this.initialBackoffMillis = b.initialBackoffMillis;
+        this.maxBackoffMillis = b.maxBackoffMillis;
+        this.timeoutMillis = b.timeoutMillis;
+        String scheme = url.getScheme();
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+            throw new IllegalArgumentException("webhook url must be http or https: " + url);
+        }
+        Signer.decodeSecret(secret);
+        require(coalesceMillis >= 0, "coalesceMillis must be >= 0");
+        require(batchSize >= 1, "batchSize must be >= 1");
+        require(dropPercent >= 0 && dropPercent <= 100, "dropPercent must be within 0..100");
+        require(duplicatePercent >= 0 && duplicatePercent <= 100, "duplicatePercent must be within 0..100");
+        require(maxAttempts >= 1, "maxAttempts must be >= 1");
+        require(initialBackoffMillis >= 0 && maxBackoffMillis >= 0, "backoff must be >= 0");
+        require(timeoutMillis > 0, "timeoutMillis must be > 0");
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    /** "whsec_" + base64 or plain base64; the HMAC key is the decoded bytes. */
+    public String secret() {
+        return secret;
+    }
+
+    /** At most one progress and one progress_state per prompt per this many ms; 0 sends all. */
+    public long coalesceMillis() {
+        return coalesceMillis;
+    }
+
+    /** Envelopes per POST; above 1 every body is a JSON array. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public double dropPercent() {
+        return dropPercent;
+    }
+
+    public double duplicatePercent() {
+        return duplicatePercent;
+    }
+
+    public boolean reorder() {
+        return reorder;
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    public long initialBackoffMillis() {
+        return initialBackoffMillis;
+    }
+
+    public long maxBackoffMillis() {
+        return maxBackoffMillis;
+    }
+
+    /** Per-request timeout. */
+    public long timeoutMillis() {
+        return timeoutMillis;
+    }
+
+    public static final class Builder {
+        private URI url;
+        private String secret;
+        private long coalesceMillis;
+        private int batchSize = 1;
+        private double dropPercent;
+        private double duplicatePercent;
+        private boolean reorder;
+        private int maxAttempts = 6;
+        private long initialBackoffMillis = 100;
+        private long maxBackoffMillis = 5000;
+        private long timeoutMillis = 10_000;
+
+        private Builder() {
+        }
+
+        public Builder url(URI value) {
+            url = value;
+            return this;
+        }
+
+        public Builder url(String value) {
+            return url(URI.create(value));
+        }
+
+        public Builder secret(String value) {
+            secret = value;
+            return this;
+        }
+
+        public Builder coalesceMillis(long value) {
+            coalesceMillis = value;
+            return this;
+        }
+
+        public Builder batchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        public Builder dropPercent(double value) {
+            dropPercent = value;
+            return this;
+        }
+
+        public Builder duplicatePercent(double value) {
+            duplicatePercent = value;
+            return this;
+        }
+
+        public Builder reorder(boolean value) {
+            reorder = value;
+            return this;
+        }
+
+        public Builder maxAttempts(int value) {
+            maxAttempts = value;
+            return this;
+        }
+
+        public Builder initialBackoffMillis(long value) {
+            initialBackoffMillis = value;
+            return this;
+        }
+
+        public Builder maxBackoffMillis(long value) {
+            maxBackoffMillis = value;
+            return this;
+        }
+
+        public Builder timeoutMillis(long value) {
+            timeoutMillis = value;
+            return this;
+        }
+
+        public WebhookOptions build() {
+            return new WebhookOptions(this);
+        }
+    }
+}

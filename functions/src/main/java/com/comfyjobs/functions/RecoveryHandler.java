@@ -1,6 +1,6 @@
 package com.comfyjobs.functions;
 
-import com.amazonaws.services.lambda.runtime.Context;
+import com.comfyjobs.functions.wiring.CurrentInvocation;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.service.JobObserver;
 import com.comfyjobs.service.RecoveryService;
@@ -28,6 +28,9 @@ public class RecoveryHandler extends MicronautRequestHandler<Map<String, Object>
 
     @Inject
     JobObserver observer;
+
+    @Inject
+    CurrentInvocation invocation;
 
     public RecoveryHandler() {
         super();
@@ -59,7 +62,7 @@ public class RecoveryHandler extends MicronautRequestHandler<Map<String, Object>
     }
 
     private Duration budget() {
-        Duration remaining = getApplicationContext().findBean(Context.class)
+        Duration remaining = invocation.context()
                 .map(c -> Duration.ofMillis(c.getRemainingTimeInMillis()))
                 .orElse(WITHOUT_LAMBDA_CONTEXT);
         Duration b = remaining.minus(SAFETY_MARGIN);

@@ -31,7 +31,11 @@ public final class ListCursor {
             if (parts.length != 3 || !"v1".equals(parts[0]) || parts[2].isEmpty()) {
                 throw new InvalidCursorException("cursor is not one this API issued");
             }
-            return new Position(Long.parseLong(parts[1]), parts[2]);
+            long score = Long.parseLong(parts[1]);
+            if (score < 0) {
+                throw new InvalidCursorException("cursor is not one this API issued");
+            }
+            return new Position(score, parts[2]);
         } catch (IllegalArgumentException e) {
             if (e instanceof InvalidCursorException) {
                 throw e;

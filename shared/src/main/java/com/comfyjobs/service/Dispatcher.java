@@ -10,6 +10,7 @@ import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
@@ -133,8 +134,8 @@ public final class Dispatcher {
         }
         if (result instanceof SubmitResult.Rejected rejected) {
             ObjectNode details = JSON.createObjectNode();
-            details.set("error", rejected.error());
-            details.set("node_errors", rejected.nodeErrors());
+            details.set("error", withoutTracebacks(rejected.error()));
+            details.set("node_errors", withoutTracebacks(rejected.nodeErrors()));
             JobError error = new JobError("comfyui_rejected", rejected.message(), null, null, details);
             DispatchResult failed = fail(job, error);
             return new DispatchResult(DispatchResult.Kind.REJECTED, failed.job(), rejected.message());
@@ -142,6 +143,23 @@ public final class Dispatcher {
         pool.invalidate();
         release(job);
         return new DispatchResult(DispatchResult.Kind.DEFERRED, job, ((SubmitResult.Unavailable) result).reason());
+    }
+
+    /**
+     * ComfyUI's validation errors can carry Python tracebacks (server paths, code lines); callers get
+     * ComfyUI's reasons, never its stack traces.
+     */
+    static JsonNode withoutTracebacks(JsonNode n) {
+        JsonNode copy = n.deepCopy();
+        strip(copy);
+        return copy;
+    }
+
+    private static void strip(JsonNode n) {
+        if (n.isObject()) {
+            ((ObjectNode) n).remove("traceback");
+        }
+        n.forEach(Dispatcher::strip);
     }
 
     private TransitionResult markSubmitted(Job job) {

@@ -40,7 +40,7 @@ public final class JobQueryService {
     public ObjectNode list(String userId, String status, String limit, String cursor) {
         Set<JobStatus> filter = EnumSet.noneOf(JobStatus.class);
         if (status != null && !status.isEmpty()) {
-            for (String s : status.split(",")) {
+            for (String s : status.split(",", -1)) {
                 try {
                     filter.add(JobStatus.fromWire(s.trim()));
                 } catch (IllegalArgumentException e) {

@@ -228,7 +228,13 @@ public final class RecoveryService {
                     client.deletePending(job.promptId());
                     client.interrupt(job.promptId());
                 }
-                if (store.refreshHeartbeat(job.id(), job.attempt(), now())) {
+                Transition.Builder alive = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectStatus(JobStatus.live());
+                if (where.place() == PromptLocation.Place.RUNNING && job.status() == JobStatus.QUEUED) {
+                    // its start event never arrived: what ComfyUI shows now is when it started, as far as we can know,
+                    // and the runtime limit counts from there
+                    alive.status(JobStatus.RUNNING);
+                }
+                if (store.transition(alive.build()).applied()) {
                     summary.recovered.incrementAndGet();
                 } else {
                     summary.skipped.incrementAndGet();

@@ -44,7 +44,7 @@ class SubmitRequestTest {
             "{\"workflow\":{\"1\":{\"class_type\":\"X\"}}}", "{\"workflow\":" + WF + ",\"type\":\"video\"}",
             "{\"workflow\":" + WF + ",\"type\":5}", "{\"workflow\":" + WF + ",\"characterId\":\"\"}",
             "{\"workflow\":" + WF + ",\"metadata\":[1]}", "{\"workflow\":" + WF + ",\"extra\":1}",
-            "{\"workflow\":" + WF + ",\"workflow\":" + WF + "}"})
+            "{\"workflow\":" + WF + ",\"workflow\":" + WF + "}", "{\"workflow\":" + WF + "}}", "{\"workflow\":" + WF + "} []"})
     void badBodiesAreA400(String body) {
         ClientError e = assertThrows(ClientError.class, () -> parse(body));
         assertEquals(400, e.status());

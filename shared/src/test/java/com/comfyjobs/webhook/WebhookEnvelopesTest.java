@@ -38,7 +38,8 @@ class WebhookEnvelopesTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "not json", "[]", "[1]", "\"x\"", "{}", "{\"event\":5}", "{\"event\":\"comfy.progress\"}",
             "{\"event\":\"comfy.progress\",\"data\":{\"type\":\"progress\"}}", "{\"event\":\"comfy.progress\",\"data\":{\"type\":1,\"data\":{}}}",
-            "{\"event\":\"comfy.x\",\"event\":\"comfy.y\",\"data\":{\"type\":\"x\",\"data\":{}}}"})
+            "{\"event\":\"comfy.x\",\"event\":\"comfy.y\",\"data\":{\"type\":\"x\",\"data\":{}}}",
+            "{\"event\":\"comfy.x\",\"data\":{\"type\":\"x\",\"data\":{}}}}"})
     void malformedBodiesAreRefused(String body) {
         assertThrows(MalformedWebhookException.class, () -> parse(body));
     }

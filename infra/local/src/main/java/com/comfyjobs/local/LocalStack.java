@@ -49,6 +49,10 @@ public final class LocalStack implements AutoCloseable {
         public Path dataDir;
         public boolean durableRedis;
         public String defaultUser = "dev";
+        /** Adjusts the simulator's webhook sender (fault knobs, batching) before it starts. */
+        public java.util.function.UnaryOperator<WebhookOptions.Builder> webhook = b -> b;
+        /** Adjusts the simulator itself (timings, checkpoints) before it starts. */
+        public java.util.function.UnaryOperator<ComfyUiSimulator.Builder> comfyUi = b -> b;
         public Map<String, String> env = new HashMap<>(System.getenv());
     }
 
@@ -116,15 +120,15 @@ public final class LocalStack implements AutoCloseable {
         vars.putIfAbsent("METRICS_ENABLED", "false");
         URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
-            simulator = ComfyUiSimulator.builder()
+            simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
                     .host("127.0.0.1").port(0)
                     .stepMillis(options.simulatorStepMillis)
                     .outputDir(Files.createDirectories(data.resolve("comfyui-output")))
-                    .webhook(WebhookOptions.builder().url(webhookUrl).secret(webhookSecret).build())
+                    .webhook(options.webhook.apply(WebhookOptions.builder().url(webhookUrl).secret(signingSecret(webhookSecret))).build()))
                     .build();
             simulator.start();
             started.add(simulator);
-            vars.put("COMFYUI_URLS", simulator.baseUrl().toString());
+            vars.put("COMFYUI_URLS", simulator.baseUrl());
         }
         env = new Env(vars);
 
@@ -145,6 +149,12 @@ public final class LocalStack implements AutoCloseable {
             Duration every = options.recoveryEvery != null ? options.recoveryEvery : s.rate();
             scheduler.scheduleWithFixedDelay(this::runRecovery, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** WEBHOOK_SECRET may list several secrets (rotation); a sender signs with the newest, the last one. */
+    private static String signingSecret(String secrets) {
+        String[] all = secrets.trim().split("[\\s,]+");
+        return all[all.length - 1];
     }
 
     private Object handler(String className) {

@@ -47,6 +47,11 @@ public final class Main {
             stopped.countDown();
         }, "local-stack-shutdown"));
         if (demo) {
+            // the services' JSON log lines would tear the progress bars apart; they go to a file instead
+            java.nio.file.Path log = java.nio.file.Files.createTempFile("comfyjobs-demo-", ".log");
+            com.comfyjobs.observability.JsonLog.redirect(new java.io.PrintStream(java.nio.file.Files.newOutputStream(log), true,
+                    java.nio.charset.StandardCharsets.UTF_8));
+            System.out.println("service logs: " + log);
             boolean ok = new Demo(stack, System.out).run();
             System.exit(ok ? 0 : 1);
         }

@@ -1,0 +1,13 @@
+package com.comfyjobs.bench;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.micronaut.function.aws.MicronautRequestHandler;
+
+/** The floor for cold starts: a MicronautRequestHandler that injects nothing and answers 200. */
+public class BareHandler extends MicronautRequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    @Override
+    public APIGatewayV2HTTPResponse execute(APIGatewayV2HTTPEvent input) {
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(200).withBody("{}").build();
+    }
+}

@@ -1,0 +1,70 @@
+package com.comfyjobs.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * bench/run: every benchmark, each row a ratio against the raw limit measured in the same run.
+ * {@code --quick} keeps the whole run under a minute; {@code --write FILE} also writes the results,
+ * the machine and the command as markdown.
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        Path write = null;
+        for (int i = 0; i < args.length - 1; i++) {
+            if ("--write".equals(args[i])) {
+                write = Path.of(args[i + 1]);
+            }
+        }
+        Path root = Path.of("").toAbsolutePath();
+        Path benchJar = root.resolve("bench/target/comfyjobs-bench.jar");
+        Path functionsJar = root.resolve("functions/target/comfyjobs-functions.jar");
+        Path probeClasses = root.resolve("bench/target/classes");
+        long start = System.nanoTime();
+        List<Row> rows = new ArrayList<>();
+
+        for (int threads : new int[] {1, 8}) {
+            Jmh.Sample ours = Jmh.run(WebhookPathBenchmark.class, "ours", threads, quick);
+            Jmh.Sample bare = Jmh.run(WebhookPathBenchmark.class, "bare", threads, quick);
+            String t = threads + (threads == 1 ? " thread" : " threads");
+            rows.add(new Row("webhook", "progress event, " + t + ", throughput", "ev/s", ours.opsPerSecond(), bare.opsPerSecond(),
+                    "bare EVALSHA of transition.lua, same connection", ""));
+            rows.add(new Row("webhook", "progress event, " + t + ", p50", "us", ours.p50Micros(), bare.p50Micros(), "bare EVALSHA", ""));
+            rows.add(new Row("webhook", "progress event, " + t + ", p99", "us", ours.p99Micros(), bare.p99Micros(), "bare EVALSHA", ""));
+        }
+        rows.addAll(Harness.webhookRoundTrips());
+        Jmh.Sample get = Jmh.run(GetJobBenchmark.class, "ours", 1, quick);
+        Jmh.Sample hget = Jmh.run(GetJobBenchmark.class, "bare", 1, quick);
+        rows.add(new Row("get", "GET /jobs/{id} handler, p50", "us", get.p50Micros(), hget.p50Micros(), "bare HGETALL, same connection", ""));
+        rows.add(new Row("get", "GET /jobs/{id} handler, p99", "us", get.p99Micros(), hget.p99Micros(), "bare HGETALL, same connection", ""));
+        rows.addAll(Harness.submit(quick));
+        rows.addAll(Harness.recovery(quick));
+        rows.addAll(ColdStarts.run(quick, functionsJar, probeClasses));
+        rows.addAll(Harness.memory());
+        rows.addAll(Harness.largeOutput(quick, benchJar));
+
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.println();
+        Table.print(rows, System.out);
+        System.out.printf(Locale.ROOT, "%n%d rows in %.0f s on %s%n", rows.size(), seconds, Machine.describe());
+        if (write != null) {
+            String command = "bench/run" + (quick ? " --quick" : "") + " --write " + root.relativize(write.toAbsolutePath());
+            Files.writeString(write, "# Benchmarks\n\n"
+                    + "Every row compares one of our paths with the raw limit it cannot beat, measured in the same run on the\n"
+                    + "same machine. Ratio: ours / raw for times and bytes, raw / ours for throughput, so 1.00x is at the limit\n"
+                    + "and bigger is more overhead. No benchmark is a timed assertion in a test.\n\n"
+                    + "Measured " + LocalDate.now() + " with `" + command + "` (" + String.format(Locale.ROOT, "%.0f", seconds) + " s) on "
+                    + Machine.describe() + ".\n\n"
+                    + Table.markdown(rows) + "\n" + Notes.TEXT);
+            System.out.println("wrote " + write);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package com.comfyjobs.bench;
+
+/** How to read the results; appended to docs/benchmarks.md. */
+final class Notes {
+    static final String TEXT = """
+            ## How each row is measured
+
+            - **webhook**: JMH, SampleTime. `ours` is `WebhookService.handle`: parse the body, verify the Standard
+              Webhooks signature (HMAC-SHA256 over id, timestamp and body), one guarded transition (one EVALSHA).
+              `bare` is an EVALSHA of the same `transition.lua` with the same kind of arguments on the same lettuce
+              connection. Every delivery has its own webhook-id, so deduplication never short-cuts the path.
+              Round trips are counted on the client (lettuce command events) over 1,000 events.
+            - **get**: JMH. The `GetJobHandler` path (event in, identity from the JWT claims, one HGETALL, JSON with
+              a presigned artifact URL out) against a bare HGETALL of the same key.
+            - **submit**: 32 threads through `SubmitJobHandler` against a redis-server and the ComfyUI simulator on
+              loopback (its queue held, so it only accepts); the raw limit is a bare POST /prompt to the same
+              simulator at the same concurrency, which every submit must make.
+            - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
+              some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
+              history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
+              same per-server concurrency (4); with nothing stale it is one bare range query per shard.
+            - **cold start**: a fresh `java -XX:TieredStopAtLevel=1` process per run with only the shaded functions
+              jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
+              No SnapStart: with it, the init part of these numbers is paid once per version instead.
+            - **memory**: `MEMORY USAGE` of the job hash and workflow key, against the size of the job's own JSON
+              and the workflow JSON.
+            - **artifact**: a child JVM with `-Xmx256m` streams the output from the simulator's /view into S3Proxy
+              through `ComfyUiClient.download` and `ArtifactStore.copy`, sampling its heap every 5 ms; the raw
+              limit is the same download read to nowhere.
+            """;
+
+    private Notes() {
+    }
+}

@@ -1,0 +1,148 @@
+package com.comfyjobs.bench;
+
+import com.comfyjobs.artifacts.ArtifactSettings;
+import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.ComfyUiSettings;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.Workflow;
+import com.comfyjobs.job.redis.LuaScript;
+import com.comfyjobs.job.redis.RedisJobStore;
+import com.comfyjobs.job.redis.RedisKeys;
+import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.service.Finalizer;
+import com.comfyjobs.service.JobObserver;
+import com.comfyjobs.service.PromptIds;
+import com.comfyjobs.service.ServiceSettings;
+import com.comfyjobs.service.WebhookResult;
+import com.comfyjobs.service.WebhookService;
+import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.webhook.WebhookVerifier;
+import io.lettuce.core.ScriptOutputType;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * A webhook progress event through our whole path (parse, verify the Standard Webhooks signature,
+ * one guarded transition) against a bare EVALSHA of the same script, with the same kind of arguments,
+ * on the same Redis connection. Deliveries are signed before each iteration (signing is the sender's
+ * cost), each with its own webhook-id so deduplication never short-cuts the path.
+ */
+@State(Scope.Benchmark)
+public class WebhookPathBenchmark {
+    static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString("benchmark-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    static final int JOBS = 1000;
+
+    private RedisNode redis;
+    private RedisJobStore store;
+    private WebhookService service;
+    private final List<Job> jobs = new ArrayList<>();
+    private byte[][] bodies;
+    private List<Map<String, String>> headers;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicLong bareEvents = new AtomicLong();
+    private LuaScript transition;
+    private RedisKeys keys;
+    private String[] bareSpecs;
+
+    @Setup(Level.Trial)
+    public void start() {
+        redis = RedisNode.standalone();
+        store = RedisJobStore.connect(RedisSettings.of(redis.uri(), false));
+        store.prime();
+        Workflow wf = Workflows.tiny();
+        Instant now = Instant.now();
+        for (int i = 0; i < JOBS; i++) {
+            String id = PromptIds.newJobId();
+            Job j = Job.queued(id, "bench-user-" + (i % 50), JobType.IMAGE_GENERATION, now).promptId(PromptIds.of(id, 1))
+                    .comfyServer("http://127.0.0.1:8188").nodeCount(7).submittedAt(now).build();
+            store.create(new NewJob(j, wf, 1_000_000, null));
+            store.updateStatus(id, JobStatus.RUNNING, now);
+            jobs.add(j);
+        }
+        ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC());
+        ArtifactStore artifacts = ArtifactStore.create(ArtifactSettings.of("bench-bucket", URI.create("http://127.0.0.1:9")));
+        Finalizer finalizer = new Finalizer(store, pool, artifacts, Clock.systemUTC(), JobObserver.NONE);
+        service = new WebhookService(store, WebhookVerifier.fromList(SECRET, "SECRET"), finalizer, ServiceSettings.defaults(),
+                Clock.systemUTC(), JobObserver.NONE);
+        transition = LuaScript.load("transition.lua");
+        keys = new RedisKeys("cj", 16);
+        bareSpecs = new String[JOBS];
+        for (int i = 0; i < JOBS; i++) {
+            bareSpecs[i] = "{\"now\":\"" + now.toEpochMilli() + "\",\"retentionMs\":86400000,\"expectAttempt\":1,\"eventTtlMs\":3600000,"
+                    + "\"status\":\"running\",\"graph\":{\"running\":{\"node\":\"3\",\"value\":5,\"max\":20}},\"returnJob\":true}";
+        }
+        store.connection().await(store.connection().commands().scriptLoad(transition.source()));
+    }
+
+    /** Fresh deliveries for the iteration: Standard Webhooks refuses timestamps older than five minutes. */
+    @Setup(Level.Iteration)
+    public void sign() throws Exception {
+        int n = Integer.getInteger("bench.deliveries", 400_000);
+        bodies = new byte[n][];
+        headers = new ArrayList<>(n);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring(6)), "HmacSHA256"));
+        long ts = Instant.now().getEpochSecond();
+        String run = Long.toHexString(System.nanoTime());
+        for (int i = 0; i < n; i++) {
+            Job j = jobs.get(i % JOBS);
+            String body = "{\"event\":\"comfy.progress\",\"data\":{\"type\":\"progress\",\"data\":{\"value\":" + (i % 20) + ",\"max\":20,"
+                    + "\"prompt_id\":\"" + j.promptId() + "\",\"node\":\"3\"}},\"metadata\":{\"source\":\"comfyjobs-webhook\"}}";
+            String id = "msg_" + run + "_" + i;
+            String sig = Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
+            bodies[i] = body.getBytes(StandardCharsets.UTF_8);
+            headers.add(Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", "v1," + sig,
+                    "content-type", "application/json"));
+        }
+        next.set(0);
+    }
+
+    @Benchmark
+    public WebhookResult ours() throws Exception {
+        int i = next.getAndIncrement();
+        if (i >= bodies.length) {
+            throw new IllegalStateException("raise -Dbench.deliveries: the iteration used up its " + bodies.length + " signed deliveries");
+        }
+        WebhookResult r = service.handle(bodies[i], headers.get(i));
+        if (r.applied() != 1) {
+            throw new IllegalStateException("event not applied: " + r);
+        }
+        return r;
+    }
+
+    @Benchmark
+    public Object bare() {
+        long n = bareEvents.getAndIncrement();
+        int i = (int) (n % JOBS);
+        String id = jobs.get(i).id();
+        int s = keys.shardOf(id);
+        String[] k = {keys.job(id), keys.workflow(id), keys.active(s), keys.counts(s), keys.ended(s), keys.event(id, "bare-" + n)};
+        return store.connection().await(store.connection().commands().evalsha(transition.sha(), ScriptOutputType.MULTI, k, bareSpecs[i]));
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+        store.close();
+        redis.close();
+    }
+}

@@ -1,0 +1,40 @@
+package com.comfyjobs.bench;
+
+import com.comfyjobs.job.Workflow;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Workflows for the benchmarks: ComfyUI's default one, and one padded to a typical 20 KB. */
+final class Workflows {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Workflows() {
+    }
+
+    static Workflow standard() {
+        try {
+            return Workflow.of(JSON.readTree(Workflows.class.getResourceAsStream("/workflows/default-txt2img.json")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The default workflow; tiny in the sense that it has no large inputs. */
+    static Workflow tiny() {
+        return standard();
+    }
+
+    /** The default workflow grown to about {@code bytes} with long prompts, as real workflows carry. */
+    static Workflow padded(int bytes) {
+        ObjectNode wf = standard().tree();
+        int missing = bytes - standard().json().length();
+        StringBuilder text = new StringBuilder("a lighthouse on a cliff at dawn, oil painting");
+        while (text.length() < missing) {
+            text.append(", intricate detail, volumetric light, golden hour");
+        }
+        ((ObjectNode) wf.get("6").get("inputs")).put("text", text.substring(0, Math.max(10, missing)));
+        return Workflow.of(wf);
+    }
+}

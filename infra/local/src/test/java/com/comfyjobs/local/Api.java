@@ -1,0 +1,139 @@
+package com.comfyjobs.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** A caller of the local stack's API over real HTTP, as a user's program would be. */
+final class Api {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    private final URI base;
+
+    record Response(int status, HttpResponse<String> raw, JsonNode body) {
+        String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+    }
+
+    Api(URI base) {
+        this.base = base;
+    }
+
+    static ObjectNode workflow(int seed) {
+        try {
+            ObjectNode wf = (ObjectNode) JSON.readTree(Api.class.getResourceAsStream("/workflows/default-txt2img.json"));
+            // KSampler refuses negative seeds; callers pass any int (a hash, a clock)
+            ((ObjectNode) wf.get("3").get("inputs")).put("seed", Math.abs((long) seed));
+            return wf;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String submitBody(int seed) {
+        ObjectNode b = JSON.createObjectNode();
+        b.set("workflow", workflow(seed));
+        return b.toString();
+    }
+
+    Response submit(String user, String body, String key) {
+        HttpRequest.Builder r = request("/jobs", user).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            r.header("Idempotency-Key", key);
+        }
+        return send(r);
+    }
+
+    Response get(String user, String job) {
+        return send(request("/jobs/" + job, user).GET());
+    }
+
+    Response list(String user, String query) {
+        return send(request("/jobs" + (query == null ? "" : "?" + query), user).GET());
+    }
+
+    Response cancel(String user, String job) {
+        return send(request("/jobs/" + job, user).DELETE());
+    }
+
+    Response raw(HttpRequest.Builder r) {
+        return send(r);
+    }
+
+    HttpRequest.Builder request(String path, String user) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (user != null) {
+            b.header(ApiGatewayEmulator.DEV_USER_HEADER, user);
+        }
+        return b;
+    }
+
+    byte[] download(String url) {
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("download answered " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Polls GET until the job satisfies {@code until}; the observed progress values are returned too. */
+    JsonNode await(String user, String job, Predicate<JsonNode> until, Duration limit, List<Double> progressSeen) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = get(user, job).body();
+            if (progressSeen != null) {
+                progressSeen.add(last.path("progress").asDouble());
+            }
+            if (until.test(last)) {
+                return last;
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("job " + job + " did not get there in " + limit + "; last seen " + last);
+    }
+
+    static Predicate<JsonNode> status(String s) {
+        return j -> s.equals(j.path("status").asText());
+    }
+
+    static Predicate<JsonNode> terminal() {
+        return j -> List.of("succeeded", "failed", "canceled", "expired").contains(j.path("status").asText());
+    }
+
+    private Response send(HttpRequest.Builder r) {
+        try {
+            HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            JsonNode body = resp.body() == null || resp.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(resp.body());
+            return new Response(resp.statusCode(), resp, body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package com.comfyjobs.local;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many jobs through the local stack's real parts (redis-server with AOF, S3Proxy, the simulator
+ * posting webhooks) while the simulator drops 30% of webhooks, duplicates 10% and reorders some, and
+ * restarts twice; Redis restarts once; recovery runs every two seconds. Every job must end in the
+ * right terminal state, no Idempotency-Key may give two executions, and every succeeded job's
+ * artifacts must equal ComfyUI's files byte for byte. -Dchaos.jobs=10000 makes it the large run.
+ */
+class ChaosIT {
+    static final int JOBS = Integer.getInteger("chaos.jobs", 200);
+
+    @Test
+    void everyJobEndsRightDespiteTheFaults() throws Exception {
+        LocalStack.Options o = new LocalStack.Options();
+        o.port = 0;
+        o.recoveryEvery = Duration.ofSeconds(2);
+        o.simulatorStepMillis = 1;
+        o.durableRedis = true;
+        o.dataDir = Files.createTempDirectory("chaos-it-");
+        o.env.remove("COMFYUI_URLS");
+        o.env.remove("REDIS_URL");
+        o.env.remove("S3_ENDPOINT");
+        o.env.put("STALE_AFTER_SECONDS", "2");
+        o.env.put("MAX_ATTEMPTS", "6");
+        o.env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
+        o.env.put("REDIS_COMMAND_TIMEOUT_MS", "1000");
+        o.webhook = b -> b.dropPercent(30).duplicatePercent(10).reorder(true).maxAttempts(3).initialBackoffMillis(50).maxBackoffMillis(400);
+        o.comfyUi = b -> b.randomSeed(42);
+        ChaosReport report = new ChaosReport(JOBS);
+        long started = System.nanoTime();
+        try (LocalStack stack = LocalStack.start(o)) {
+            Api api = new Api(stack.apiUrl());
+            Map<String, String> keyToJob = new ConcurrentHashMap<>();
+            Map<String, String> expected = new ConcurrentHashMap<>();
+            AtomicInteger unavailable = new AtomicInteger();
+            ExecutorService callers = Executors.newFixedThreadPool(16);
+            List<Future<?>> work = new ArrayList<>();
+            for (int i = 0; i < JOBS; i++) {
+                final int n = i;
+                work.add(callers.submit(() -> {
+                    String user = "user-" + (n % 20);
+                    String key = "key-" + n;
+                    String body = body(n);
+                    Api.Response r = submitRetrying(api, user, body, key, unavailable);
+                    String job = r.body().get("jobId").asText();
+                    keyToJob.put(key, job);
+                    if (n % 7 == 0) {
+                        // a client retry of the same request: must answer the same job and never run it twice
+                        String again = submitRetrying(api, user, body, key, unavailable).body().get("jobId").asText();
+                        assertEquals(job, again, "Idempotency-Key " + key);
+                        report.repeats.incrementAndGet();
+                    }
+                    if (n % 10 == 3) {
+                        Api.Response c = api.cancel(user, job);
+                        report.cancels.incrementAndGet();
+                        if (c.status() == 202 && "canceled".equals(c.body().path("status").asText())) {
+                            expected.put(job, "canceled");
+                        } else if (c.status() == 202) {
+                            expected.put(job, "canceled|succeeded");
+                        }
+                    }
+                    expected.putIfAbsent(job, "succeeded");
+                    return null;
+                }));
+                // paced, so the faults below land while jobs are in flight
+                Thread.sleep(5);
+                if (i == JOBS / 3) {
+                    stack.simulator().faults().restart();
+                    report.comfyRestarts.incrementAndGet();
+                } else if (i == JOBS / 2) {
+                    stack.redis().stop();
+                    Thread.sleep(300);
+                    stack.redis().start();
+                    report.redisRestarts.incrementAndGet();
+                } else if (i == 2 * JOBS / 3) {
+                    stack.simulator().faults().restart();
+                    report.comfyRestarts.incrementAndGet();
+                }
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+            callers.shutdown();
+
+            Map<String, JsonNode> finals = awaitAll(api, expected.keySet(), Duration.ofMinutes(JOBS > 1000 ? 60 : 4));
+            Set<String> distinctJobs = new HashSet<>(keyToJob.values());
+            assertEquals(JOBS, distinctJobs.size(), "one job per Idempotency-Key");
+            for (Map.Entry<String, JsonNode> e : finals.entrySet()) {
+                String status = e.getValue().get("status").asText();
+                report.count(status);
+                assertTrue(List.of(expected.get(e.getKey()).split("\\|")).contains(status),
+                        e.getKey() + " ended " + status + ", expected " + expected.get(e.getKey()) + ": " + e.getValue());
+                int attempt = e.getValue().get("attempt").asInt();
+                report.attempts.addAndGet(attempt - 1);
+                for (int a = 1; a <= attempt; a++) {
+                    assertTrue(stack.simulator().executionCount(e.getKey() + "_" + a) <= 1, "attempt " + a + " of " + e.getKey() + " ran twice");
+                }
+                if ("succeeded".equals(status)) {
+                    for (JsonNode art : e.getValue().get("artifacts")) {
+                        byte[] s3 = api.download(art.get("url").asText());
+                        byte[] comfy = Files.readAllBytes(stack.simulator().outputFile(art.get("filename").asText(), ""));
+                        assertArrayEquals(comfy, s3, e.getKey());
+                        report.artifactsChecked.incrementAndGet();
+                    }
+                    assertEquals(1, e.getValue().get("artifacts").size(), e.getKey());
+                }
+            }
+            var stats = stack.simulator().webhookStats();
+            report.webhooks = stats.toString();
+            report.unavailable = unavailable.get();
+        }
+        report.seconds = (System.nanoTime() - started) / 1e9;
+        System.out.println(report);
+        report.writeIfAsked();
+    }
+
+    private static String body(int n) {
+        ObjectNode wf = Api.workflow(n);
+        ((ObjectNode) wf.get("5").get("inputs")).put("width", 64).put("height", 64);
+        ((ObjectNode) wf.get("3").get("inputs")).put("steps", 4);
+        ObjectNode b = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        b.set("workflow", wf);
+        return b.toString();
+    }
+
+    /** A client that retries 503 (the Redis restart) as the Retry-After header says, with its key. */
+    private static Api.Response submitRetrying(Api api, String user, String body, String key, AtomicInteger unavailable) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            Api.Response r = api.submit(user, body, key);
+            if (r.status() == 202) {
+                return r;
+            }
+            if (r.status() == 503 || r.status() == 409) {
+                unavailable.incrementAndGet();
+                Thread.sleep(200);
+                continue;
+            }
+            throw new AssertionError("submit answered " + r.status() + ": " + r.body());
+        }
+        throw new AssertionError("submit never succeeded");
+    }
+
+    private static Map<String, JsonNode> awaitAll(Api api, Set<String> jobs, Duration limit) throws Exception {
+        Map<String, JsonNode> done = new HashMap<>();
+        Map<String, String> owners = new HashMap<>();
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<String> pending = new ArrayList<>(jobs);
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            List<String> still = new ArrayList<>();
+            for (String job : pending) {
+                JsonNode j = null;
+                for (int u = 0; u < 20 && j == null; u++) {
+                    String user = owners.getOrDefault(job, "user-" + u);
+                    Api.Response r = api.get(user, job);
+                    if (r.status() == 200) {
+                        owners.put(job, user);
+                        j = r.body();
+                    }
+                }
+                if (j != null && Api.terminal().test(j)) {
+                    done.put(job, j);
+                } else {
+                    still.add(job);
+                }
+            }
+            pending = still;
+            if (!pending.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        assertEquals(Collections.emptyList(), pending, "jobs that never ended");
+        return done;
+    }
+}

@@ -1,0 +1,50 @@
+package com.comfyjobs.local;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The figures of one chaos run; -Dchaos.report=FILE appends them to the reliability document. */
+final class ChaosReport {
+    final int jobs;
+    final AtomicInteger repeats = new AtomicInteger();
+    final AtomicInteger cancels = new AtomicInteger();
+    final AtomicInteger comfyRestarts = new AtomicInteger();
+    final AtomicInteger redisRestarts = new AtomicInteger();
+    final AtomicInteger attempts = new AtomicInteger();
+    final AtomicInteger artifactsChecked = new AtomicInteger();
+    final Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    volatile String webhooks = "";
+    volatile int unavailable;
+    volatile double seconds;
+
+    ChaosReport(int jobs) {
+        this.jobs = jobs;
+    }
+
+    void count(String status) {
+        outcomes.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        Map<String, Integer> o = new TreeMap<>();
+        outcomes.forEach((k, v) -> o.put(k, v.get()));
+        return String.format("chaos: %d jobs (%d submitted twice with the same key, %d cancel requests), ComfyUI restarts %d, Redis restarts %d,"
+                        + " outcomes %s, extra attempts %d, artifacts compared byte for byte %d, submits answered 503/409 and retried %d,"
+                        + " webhooks %s, %.0f s",
+                jobs, repeats.get(), cancels.get(), comfyRestarts.get(), redisRestarts.get(), o, attempts.get(), artifactsChecked.get(),
+                unavailable, webhooks, seconds);
+    }
+
+    void writeIfAsked() throws IOException {
+        String file = System.getProperty("chaos.report");
+        if (file != null) {
+            Files.writeString(Path.of(file), toString() + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package com.comfyjobs.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Ten thousand generated hostile requests across every route: broken JSON, wrong types, huge and
+ * deeply nested bodies, odd unicode, path traversal and overlong ids, bad cursors and limits, missing
+ * and garbage headers, bad signatures. Not one may answer 5xx, every answer must be a problem+json
+ * with a title, and Redis and S3 must be exactly as they were.
+ */
+class HostileInputIT {
+    private static final int REQUESTS = Integer.getInteger("hostile.requests", 10_000);
+    private static LocalStack stack;
+    private static Api api;
+    private static String realJob;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LocalStack.Options o = new LocalStack.Options();
+        o.port = 0;
+        o.recoveryEvery = Duration.ofHours(1);
+        o.simulatorStepMillis = 1;
+        o.dataDir = Files.createTempDirectory("hostile-it-");
+        o.env.remove("COMFYUI_URLS");
+        o.env.remove("REDIS_URL");
+        o.env.remove("S3_ENDPOINT");
+        stack = LocalStack.start(o);
+        api = new Api(stack.apiUrl());
+        realJob = api.submit("victim", Api.submitBody(1), null).body().get("jobId").asText();
+        api.await("victim", realJob, Api.terminal(), Duration.ofSeconds(60), null);
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void noHostileRequestGetsA5xxOrChangesAnything() throws Exception {
+        String before = redisDigest();
+        int objectsBefore = s3Objects();
+        Random rnd = new Random(20261122);
+        List<Supplier<HttpRequest.Builder>> kinds = kinds(rnd);
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        List<String> failures = new ArrayList<>();
+        long[] nanosPerKind = new long[kinds.size()];
+        int[] perKind = new int[kinds.size()];
+        for (int i = 0; i < REQUESTS; i++) {
+            int kind = rnd.nextInt(kinds.size());
+            HttpRequest.Builder req = kinds.get(kind).get();
+            long t0 = System.nanoTime();
+            Api.Response r = api.raw(req);
+            nanosPerKind[kind] += System.nanoTime() - t0;
+            perKind[kind]++;
+            statuses.merge(r.status(), 1, Integer::sum);
+            String why = check(r);
+            if (why != null && failures.size() < 20) {
+                failures.add("kind " + kind + " " + req.build().method() + " " + abbreviate(req.build().uri().toString()) + ": " + why);
+            }
+        }
+        StringBuilder timing = new StringBuilder();
+        for (int k = 0; k < kinds.size(); k++) {
+            timing.append(String.format(" %d:%dx%.1fms", k, perKind[k], perKind[k] == 0 ? 0 : nanosPerKind[k] / 1e6 / perKind[k]));
+        }
+        System.out.println("hostile: " + REQUESTS + " requests, statuses " + statuses + ", per kind" + timing);
+        assertEquals(List.of(), failures, "statuses " + statuses);
+        assertEquals(before, redisDigest(), "Redis changed");
+        assertEquals(objectsBefore, s3Objects(), "S3 changed");
+        assertTrue(statuses.keySet().stream().allMatch(s -> s >= 400 && s < 500), "statuses " + statuses);
+    }
+
+    private static String check(Api.Response r) {
+        if (r.status() >= 500) {
+            return "answered " + r.status() + " " + r.raw().body();
+        }
+        if (r.status() < 400) {
+            return "accepted hostile input with " + r.status();
+        }
+        if (!"application/problem+json".equals(r.header("Content-Type"))) {
+            return "content type " + r.header("Content-Type");
+        }
+        if (r.body().path("title").asText().isBlank() || r.body().path("status").asInt() != r.status()) {
+            return "problem without a title or with a wrong status: " + r.body();
+        }
+        String body = r.raw().body();
+        if (body.contains("java.") || body.contains("at com.") || body.contains("Traceback") || body.contains("File \\\"")
+                || body.contains("redis://")) {
+            return "leaks internals: " + body;
+        }
+        return null;
+    }
+
+    private static List<Supplier<HttpRequest.Builder>> kinds(Random rnd) {
+        String valid = Api.submitBody(7);
+        List<Supplier<HttpRequest.Builder>> k = new ArrayList<>();
+        // broken JSON: every kind of truncation and corruption of a valid body
+        k.add(() -> post(valid.substring(0, rnd.nextInt(valid.length() - 1)), null));
+        k.add(() -> post(corrupt(valid, rnd), null));
+        // wrong types and shapes
+        k.add(() -> post(pick(rnd, "{\"workflow\": 5}", "{\"workflow\": \"x\"}", "{\"workflow\": []}", "{\"workflow\": {}}",
+                "{\"workflow\": {\"1\": []}}", "{\"workflow\": {\"1\": {\"class_type\": 7, \"inputs\": {}}}}", "[]", "null", "true", "1e999",
+                "{\"workflow\": {\"1\": {\"class_type\": \"KSampler\", \"inputs\": \"x\"}}}", "{}", "\"\"", "{\"type\": \"image_generation\"}",
+                "{\"workflow\": " + Api.workflow(1) + ", \"type\": \"video\"}", "{\"workflow\": " + Api.workflow(1) + ", \"metadata\": 3}",
+                "{\"workflow\": " + Api.workflow(1) + ", \"characterId\": {}}", "{\"workflow\": " + Api.workflow(1) + ", \"admin\": true}"), null));
+        // huge and deep
+        k.add(() -> post("{\"workflow\": {\"1\": {\"class_type\": \"" + "A".repeat(1_100_000) + "\", \"inputs\": {}}}}", null));
+        k.add(() -> post("{\"workflow\": " + "{\"a\":".repeat(5000) + "1" + "}".repeat(5000) + "}", null));
+        k.add(() -> post("[".repeat(100_000) + "]".repeat(100_000), null));
+        // odd unicode
+        k.add(() -> post("{\"workflow\": {\"\\ud800\": {\"class_type\": \"\\u202e\\u0000\", \"inputs\": {\"\\uffff\": \"\\udfff\"}}}, \"x\": 1}", null));
+        k.add(() -> post("{\"workflow\": {\"1\": {\"class_type\": \"Kسamp\u200bler\", \"inputs\": {}}}, \"typ\u0065\u0301\": 1}", null));
+        // garbage idempotency keys on an otherwise broken body, and garbage keys on a workflow that is not one
+        k.add(() -> post("{\"workflow\": {}}", pick(rnd, "x".repeat(300), "a b c", "{}", "../../", "\t")));
+        // ids: traversal, overlong, encoded, unicode
+        k.add(() -> request("/jobs/" + pickId(rnd)).GET());
+        k.add(() -> request("/jobs/" + pickId(rnd)).DELETE());
+        k.add(() -> request("/jobs/" + realJob).header("X-Dev-User", "mallory").GET());
+        k.add(() -> request("/jobs/" + realJob).header("X-Dev-User", "mallory").DELETE());
+        // listing: bad cursors, limits and statuses
+        k.add(() -> request("/jobs?cursor=" + enc(pick(rnd, "x", "djE6", "djE6LTU6eA", Base64.getEncoder().encodeToString(new byte[64]),
+                "%%", "A".repeat(2000), "djE6LTE6"))).GET());
+        k.add(() -> request("/jobs?limit=" + enc(pick(rnd, "0", "-1", "101", "abc", "1e9", "", "99999999999", "20.5"))).GET());
+        k.add(() -> request("/jobs?status=" + enc(pick(rnd, "x", ",,", "QUEUED", "running,paused", "succeeded;drop", "\u0000"))).GET());
+        // webhooks: no, bad, stale, future and garbage signatures, garbage bodies
+        k.add(() -> webhook("{\"event\":\"comfy.progress\",\"data\":{\"type\":\"progress\",\"data\":{\"prompt_id\":\"" + realJob + "_1\"}}}",
+                pick(rnd, "none", "bad", "stale", "future", "garbage")));
+        k.add(() -> webhook(corrupt("{\"event\":\"comfy.execution_success\"}", rnd), "bad"));
+        k.add(() -> webhook("x".repeat(1_200_000), "none"));
+        return k;
+    }
+
+    private static HttpRequest.Builder post(String body, String key) {
+        HttpRequest.Builder b = request("/jobs").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (key != null) {
+            b.header("Idempotency-Key", key.replaceAll("[\\r\\n]", ""));
+        }
+        return b;
+    }
+
+    private static HttpRequest.Builder webhook(String body, String signature) {
+        HttpRequest.Builder b = request("/webhooks/comfyui").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        long now = System.currentTimeMillis() / 1000;
+        switch (signature) {
+            case "bad" -> b.header("webhook-id", "msg_x").header("webhook-timestamp", Long.toString(now))
+                    .header("webhook-signature", "v1," + Base64.getEncoder().encodeToString(new byte[32]));
+            case "stale" -> b.header("webhook-id", "msg_x").header("webhook-timestamp", Long.toString(now - 3600))
+                    .header("webhook-signature", "v1,AAAA");
+            case "future" -> b.header("webhook-id", "msg_x").header("webhook-timestamp", Long.toString(now + 3600))
+                    .header("webhook-signature", "v1,AAAA");
+            case "garbage" -> b.header("webhook-id", "%%%" + "x".repeat(300)).header("webhook-timestamp", "yesterday")
+                    .header("webhook-signature", "v2,,, v1");
+            default -> { }
+        }
+        return b;
+    }
+
+    private static HttpRequest.Builder request(String path) {
+        return api.request(path, null);
+    }
+
+    private static String pickId(Random rnd) {
+        return pick(rnd, "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "x".repeat(5000), "00000000-0000-4000-8000-000000000000",
+                enc("\u202e\u0000"), "%00", realJob.toUpperCase(), realJob + "_1", enc(realJob + "/../x"), "*", "null", enc(" "));
+    }
+
+    /** Three random structural characters dropped in; if that happens to stay valid JSON, a stray one at the end. */
+    private static String corrupt(String s, Random rnd) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < 3; i++) {
+            c[rnd.nextInt(c.length)] = "{}[]\",:\\".charAt(rnd.nextInt(8));
+        }
+        String out = new String(c);
+        try {
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+            return out + "}";
+        } catch (java.io.IOException e) {
+            return out;
+        }
+    }
+
+    @SafeVarargs
+    private static <T> T pick(Random rnd, T... options) {
+        return options[rnd.nextInt(options.length)];
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+    }
+
+    private static String redisDigest() {
+        RedisClient c = RedisClient.create(stack.env().raw("REDIS_URL"));
+        try (StatefulRedisConnection<String, String> conn = c.connect()) {
+            // DEBUG DIGEST: one hash over every key and value; any write changes it
+            return conn.sync().dispatch(CommandType.DEBUG, new StatusOutput<>(StringCodec.UTF8),
+                    new CommandArgs<>(StringCodec.UTF8).add("DIGEST"));
+        } finally {
+            c.shutdown();
+        }
+    }
+
+    private static int s3Objects() {
+        try (S3Client s3 = S3Client.builder().endpointOverride(stack.s3().endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("comfyjobs-local", "comfyjobs-local-secret")))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            return s3.listObjectsV2(b -> b.bucket(LocalStack.LOCAL_BUCKET)).keyCount();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package com.comfyjobs.local;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local stack started in-process and driven over real HTTP, as a user would: submit, an
+ * idempotent repeat, progress, success, artifact download, cancel, another user's 404, and recovery
+ * after a ComfyUI restart.
+ */
+class LocalStackIT {
+    private static final Duration LIMIT = Duration.ofSeconds(60);
+    private static LocalStack stack;
+    private static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LocalStack.Options o = new LocalStack.Options();
+        o.port = 0;
+        o.recoveryEvery = Duration.ofHours(1);
+        o.simulatorStepMillis = 15;
+        o.dataDir = Files.createTempDirectory("local-stack-it-");
+        o.env.put("STALE_AFTER_SECONDS", "1");
+        o.env.remove("COMFYUI_URLS");
+        o.env.remove("REDIS_URL");
+        o.env.remove("S3_ENDPOINT");
+        stack = LocalStack.start(o);
+        api = new Api(stack.apiUrl());
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void aJobRunsToSuccessAndItsArtifactsAreComfyUisFilesByteForByte() throws Exception {
+        Api.Response r = api.submit("alice", Api.submitBody(11), null);
+        assertEquals(202, r.status(), r.body().toString());
+        String job = r.body().get("jobId").asText();
+        assertEquals("/jobs/" + job, r.header("Location"));
+        List<Double> progress = new ArrayList<>();
+        JsonNode done = api.await("alice", job, Api.status("succeeded"), LIMIT, progress);
+        for (int i = 1; i < progress.size(); i++) {
+            assertTrue(progress.get(i) >= progress.get(i - 1), "progress went down: " + progress);
+        }
+        assertTrue(progress.stream().anyMatch(p -> p > 0 && p < 1), "progress was seen between 0 and 1: " + progress);
+        assertEquals(1.0, done.get("progress").asDouble());
+        JsonNode artifacts = done.get("artifacts");
+        assertEquals(1, artifacts.size());
+        for (JsonNode a : artifacts) {
+            byte[] fromS3 = api.download(a.get("url").asText());
+            byte[] fromComfyUi = Files.readAllBytes(stack.simulator().outputFile(a.get("filename").asText(), ""));
+            assertArrayEquals(fromComfyUi, fromS3);
+            assertEquals(fromComfyUi.length, a.get("size").asLong());
+            assertEquals("image/png", a.get("contentType").asText());
+        }
+    }
+
+    @Test
+    void theSameIdempotencyKeyGivesTheSameJobAndOneExecution() {
+        String body = Api.submitBody(12);
+        Api.Response first = api.submit("alice", body, "key-12");
+        Api.Response again = api.submit("alice", body, "key-12");
+        assertEquals(202, first.status());
+        assertEquals(202, again.status());
+        assertEquals(first.body(), again.body());
+        assertEquals("true", again.header("Idempotent-Replayed"));
+        String job = first.body().get("jobId").asText();
+        api.await("alice", job, Api.terminal(), LIMIT, null);
+        assertEquals(1, stack.simulator().submittedPrompts().stream().filter(p -> p.startsWith(job)).count());
+        Api.Response other = api.submit("alice", Api.submitBody(13), "key-12");
+        assertEquals(422, other.status());
+        assertEquals("application/problem+json", other.header("Content-Type"));
+    }
+
+    @Test
+    void aPendingJobIsCanceledAtOnce() {
+        stack.simulator().faults().holdQueue(true);
+        try {
+            String job = api.submit("bob", Api.submitBody(14), null).body().get("jobId").asText();
+            Api.Response c = api.cancel("bob", job);
+            assertEquals(202, c.status(), c.body().toString());
+            assertEquals("canceled", c.body().get("status").asText());
+            assertEquals(409, api.cancel("bob", job).status());
+        } finally {
+            stack.simulator().faults().holdQueue(false);
+        }
+    }
+
+    @Test
+    void anotherUserCannotTellAJobFromOneThatDoesNotExist() {
+        String job = api.submit("carol", Api.submitBody(15), null).body().get("jobId").asText();
+        Api.Response foreign = api.get("mallory", job);
+        Api.Response unknown = api.get("mallory", "00000000-0000-4000-8000-000000000000");
+        assertEquals(404, foreign.status());
+        assertEquals(foreign.body(), unknown.body());
+        assertEquals(404, api.cancel("mallory", job).status());
+        assertFalse(api.list("mallory", null).body().get("jobs").toString().contains(job));
+        assertEquals(200, api.get("carol", job).status());
+    }
+
+    @Test
+    void recoveryResubmitsWhatAComfyUiRestartLost() throws Exception {
+        stack.simulator().faults().holdQueue(true);
+        String job = api.submit("dave", Api.submitBody(16), null).body().get("jobId").asText();
+        stack.simulator().faults().restart();
+        stack.simulator().faults().holdQueue(false);
+        Thread.sleep(1200);
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        JsonNode j = api.get("dave", job).body();
+        while (!"succeeded".equals(j.path("status").asText()) && System.nanoTime() < deadline) {
+            stack.runRecovery();
+            Thread.sleep(300);
+            j = api.get("dave", job).body();
+        }
+        assertEquals("succeeded", j.get("status").asText(), j.toString());
+        assertEquals(2, j.get("attempt").asInt());
+        assertEquals(job + "_2", j.get("promptId").asText());
+    }
+}

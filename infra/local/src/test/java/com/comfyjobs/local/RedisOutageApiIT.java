@@ -1,0 +1,83 @@
+package com.comfyjobs.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis goes down under the API: submit answers 503 with Retry-After within the configured timeout
+ * and sends nothing to ComfyUI; reads answer 503; webhooks answer 503 (their senders retry). Once
+ * Redis is back (with its AOF), recovery brings every job to its end.
+ */
+class RedisOutageApiIT {
+    private static LocalStack stack;
+    private static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LocalStack.Options o = new LocalStack.Options();
+        o.port = 0;
+        o.recoveryEvery = Duration.ofHours(1);
+        o.simulatorStepMillis = 100;
+        o.durableRedis = true;
+        o.dataDir = Files.createTempDirectory("redis-outage-it-");
+        o.env.remove("COMFYUI_URLS");
+        o.env.remove("REDIS_URL");
+        o.env.remove("S3_ENDPOINT");
+        o.env.put("REDIS_COMMAND_TIMEOUT_MS", "500");
+        o.env.put("REDIS_CONNECT_TIMEOUT_MS", "300");
+        o.env.put("STALE_AFTER_SECONDS", "1");
+        // the sender gives up quickly during the outage; what it could not deliver is recovery's to settle
+        o.webhook = b -> b.maxAttempts(2).initialBackoffMillis(50).maxBackoffMillis(200);
+        stack = LocalStack.start(o);
+        api = new Api(stack.apiUrl());
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void anOutageIs503WithNothingSentAndNoJobStaysStuck() throws Exception {
+        String job = api.submit("u", Api.submitBody(3), null).body().get("jobId").asText();
+        api.await("u", job, Api.status("running"), Duration.ofSeconds(30), null);
+        stack.redis().stop();
+        int sent = stack.simulator().submittedPrompts().size();
+
+        long t0 = System.nanoTime();
+        Api.Response submit = api.submit("u", Api.submitBody(4), null);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(503, submit.status(), submit.body().toString());
+        assertEquals("application/problem+json", submit.header("Content-Type"));
+        assertTrue(Integer.parseInt(submit.header("Retry-After")) > 0);
+        assertTrue(ms < 2500, "answered in " + ms + " ms with a 500 ms command timeout");
+        assertEquals(sent, stack.simulator().submittedPrompts().size(), "nothing reached ComfyUI");
+        assertEquals(503, api.get("u", job).status());
+        assertEquals(503, api.list("u", null).status());
+        assertTrue(!submit.raw().body().contains("redis://"), "no internals in the answer");
+
+        stack.simulator().awaitIdle(Duration.ofSeconds(60));
+        stack.redis().start();
+        Thread.sleep(1200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode j = null;
+        while (System.nanoTime() < deadline) {
+            Api.Response r = api.get("u", job);
+            if (r.status() == 200 && "succeeded".equals(r.body().path("status").asText())) {
+                j = r.body();
+                break;
+            }
+            stack.runRecovery();
+            Thread.sleep(300);
+        }
+        assertTrue(j != null, "the job finished after the outage");
+        assertEquals(1, j.get("artifacts").size());
+    }
+}

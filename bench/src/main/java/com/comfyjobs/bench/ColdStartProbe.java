@@ -1,14 +1,12 @@
 package com.comfyjobs.bench;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.LocalLambdaContext;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
@@ -38,7 +36,7 @@ public final class ColdStartProbe {
             case "webhook" -> signedProgress(job);
             default -> Map.of();
         };
-        Object answer = handler.handleRequest(input, new ProbeContext());
+        Object answer = handler.handleRequest(input, new LocalLambdaContext("probe", Duration.ofSeconds(60), 1024));
         long ms = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         String status = answer instanceof APIGatewayV2HTTPResponse r ? Integer.toString(r.getStatusCode()) : "ok";
         System.out.println("COLDSTART " + ms + " " + status);
@@ -56,75 +54,5 @@ public final class ColdStartProbe {
         String sig = "v1," + Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
         return Events.event("POST", "/webhooks/comfyui", "POST /webhooks/comfyui", null, body, "unused",
                 Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", sig));
-    }
-
-    /** The few things a handler asks of the Lambda context. */
-    private static final class ProbeContext implements Context {
-        private final long deadline = System.currentTimeMillis() + 60_000;
-
-        @Override
-        public String getAwsRequestId() {
-            return "probe";
-        }
-
-        @Override
-        public String getLogGroupName() {
-            return "probe";
-        }
-
-        @Override
-        public String getLogStreamName() {
-            return "probe";
-        }
-
-        @Override
-        public String getFunctionName() {
-            return "probe";
-        }
-
-        @Override
-        public String getFunctionVersion() {
-            return "$LATEST";
-        }
-
-        @Override
-        public String getInvokedFunctionArn() {
-            return "arn:aws:lambda:local:0:function:probe";
-        }
-
-        @Override
-        public CognitoIdentity getIdentity() {
-            return null;
-        }
-
-        @Override
-        public ClientContext getClientContext() {
-            return null;
-        }
-
-        @Override
-        public int getRemainingTimeInMillis() {
-            return (int) (deadline - System.currentTimeMillis());
-        }
-
-        @Override
-        public int getMemoryLimitInMB() {
-            return 1024;
-        }
-
-        @Override
-        public LambdaLogger getLogger() {
-            return new LambdaLogger() {
-                @Override
-                public void log(String message) {
-                    System.out.println(message);
-                }
-
-                @Override
-                public void log(byte[] message) {
-                    System.out.println(new String(message, StandardCharsets.UTF_8));
-                }
-            };
-        }
     }
 }

@@ -14,7 +14,7 @@ import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisKeys;
 import com.comfyjobs.service.PromptIds;
-import com.comfyjobs.testsupport.LocalLambdaContext;
+import com.comfyjobs.functions.LocalLambdaContext;
 import com.comfyjobs.testsupport.RedisNode;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;

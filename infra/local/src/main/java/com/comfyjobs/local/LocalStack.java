@@ -7,7 +7,7 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.simulator.WebhookOptions;
 import com.comfyjobs.testsupport.FreePorts;
-import com.comfyjobs.testsupport.LocalLambdaContext;
+import com.comfyjobs.functions.LocalLambdaContext;
 import com.comfyjobs.testsupport.RedisNode;
 import com.comfyjobs.testsupport.S3Server;
 import io.micronaut.context.ApplicationContext;

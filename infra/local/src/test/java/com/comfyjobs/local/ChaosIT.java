@@ -34,15 +34,10 @@ class ChaosIT {
 
     @Test
     void everyJobEndsRightDespiteTheFaults() throws Exception {
-        LocalStack.Options o = new LocalStack.Options();
-        o.port = 0;
+        LocalStack.Options o = TestStacks.options("chaos-it");
         o.recoveryEvery = Duration.ofSeconds(2);
         o.simulatorStepMillis = 1;
         o.durableRedis = true;
-        o.dataDir = Files.createTempDirectory("chaos-it-");
-        o.env.remove("COMFYUI_URLS");
-        o.env.remove("REDIS_URL");
-        o.env.remove("S3_ENDPOINT");
         o.env.put("STALE_AFTER_SECONDS", "2");
         o.env.put("MAX_ATTEMPTS", "6");
         o.env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");

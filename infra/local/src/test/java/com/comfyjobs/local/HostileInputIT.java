@@ -12,7 +12,6 @@ import io.lettuce.core.protocol.CommandType;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -43,14 +42,8 @@ class HostileInputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        LocalStack.Options o = new LocalStack.Options();
-        o.port = 0;
-        o.recoveryEvery = Duration.ofHours(1);
+        LocalStack.Options o = TestStacks.options("hostile-it");
         o.simulatorStepMillis = 1;
-        o.dataDir = Files.createTempDirectory("hostile-it-");
-        o.env.remove("COMFYUI_URLS");
-        o.env.remove("REDIS_URL");
-        o.env.remove("S3_ENDPOINT");
         stack = LocalStack.start(o);
         api = new Api(stack.apiUrl());
         realJob = api.submit("victim", Api.submitBody(1), null).body().get("jobId").asText();

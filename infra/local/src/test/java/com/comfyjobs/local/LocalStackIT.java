@@ -26,15 +26,9 @@ class LocalStackIT {
 
     @BeforeAll
     static void start() throws Exception {
-        LocalStack.Options o = new LocalStack.Options();
-        o.port = 0;
-        o.recoveryEvery = Duration.ofHours(1);
+        LocalStack.Options o = TestStacks.options("local-stack-it");
         o.simulatorStepMillis = 15;
-        o.dataDir = Files.createTempDirectory("local-stack-it-");
         o.env.put("STALE_AFTER_SECONDS", "1");
-        o.env.remove("COMFYUI_URLS");
-        o.env.remove("REDIS_URL");
-        o.env.remove("S3_ENDPOINT");
         stack = LocalStack.start(o);
         api = new Api(stack.apiUrl());
     }

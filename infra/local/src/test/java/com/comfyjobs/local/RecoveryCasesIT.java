@@ -14,7 +14,6 @@ import com.comfyjobs.simulator.WebhookOptions;
 import com.comfyjobs.testsupport.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,15 +36,9 @@ class RecoveryCasesIT {
     private final List<AutoCloseable> extra = new ArrayList<>();
 
     private void start(Consumer<LocalStack.Options> adjust) throws Exception {
-        LocalStack.Options o = new LocalStack.Options();
-        o.port = 0;
-        o.recoveryEvery = Duration.ofHours(1);
+        LocalStack.Options o = TestStacks.options("recovery-it");
         o.simulatorStepMillis = 10;
-        o.dataDir = Files.createTempDirectory("recovery-it-");
         o.env.put("STALE_AFTER_SECONDS", "1");
-        o.env.remove("COMFYUI_URLS");
-        o.env.remove("REDIS_URL");
-        o.env.remove("S3_ENDPOINT");
         adjust.accept(o);
         stack = LocalStack.start(o);
         api = new Api(stack.apiUrl());

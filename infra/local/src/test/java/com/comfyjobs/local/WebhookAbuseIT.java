@@ -9,8 +9,6 @@ import com.comfyjobs.job.JobStore;
 import com.standardwebhooks.Webhook;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -32,13 +30,7 @@ class WebhookAbuseIT {
 
     @BeforeAll
     static void start() throws Exception {
-        LocalStack.Options o = new LocalStack.Options();
-        o.port = 0;
-        o.recoveryEvery = Duration.ofHours(1);
-        o.dataDir = Files.createTempDirectory("webhook-abuse-it-");
-        o.env.remove("COMFYUI_URLS");
-        o.env.remove("REDIS_URL");
-        o.env.remove("S3_ENDPOINT");
+        LocalStack.Options o = TestStacks.options("webhook-abuse-it");
         o.env.put("WEBHOOK_SECRET", OLD + " " + NEW);
         o.webhook = b -> b.dropPercent(100);
         stack = LocalStack.start(o);
@@ -105,6 +97,21 @@ class WebhookAbuseIT {
         assertEquals(401, deliver(OTHER, "msg_other", now, progress(job, 19)).status());
         assertEquals(after, stored(job));
         assertTrue(after.progress() > 0);
+    }
+
+    @Test
+    void aBatchAppliesEachEventOnceAndItsRepeatNothing() throws Exception {
+        String job = heldJob();
+        long now = Instant.now().getEpochSecond();
+        String batch = "[" + progress(job, 3) + "," + progress(job, 3) + ","
+                + "{\"event\":\"comfy.executing\",\"data\":{\"type\":\"executing\",\"data\":{\"node\":\"3\",\"prompt_id\":\"" + job + "_1\"}}},"
+                + "{\"event\":\"prompt.complete\",\"data\":{}}]";
+        assertEquals(204, deliver(OLD, "msg_batch", now, batch).status());
+        Job once = stored(job);
+        assertEquals("running", once.status().wire());
+        assertEquals("3", once.currentNode());
+        assertEquals(204, deliver(OLD, "msg_batch", now, batch).status());
+        assertEquals(once, stored(job), "every event of the repeated batch was a duplicate");
     }
 
     @Test

@@ -69,8 +69,7 @@ public final class RedisNode implements AutoCloseable {
             var b = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
                     .setting("dir " + dir)
                     .setting("save \"\"")
-                    .setting("cluster-config-file " + dir.resolve("nodes.conf"))
-                    .setting("maxmemory 1gb");
+                    .setting("cluster-config-file " + dir.resolve("nodes.conf"));
             for (String s : settings) {
                 b.setting(s);
             }

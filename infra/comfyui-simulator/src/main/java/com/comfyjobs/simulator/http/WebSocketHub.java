@@ -5,6 +5,7 @@ import com.comfyjobs.simulator.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,7 +71,9 @@ public final class WebSocketHub implements EventListener {
             sockets.clear();
             featureFlags.clear();
         }
-        open.forEach(Channel::close);
+        // a going-away close frame first: clients learn of the restart at once instead of on their next read
+        open.forEach(channel -> channel.eventLoop().execute(() -> channel.writeAndFlush(new CloseWebSocketFrame(1001, "server restart"))
+                .addListener(f -> channel.close())));
     }
 
     /** Queued on the channel's event loop, so frames leave in the order events were sent. */

@@ -1,4 +1,4 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.functions;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.util.UUID;
 
 /**
- * The Lambda context a handler sees when the local stack or a test invokes it: a request id and the
- * time left before its timeout.
+ * The Lambda context a handler sees when it runs outside Lambda (the local stack, tests, benchmarks):
+ * a request id and the time left before its timeout.
  */
 public final class LocalLambdaContext implements Context {
     private final String function;

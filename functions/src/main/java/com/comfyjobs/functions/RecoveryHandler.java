@@ -6,7 +6,7 @@ import com.comfyjobs.service.JobObserver;
 import com.comfyjobs.service.RecoveryService;
 import com.comfyjobs.service.RecoverySummary;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.function.aws.MicronautRequestHandler;
+import com.comfyjobs.functions.wiring.LazyHandler;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +18,7 @@ import java.util.Map;
  * run, or {"action": "cleanup", "olderThan": "PT1H"} to fail orphans now. It stops well before the
  * Lambda's remaining time runs out and returns the run's summary.
  */
-public class RecoveryHandler extends MicronautRequestHandler<Map<String, Object>, Map<String, Object>> {
+public class RecoveryHandler extends LazyHandler<Map<String, Object>, Map<String, Object>> {
     /** Time kept back for the last calls in flight, the summary and the metrics flush. */
     static final Duration SAFETY_MARGIN = Duration.ofSeconds(10);
     static final Duration WITHOUT_LAMBDA_CONTEXT = Duration.ofSeconds(50);

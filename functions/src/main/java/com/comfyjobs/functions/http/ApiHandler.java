@@ -7,7 +7,7 @@ import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.service.ClientError;
 import com.comfyjobs.service.JobObserver;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.function.aws.MicronautRequestHandler;
+import com.comfyjobs.functions.wiring.LazyHandler;
 import jakarta.inject.Inject;
 import java.util.Map;
 
@@ -16,7 +16,7 @@ import java.util.Map;
  * requests, 503 with Retry-After when the state store is down, and a generic 500 that shows no
  * internals for anything unexpected (logged with the request id).
  */
-public abstract class ApiHandler extends MicronautRequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     static final long RETRY_AFTER_OUTAGE_SECONDS = 5;
 
     @Inject

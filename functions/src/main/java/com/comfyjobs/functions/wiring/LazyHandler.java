@@ -1,0 +1,30 @@
+package com.comfyjobs.functions.wiring;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.ApplicationContextBuilder;
+import io.micronaut.function.aws.MicronautRequestHandler;
+
+/**
+ * The base of every handler. micronaut-function-aws builds a Lambda's application context with all
+ * singletons created eagerly: every function would then build every service at init, the submit
+ * function reading the webhook secret it has no permission for. Here each function builds only what
+ * its handler injects (still at init, so before a SnapStart snapshot).
+ */
+public abstract class LazyHandler<I, O> extends MicronautRequestHandler<I, O> {
+    protected LazyHandler() {
+        super();
+    }
+
+    protected LazyHandler(ApplicationContext context) {
+        super(context);
+    }
+
+    /**
+     * What micronaut-function-aws's Lambda builder sets, minus eager singletons (its builder can only
+     * switch them on, so it is not used).
+     */
+    @Override
+    protected ApplicationContextBuilder newApplicationContextBuilder() {
+        return ApplicationContext.builder().environments("function", "lambda").eagerInitConfiguration(true);
+    }
+}

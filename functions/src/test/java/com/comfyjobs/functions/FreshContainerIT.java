@@ -1,0 +1,89 @@
+package com.comfyjobs.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.testsupport.RedisNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Each handler the way Lambda starts it: a fresh JVM, the default constructor, configuration from the
+ * environment only, and each function's environment holding only what that function may read (the
+ * submit function, for one, cannot read the webhook secret). Catches what in-process tests with a
+ * prepared context cannot: a bean built at init that the function has no business building.
+ */
+class FreshContainerIT {
+    private static RedisNode redis;
+    private static ComfyUiSimulator sim;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisNode.standalone();
+        sim = ComfyUiSimulator.builder().port(0).build().start();
+        sim.faults().holdQueue(true);
+    }
+
+    @AfterAll
+    static void stop() {
+        sim.close();
+        redis.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "SubmitJobHandler, POST /jobs, 202",
+        "GetJobHandler, GET /jobs/{jobId}, 404",
+        "ListJobsHandler, GET /jobs, 200",
+        "CancelJobHandler, DELETE /jobs/{jobId}, 404",
+        "ComfyWebhookHandler, POST /webhooks/comfyui, 401",
+        "RecoveryHandler, schedule, summary"
+    })
+    void startsWithOnlyItsOwnConfigurationAndAnswers(String handler, String route, String expected) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("REDIS_URL", redis.uri().toString());
+        env.put("COMFYUI_URLS", sim.baseUrl());
+        env.put("ARTIFACT_BUCKET", "fresh-bucket");
+        env.put("AWS_REGION", "us-east-1");
+        env.put("AWS_ACCESS_KEY_ID", "fresh");
+        env.put("AWS_SECRET_ACCESS_KEY", "fresh-secret");
+        env.put("S3_ENDPOINT", "http://127.0.0.1:9");
+        env.put("METRICS_ENABLED", "false");
+        if (handler.equals("ComfyWebhookHandler")) {
+            env.put("WEBHOOK_SECRET", "whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5");
+        }
+        String body = new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
+                StandardCharsets.UTF_8);
+        ProcessBuilder pb = new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"), FreshContainer.class.getName(),
+                "com.comfyjobs.functions." + handler, route, "{\"workflow\":" + body + "}").redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().put("PATH", System.getenv("PATH"));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String answer = null;
+        StringBuilder all = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                all.append(line).append('\n');
+                if (line.startsWith("ANSWER ")) {
+                    answer = line.substring("ANSWER ".length());
+                }
+            }
+        }
+        assertEquals(0, p.waitFor(), all.toString());
+        if (expected.equals("summary")) {
+            assertTrue(answer != null && answer.contains("scanned"), all.toString());
+        } else {
+            assertEquals(expected, answer, all.toString());
+        }
+    }
+}

@@ -210,8 +210,8 @@ final class Harness {
     // ---- recovery sweep over many active jobs ----------------------------------------------------------
 
     static List<Row> recovery(boolean quick) throws Exception {
-        int active = quick ? 100_000 : 1_000_000;
-        int[] staleCounts = quick ? new int[] {0, 1_000, 10_000} : new int[] {0, 1_000, 100_000};
+        int active = quick ? 50_000 : 1_000_000;
+        int[] staleCounts = quick ? new int[] {0, 500, 5_000} : new int[] {0, 1_000, 100_000};
         List<Row> rows = new ArrayList<>();
         JsonLog.redirect(NOWHERE);
         try (RedisNode redis = RedisNode.standalone();
@@ -235,7 +235,7 @@ final class Harness {
                 }
                 double raw = rawReconcile(store, sim, staleJobs, stale == 0);
                 rows.add(new Row("recovery", String.format("sweep, %,d active, %,d stale", active + stale, stale), "ms", ms, raw,
-                        stale == 0 ? "16 bare ZRANGEBYSCORE (one per shard)" : "per stale job: bare GET /history + EVALSHA, 4 per server",
+                        stale == 0 ? "16 bare ZRANGEBYSCORE (one per shard)" : "per stale job: bare GET /history + EVALSHA, " + RecoveryService.PER_SERVER + " per server",
                         stale == 0 ? "target: < 100 ms" : String.format("%.0f stale jobs/s", stale / (ms / 1000))));
             }
             store.close();
@@ -282,7 +282,7 @@ final class Harness {
         ComfyUiClient client = new ComfyUiClient(sim.baseUri(), ComfyUiClient.httpClient(cs), cs);
         LuaScript transition = LuaScript.load("transition.lua");
         ExecutorService pool = Executors.newFixedThreadPool(16);
-        Semaphore perServer = new Semaphore(4);
+        Semaphore perServer = new Semaphore(RecoveryService.PER_SERVER);
         List<Future<?>> fs = new ArrayList<>();
         String spec = "{\"now\":\"" + Instant.now().toEpochMilli() + "\",\"retentionMs\":86400000}";
         for (Job j : jobs) {

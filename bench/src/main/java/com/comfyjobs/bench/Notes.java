@@ -18,7 +18,7 @@ final class Notes {
             - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
               some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
               history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
-              same per-server concurrency (4); with nothing stale it is one bare range query per shard.
+              same per-server concurrency (8); with nothing stale it is one bare range query per shard.
             - **cold start**: a fresh `java -XX:TieredStopAtLevel=1` process per run with only the shaded functions
               jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
               No SnapStart: with it, the init part of these numbers is paid once per version instead.

@@ -1,6 +1,7 @@
 package com.comfyjobs.comfyui;
 
 import com.comfyjobs.job.Workflow;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -57,15 +59,10 @@ public final class ComfyUiClient {
      * /history and /queue: it carries our job and user ids.
      */
     public SubmitResult submit(String promptId, String clientId, Workflow workflow, Map<String, String> extraData) {
-        ObjectNode body = JSON.createObjectNode();
-        body.set("prompt", workflow.tree());
-        body.put("client_id", clientId);
-        body.put("prompt_id", promptId);
-        ObjectNode extra = body.putObject("extra_data");
-        extraData.forEach(extra::put);
         HttpResponse<byte[]> r;
         try {
-            r = http.send(post("/prompt", write(body), settings.requestTimeout()), HttpResponse.BodyHandlers.ofByteArray());
+            r = http.send(post("/prompt", promptBody(promptId, clientId, workflow, extraData), settings.requestTimeout()),
+                    HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             return new SubmitResult.Unavailable(reason(e));
         } catch (InterruptedException e) {
@@ -81,6 +78,25 @@ public final class ComfyUiClient {
             return new SubmitResult.Rejected(answer.get("error"), answer.path("node_errors"));
         }
         return new SubmitResult.Unavailable(unexpected("POST /prompt", r.statusCode()));
+    }
+
+    /** The workflow goes in as the JSON it was stored as: it is valid already, and can be large. */
+    private static String promptBody(String promptId, String clientId, Workflow workflow, Map<String, String> extraData) throws IOException {
+        StringWriter out = new StringWriter(workflow.json().length() + 256);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeFieldName("prompt");
+            g.writeRawValue(workflow.json());
+            g.writeStringField("client_id", clientId);
+            g.writeStringField("prompt_id", promptId);
+            g.writeObjectFieldStart("extra_data");
+            for (Map.Entry<String, String> e : extraData.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return out.toString();
     }
 
     /** GET /history/{id}: the entry, or empty when ComfyUI answers {} (unknown, unfinished or lost). */

@@ -41,7 +41,8 @@ import java.util.concurrent.Semaphore;
 public final class RecoveryService {
     static final int BATCH = 200;
     static final int THREADS = 16;
-    static final int PER_SERVER = 4;
+    /** Calls in flight toward one ComfyUI server: enough to keep a sweep quick, few enough not to load a GPU box. */
+    public static final int PER_SERVER = 8;
     static final int PURGE_BATCH = 500;
     private static final Duration LOCK_MARGIN = Duration.ofSeconds(30);
 

@@ -19,7 +19,7 @@ import java.util.Set;
  * A parsed POST /jobs body {@code {workflow, type?, characterId?, metadata?}}. Parsing refuses
  * anything else with a 400 (or 413 for size) that says what is wrong, before any state is touched.
  */
-public record SubmitRequest(Workflow workflow, JobType type, String characterId, JsonNode metadata, String fingerprint) {
+public record SubmitRequest(Workflow workflow, JobType type, String characterId, JsonNode metadata, JsonNode payload) {
     static final int MAX_DEPTH = 64;
     static final int MAX_NODES = 5000;
     static final int MAX_METADATA_CHARS = 16 * 1024;
@@ -108,7 +108,15 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
         if (metadata != null) {
             canonical.set("metadata", metadata);
         }
-        return new SubmitRequest(workflow, type, characterId, metadata, Fingerprint.of(Fingerprint.canonical(canonical)));
+        return new SubmitRequest(workflow, type, characterId, metadata, canonical);
+    }
+
+    /**
+     * The payload's idempotency fingerprint: key order and whitespace do not count. Computed on demand,
+     * as only requests with an Idempotency-Key (or with DEDUPE_IDENTICAL_SECONDS) need it.
+     */
+    public String fingerprint() {
+        return Fingerprint.of(Fingerprint.canonical(payload));
     }
 
     private static String abbreviate(String s) {

@@ -115,7 +115,8 @@ public final class SubmitService {
             return new IdempotencyClaim(key, request.fingerprint(), settings.idempotencyTtl());
         }
         if (!settings.dedupeIdentical().isZero()) {
-            return new IdempotencyClaim("auto:" + request.fingerprint(), request.fingerprint(), settings.dedupeIdentical());
+            String fingerprint = request.fingerprint();
+            return new IdempotencyClaim("auto:" + fingerprint, fingerprint, settings.dedupeIdentical());
         }
         return null;
     }

@@ -13,8 +13,10 @@ import io.micronaut.function.aws.MicronautRequestHandler;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Locale;
@@ -76,7 +78,7 @@ class TemplateConsistencyTest {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler);
             assertTrue(MicronautRequestHandler.class.isAssignableFrom(type), handler + " is a MicronautRequestHandler");
-            Type[] io = ((ParameterizedType) genericHandlerType(type)).getActualTypeArguments();
+            Type[] io = handlerEventTypes(type);
             Set<String> triggers = new HashSet<>();
             f.getValue().path("Properties").path("Events").forEach(e -> triggers.add(e.path("Type").asText()));
             assertEquals(1, triggers.size(), f.getKey() + " has one kind of trigger");
@@ -90,12 +92,40 @@ class TemplateConsistencyTest {
         }
     }
 
-    private static Type genericHandlerType(Class<?> type) {
+    /**
+     * The event types MicronautRequestHandler is bound to, with type variables of intermediate generic
+     * base classes resolved the way the Lambda runtime resolves them to pick a deserializer.
+     */
+    private static Type[] handlerEventTypes(Class<?> type) {
+        Map<TypeVariable<?>, Type> bound = new HashMap<>();
         Class<?> c = type;
-        while (c.getSuperclass() != MicronautRequestHandler.class) {
-            c = c.getSuperclass();
+        while (true) {
+            ParameterizedType superType = (ParameterizedType) genericSuperclassOf(c);
+            Type[] args = superType.getActualTypeArguments().clone();
+            for (int i = 0; i < args.length; i++) {
+                if (args[i] instanceof TypeVariable<?> v && bound.containsKey(v)) {
+                    args[i] = bound.get(v);
+                }
+            }
+            Class<?> raw = (Class<?>) superType.getRawType();
+            if (raw == MicronautRequestHandler.class) {
+                return args;
+            }
+            TypeVariable<?>[] params = raw.getTypeParameters();
+            for (int i = 0; i < params.length; i++) {
+                bound.put(params[i], args[i]);
+            }
+            c = raw;
         }
-        return c.getGenericSuperclass();
+    }
+
+    private static Type genericSuperclassOf(Class<?> c) {
+        Type t = c.getGenericSuperclass();
+        while (!(t instanceof ParameterizedType)) {
+            c = c.getSuperclass();
+            t = c.getGenericSuperclass();
+        }
+        return t;
     }
 
     @Test

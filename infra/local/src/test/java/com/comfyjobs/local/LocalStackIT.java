@@ -9,7 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +83,40 @@ class LocalStackIT {
         Api.Response other = api.submit("alice", Api.submitBody(13), "key-12");
         assertEquals(422, other.status());
         assertEquals("application/problem+json", other.header("Content-Type"));
+    }
+
+    @Test
+    void concurrentRetriesWithOneKeyMakeOneJobAndOneExecution() throws Exception {
+        String body = Api.submitBody(14);
+        int callers = 16;
+        CyclicBarrier start = new CyclicBarrier(callers);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Future<Api.Response>> answers = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            answers.add(pool.submit(() -> {
+                start.await();
+                return api.submit("dave", body, "key-14");
+            }));
+        }
+        Set<String> jobs = new HashSet<>();
+        int inProgress = 0;
+        for (Future<Api.Response> f : answers) {
+            Api.Response r = f.get();
+            if (r.status() == 202) {
+                jobs.add(r.body().get("jobId").asText());
+            } else {
+                assertEquals(409, r.status(), r.body().toString());
+                assertEquals("application/problem+json", r.header("Content-Type"));
+                inProgress++;
+            }
+        }
+        pool.shutdown();
+        assertEquals(1, jobs.size(), "one job for one key, " + inProgress + " callers told to retry");
+        String job = jobs.iterator().next();
+        api.await("dave", job, Api.terminal(), LIMIT, null);
+        assertEquals(job, api.submit("dave", body, "key-14").body().get("jobId").asText());
+        assertEquals(List.of(job + "_1"), stack.simulator().submittedPrompts().stream().filter(p -> p.startsWith(job)).toList());
+        assertEquals(1, stack.simulator().executionCount(job + "_1"));
     }
 
     @Test

@@ -15,12 +15,11 @@ import java.time.Duration;
  * <tr><td>AWS_REGION</td><td>us-east-1</td><td>the bucket's region (set by Lambda)</td></tr>
  * <tr><td>S3_ENDPOINT</td><td>(AWS)</td><td>another S3 endpoint (S3Proxy, moto, LocalStack); path-style addressing</td></tr>
  * <tr><td>PRESIGN_TTL_SECONDS</td><td>3600</td><td>lifetime of the download URLs GET /jobs/{id} hands out</td></tr>
- * <tr><td>ARTIFACT_MULTIPART_THRESHOLD_MB</td><td>16</td><td>files at least this large (or of unknown size) go up in parts</td></tr>
- * <tr><td>ARTIFACT_PART_SIZE_MB</td><td>8</td><td>part size (S3's minimum is 5); the most memory one copy holds</td></tr>
+ * <tr><td>ARTIFACT_PART_SIZE_MB</td><td>8</td><td>files up to this size go up in one PUT, larger ones (or of unknown
+ * size) in parts of this size (S3's minimum is 5); the most memory one copy holds</td></tr>
  * </table>
  */
-public record ArtifactSettings(String bucket, String region, URI endpoint, Duration presignTtl, long multipartThreshold,
-                               int partSize) {
+public record ArtifactSettings(String bucket, String region, URI endpoint, Duration presignTtl, int partSize) {
     private static final int MB = 1024 * 1024;
 
     public ArtifactSettings {
@@ -38,15 +37,14 @@ public record ArtifactSettings(String bucket, String region, URI endpoint, Durat
                 env.string("AWS_REGION", "us-east-1"),
                 env.uri("S3_ENDPOINT", null, "http", "https"),
                 env.seconds("PRESIGN_TTL_SECONDS", Duration.ofHours(1), Duration.ofSeconds(60), Duration.ofDays(7)),
-                (long) env.integer("ARTIFACT_MULTIPART_THRESHOLD_MB", 16, 5, 5 * 1024) * MB,
                 env.integer("ARTIFACT_PART_SIZE_MB", 8, 5, 512) * MB);
     }
 
     public static ArtifactSettings of(String bucket, URI endpoint) {
-        return new ArtifactSettings(bucket, "us-east-1", endpoint, Duration.ofHours(1), 16L * MB, 8 * MB);
+        return new ArtifactSettings(bucket, "us-east-1", endpoint, Duration.ofHours(1), 8 * MB);
     }
 
-    public ArtifactSettings withMultipart(long threshold, int part) {
-        return new ArtifactSettings(bucket, region, endpoint, presignTtl, threshold, part);
+    public ArtifactSettings withPartSize(int part) {
+        return new ArtifactSettings(bucket, region, endpoint, presignTtl, part);
     }
 }

@@ -85,9 +85,15 @@ public final class ArtifactStore implements AutoCloseable {
             throws ArtifactCopyException {
         String type = contentType(contentType, filename);
         try {
-            if (length >= 0 && length < settings.multipartThreshold()) {
+            if (length >= 0 && length <= settings.partSize()) {
+                // held in memory (no more than one part), so the SDK can send it again when S3 drops
+                // the connection; a stream from ComfyUI cannot be rewound
+                byte[] bytes = body.readNBytes((int) length);
+                if (bytes.length != length || body.read() != -1) {
+                    throw new IOException("ComfyUI announced " + length + " bytes and sent " + (bytes.length == length ? "more" : bytes.length));
+                }
                 s3.putObject(b -> b.bucket(settings.bucket()).key(key).contentType(type).contentLength(length),
-                        RequestBody.fromInputStream(body, length));
+                        RequestBody.fromInputStream(new ByteArrayInputStream(bytes), length));
                 return new JobArtifact(key, filename, type, length);
             }
             return new JobArtifact(key, filename, type, multipart(body, key, type));

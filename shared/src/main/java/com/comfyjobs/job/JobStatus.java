@@ -17,8 +17,9 @@ import java.util.Set;
  * </pre>
  *
  * Two edges are not in the drawing. {@code queued -> finalizing}: ComfyUI can finish before any
- * start event reaches us (webhooks get lost). {@code queued|running -> queued} with the next attempt:
- * a prompt lost in a ComfyUI restart is resubmitted (see {@link #canRequeueFrom()}).
+ * start event reaches us (webhooks get lost). {@code queued|running|finalizing -> queued} with the
+ * next attempt: a prompt lost in a ComfyUI restart, or finished but with its outputs forgotten before
+ * they were copied, is resubmitted (see {@link #canRequeueFrom()}).
  */
 public enum JobStatus {
     QUEUED,
@@ -31,7 +32,7 @@ public enum JobStatus {
 
     private static final Set<JobStatus> TERMINAL = Collections.unmodifiableSet(EnumSet.of(SUCCEEDED, FAILED, CANCELED, EXPIRED));
     private static final Set<JobStatus> LIVE = Collections.unmodifiableSet(EnumSet.of(QUEUED, RUNNING, FINALIZING));
-    private static final Set<JobStatus> REQUEUE_SOURCES = Collections.unmodifiableSet(EnumSet.of(QUEUED, RUNNING));
+    private static final Set<JobStatus> REQUEUE_SOURCES = Collections.unmodifiableSet(EnumSet.of(QUEUED, RUNNING, FINALIZING));
 
     private final String wire = name().toLowerCase(Locale.ROOT);
 
@@ -81,7 +82,7 @@ public enum JobStatus {
         return sources;
     }
 
-    /** States in which a lost prompt may be resubmitted as the next attempt (back to queued). */
+    /** States in which a lost prompt (or one whose outputs ComfyUI forgot) may be resubmitted as the next attempt. */
     public static Set<JobStatus> canRequeueFrom() {
         return REQUEUE_SOURCES;
     }

@@ -33,7 +33,10 @@ import software.amazon.awssdk.core.exception.SdkException;
  * "output") to S3 under stable keys, then records the artifacts in the same transition that marks
  * the job succeeded. Works within a time budget; whatever stops it (budget, S3, ComfyUI) leaves the
  * job finalizing for the next try, which overwrites rather than duplicates (and skips files already
- * copied whole). One finalizer at a time per job, by lease.
+ * copied whole). One finalizer at a time per job, by lease. ComfyUI's history is the only complete
+ * list of a prompt's outputs (the executed events that also list them may have been lost), so a job
+ * whose history ComfyUI forgot (a restart, the history cap) is never declared succeeded: recovery
+ * runs it again.
  */
 public final class Finalizer {
     public enum Result {
@@ -42,6 +45,8 @@ public final class Finalizer {
         INCOMPLETE,
         /** An output ComfyUI listed can never be fetched: the job failed. */
         FAILED,
+        /** ComfyUI no longer has the prompt's history, so which outputs it made is unknown; the job stays finalizing. */
+        OUTPUTS_FORGOTTEN,
         /** Another finalizer holds the job, or it is no longer finalizing. */
         SKIPPED
     }
@@ -70,10 +75,15 @@ public final class Finalizer {
         }
         job = claim.job();
         ComfyUiClient client = pool.client(job.comfyServer());
-        List<JobOutput> outputs = deliverables(job, client);
-        if (outputs == null) {
+        Reply<Optional<HistoryEntry>> history = client.history(job.promptId());
+        if (!(history instanceof Reply.Ok<Optional<HistoryEntry>> ok)) {
             return release(job, "ComfyUI did not answer the history request");
         }
+        if (ok.value().isEmpty()) {
+            release(job, "ComfyUI no longer has the prompt's history; its outputs are unknown");
+            return Result.OUTPUTS_FORGOTTEN;
+        }
+        List<JobOutput> outputs = ok.value().get().deliverables();
         List<JobArtifact> copied = new ArrayList<>();
         for (JobOutput o : outputs) {
             if (now().isAfter(deadline)) {
@@ -101,16 +111,6 @@ public final class Finalizer {
             return Result.SUCCEEDED;
         }
         return Result.SKIPPED;
-    }
-
-    /** History is authoritative; after a ComfyUI restart it is gone, but the files and our record of them remain. */
-    private List<JobOutput> deliverables(Job job, ComfyUiClient client) {
-        Reply<Optional<HistoryEntry>> history = client.history(job.promptId());
-        if (history instanceof Reply.Ok<Optional<HistoryEntry>> ok) {
-            return ok.value().map(HistoryEntry::deliverables)
-                    .orElseGet(() -> job.outputs().stream().filter(JobOutput::isDeliverable).toList());
-        }
-        return null;
     }
 
     /**

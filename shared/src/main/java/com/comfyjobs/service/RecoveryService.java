@@ -276,11 +276,18 @@ public final class RecoveryService {
                 observer.jobRecovered(job, "finalized", Duration.between(began, now()));
             }
             case FAILED -> summary.failed.incrementAndGet();
+            // the finalizer's lease changed the job: decide on what it left, not on the read from before
+            case OUTPUTS_FORGOTTEN -> store.findById(job.id())
+                    .filter(j -> j.status() == JobStatus.FINALIZING && j.attempt() == job.attempt())
+                    .ifPresentOrElse(j -> lost(j, summary, began), summary.skipped::incrementAndGet);
             default -> summary.skipped.incrementAndGet();
         }
     }
 
-    /** In neither queue nor history: ComfyUI lost it (a restart). Resubmit, unless it was to be canceled anyway. */
+    /**
+     * In neither queue nor history: ComfyUI lost it (a restart), or it finished and ComfyUI forgot
+     * which outputs it made. Resubmit, unless it was to be canceled anyway.
+     */
     private void lost(Job job, RecoverySummary summary, Instant began) {
         if (job.cancelRequested()) {
             settle(job, JobStatus.CANCELED, null, summary);

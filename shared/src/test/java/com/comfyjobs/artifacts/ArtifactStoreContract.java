@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.JobArtifact;
+import com.comfyjobs.testsupport.DroppingProxy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +43,7 @@ public abstract class ArtifactStoreContract {
     @BeforeEach
     void open() {
         String bucket = "artifacts-" + UUID.randomUUID().toString().substring(0, 8);
-        store = ArtifactStore.create(ArtifactSettings.of(bucket, endpoint()).withMultipart(8L * MB, 5 * MB),
+        store = ArtifactStore.create(ArtifactSettings.of(bucket, endpoint()).withPartSize(5 * MB),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())));
         store.client().createBucket(b -> b.bucket(bucket));
     }
@@ -132,5 +133,45 @@ public abstract class ArtifactStoreContract {
     @Test
     void missingObjectsHaveNoSize() {
         assertEquals(-1, store.sizeOf("artifacts/none"));
+    }
+
+    /** A stream read straight off a socket, as ComfyUI's /view body is: it cannot be rewound. */
+    private static InputStream oneShot(byte[] data) {
+        return new java.io.FilterInputStream(new ByteArrayInputStream(data)) {
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+
+            @Override
+            public synchronized void mark(int readLimit) {
+            }
+
+            @Override
+            public synchronized void reset() throws IOException {
+                throw new IOException("not rewindable");
+            }
+        };
+    }
+
+    @Test
+    void aConnectionCutMidUploadIsRetriedWithTheSameBytes() throws Exception {
+        byte[] small = random(2 * MB, 5);
+        byte[] large = random(11 * MB + 7, 6);
+        try (DroppingProxy proxy = new DroppingProxy(endpoint(), 256 * 1024)) {
+            ArtifactStore flaky = ArtifactStore.create(new ArtifactSettings(store.bucket(), "us-east-1", proxy.endpoint(),
+                    Duration.ofHours(1), 5 * MB), StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())));
+            try {
+                proxy.dropNext(1);
+                JobArtifact one = flaky.copy(oneShot(small), small.length, "image/png", "artifacts/u/j/1/9/cut.png", "cut.png");
+                proxy.dropNext(1);
+                JobArtifact parts = flaky.copy(oneShot(large), large.length, "image/png", "artifacts/u/j/1/9/cut-big.png", "cut-big.png");
+                assertEquals(2, proxy.dropped(), "each upload met a cut connection");
+                assertArrayEquals(small, stored(one.key()));
+                assertArrayEquals(large, stored(parts.key()));
+            } finally {
+                flaky.close();
+            }
+        }
     }
 }

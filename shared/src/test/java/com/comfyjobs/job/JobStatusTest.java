@@ -26,7 +26,7 @@ class JobStatusTest {
         assertEquals(EnumSet.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED), JobStatus.FINALIZING.successors());
         assertEquals(EnumSet.of(JobStatus.FINALIZING), JobStatus.sourcesOf(JobStatus.SUCCEEDED));
         assertFalse(JobStatus.RUNNING.canMoveTo(JobStatus.QUEUED), "back to queued only by requeue");
-        assertEquals(EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING), JobStatus.canRequeueFrom());
+        assertEquals(EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FINALIZING), JobStatus.canRequeueFrom());
     }
 
     @Test

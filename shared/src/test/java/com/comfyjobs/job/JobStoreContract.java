@@ -345,8 +345,14 @@ public abstract class JobStoreContract {
         assertEquals(after, store.findById(j.id()).orElseThrow());
 
         store.updateStatus(j.id(), JobStatus.FINALIZING, at(4));
-        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.transition(Transition.of(j.id(), at(5))
-                .requeue(3, "http://comfy-1:8188", j.id() + "_3").build()).outcome(), "a finished prompt is never resubmitted");
+        assertEquals(TransitionOutcome.CHANGED, store.transition(Transition.of(j.id(), at(5)).expectUnchangedSince(at(3))
+                .requeue(3, "http://comfy-1:8188", j.id() + "_3").build()).outcome(), "a read from before it finished decides nothing");
+        assertEquals(TransitionOutcome.APPLIED, store.transition(Transition.of(j.id(), at(5)).expectUnchangedSince(at(4))
+                .requeue(3, "http://comfy-1:8188", j.id() + "_3").build()).outcome(), "finished, but ComfyUI forgot its outputs: run again");
+        store.updateStatus(j.id(), JobStatus.FINALIZING, at(6));
+        store.updateStatus(j.id(), JobStatus.SUCCEEDED, at(7));
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.transition(Transition.of(j.id(), at(8))
+                .requeue(4, "http://comfy-1:8188", j.id() + "_4").build()).outcome(), "a succeeded job is never resubmitted");
     }
 
     @Test

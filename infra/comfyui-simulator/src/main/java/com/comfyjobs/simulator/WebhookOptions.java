@@ -3,6 +3,7 @@ package com.comfyjobs.simulator;
 import com.comfyjobs.simulator.webhook.Signer;
 import java.net.URI;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Where and how the simulator posts its events as Standard Webhooks, including the delivery faults it
@@ -20,6 +21,7 @@ public final class WebhookOptions {
     private final long initialBackoffMillis;
     private final long maxBackoffMillis;
     private final long timeoutMillis;
+    private final Set<String> neverSent;
 
     private WebhookOptions(Builder b) {
         this.url = Objects.requireNonNull(b.url, "url");
@@ -33,6 +35,7 @@ public final class WebhookOptions {
         this.initialBackoffMillis = b.initialBackoffMillis;
         this.maxBackoffMillis = b.maxBackoffMillis;
         this.timeoutMillis = b.timeoutMillis;
+        this.neverSent = Set.copyOf(b.neverSent);
         String scheme = url.getScheme();
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("webhook url must be http or https: " + url);
@@ -105,6 +108,11 @@ public final class WebhookOptions {
         return timeoutMillis;
     }
 
+    /** Event types (ComfyUI's, such as "executed") that are lost every time, as if every retry failed. */
+    public Set<String> neverSent() {
+        return neverSent;
+    }
+
     public static final class Builder {
         private URI url;
         private String secret;
@@ -117,6 +125,7 @@ public final class WebhookOptions {
         private long initialBackoffMillis = 100;
         private long maxBackoffMillis = 5000;
         private long timeoutMillis = 10_000;
+        private Set<String> neverSent = Set.of();
 
         private Builder() {
         }
@@ -177,6 +186,11 @@ public final class WebhookOptions {
 
         public Builder timeoutMillis(long value) {
             timeoutMillis = value;
+            return this;
+        }
+
+        public Builder neverSend(String... comfyEventTypes) {
+            neverSent = Set.of(comfyEventTypes);
             return this;
         }
 

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class ChaosIT {
     static final int JOBS = Integer.getInteger("chaos.jobs", 200);
+    private static final int DISPATCH_LEASE_SECONDS = 10;
+    private static final Duration RETRY_BUDGET = Duration.ofSeconds(DISPATCH_LEASE_SECONDS * 3);
 
     @Test
     void everyJobEndsRightDespiteTheFaults() throws Exception {
@@ -40,6 +42,7 @@ class ChaosIT {
         o.durableRedis = true;
         o.env.put("STALE_AFTER_SECONDS", "2");
         o.env.put("MAX_ATTEMPTS", "6");
+        o.env.put("DISPATCH_LEASE_SECONDS", Integer.toString(DISPATCH_LEASE_SECONDS));
         o.env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
         o.env.put("REDIS_COMMAND_TIMEOUT_MS", "1000");
         o.webhook = b -> b.dropPercent(30).duplicatePercent(10).reorder(true).maxAttempts(3).initialBackoffMillis(50).maxBackoffMillis(400);
@@ -50,7 +53,6 @@ class ChaosIT {
             Api api = new Api(stack.apiUrl());
             Map<String, String> keyToJob = new ConcurrentHashMap<>();
             Map<String, String> expected = new ConcurrentHashMap<>();
-            AtomicInteger unavailable = new AtomicInteger();
             ExecutorService callers = Executors.newFixedThreadPool(16);
             List<Future<?>> work = new ArrayList<>();
             for (int i = 0; i < JOBS; i++) {
@@ -59,12 +61,12 @@ class ChaosIT {
                     String user = "user-" + (n % 20);
                     String key = "key-" + n;
                     String body = body(n);
-                    Api.Response r = submitRetrying(api, user, body, key, unavailable);
+                    Api.Response r = submitRetrying(api, user, body, key, report);
                     String job = r.body().get("jobId").asText();
                     keyToJob.put(key, job);
                     if (n % 7 == 0) {
                         // a client retry of the same request: must answer the same job and never run it twice
-                        String again = submitRetrying(api, user, body, key, unavailable).body().get("jobId").asText();
+                        String again = submitRetrying(api, user, body, key, report).body().get("jobId").asText();
                         assertEquals(job, again, "Idempotency-Key " + key);
                         report.repeats.incrementAndGet();
                     }
@@ -125,7 +127,6 @@ class ChaosIT {
             }
             var stats = stack.simulator().webhookStats();
             report.webhooks = stats.toString();
-            report.unavailable = unavailable.get();
         }
         report.seconds = (System.nanoTime() - started) / 1e9;
         System.out.println(report);
@@ -141,21 +142,27 @@ class ChaosIT {
         return b.toString();
     }
 
-    /** A client that retries 503 (the Redis restart) as the Retry-After header says, with its key. */
-    private static Api.Response submitRetrying(Api api, String user, String body, String key, AtomicInteger unavailable) throws Exception {
-        for (int i = 0; i < 50; i++) {
+    /**
+     * A client that retries with its key as Retry-After says: 503 while Redis restarts, and 409 while
+     * a first request that Redis's restart cut short still holds the key (at most DISPATCH_LEASE_SECONDS).
+     */
+    private static Api.Response submitRetrying(Api api, String user, String body, String key, ChaosReport report) throws Exception {
+        long giveUp = System.nanoTime() + RETRY_BUDGET.toNanos();
+        while (System.nanoTime() < giveUp) {
             Api.Response r = api.submit(user, body, key);
             if (r.status() == 202) {
                 return r;
             }
-            if (r.status() == 503 || r.status() == 409) {
-                unavailable.incrementAndGet();
-                Thread.sleep(200);
-                continue;
+            if (r.status() == 503) {
+                report.unavailable.incrementAndGet();
+            } else if (r.status() == 409) {
+                report.inProgress.incrementAndGet();
+            } else {
+                throw new AssertionError("submit answered " + r.status() + ": " + r.body());
             }
-            throw new AssertionError("submit answered " + r.status() + ": " + r.body());
+            Thread.sleep(Math.min(1000, 1000L * Integer.parseInt(r.header("Retry-After"))));
         }
-        throw new AssertionError("submit never succeeded");
+        throw new AssertionError("submit with key " + key + " never succeeded in " + RETRY_BUDGET);
     }
 
     private static Map<String, JsonNode> awaitAll(Api api, Set<String> jobs, Duration limit) throws Exception {

@@ -1,5 +1,6 @@
 package com.comfyjobs.local;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import com.comfyjobs.simulator.WebhookOptions;
 import com.comfyjobs.testsupport.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -211,6 +213,26 @@ class RecoveryCasesIT {
         assertEquals(1, done.get("artifacts").size());
         byte[] bytes = api.download(done.get("artifacts").get(0).get("url").asText());
         assertEquals(done.get("artifacts").get(0).get("size").asLong(), bytes.length);
+    }
+
+    @Test
+    void aFinishedJobWhoseOutputsComfyUiForgotIsRunAgainNeverSucceedsEmpty() throws Exception {
+        // the success event arrives, the executed event that lists the outputs never does, S3 is down
+        // so the copy waits, and a ComfyUI restart then wipes the history: nothing says which files it made
+        start(o -> o.webhook = b -> b.neverSend("executed"));
+        stack.s3().stop();
+        String job = submit("u10");
+        api.await("u10", job, Api.status("finalizing"), LIMIT, null);
+        stack.simulator().awaitIdle(LIMIT);
+        assertTrue(stored(job).outputs().isEmpty(), "no executed event arrived");
+        stack.simulator().faults().restart();
+        stack.s3().start();
+        JsonNode done = recoverUntil("u10", job, "succeeded");
+        assertEquals(2, done.get("attempt").asInt(), done.toString());
+        assertEquals(1, done.get("artifacts").size(), done.toString());
+        assertEquals(1, stack.simulator().executionCount(job + "_2"));
+        byte[] bytes = api.download(done.get("artifacts").get(0).get("url").asText());
+        assertArrayEquals(Files.readAllBytes(stack.simulator().outputFile(done.get("artifacts").get(0).get("filename").asText(), "")), bytes);
     }
 
     @Test

@@ -91,6 +91,10 @@ public final class WebhookSender implements EventListener {
             if (target == null || gone || closed) {
                 return;
             }
+            if (target.options().neverSent().contains(type)) {
+                dropped++;
+                return;
+            }
             Envelope envelope = Envelope.of(sequence++, type, data);
             coalescer.accept(envelope, target.options().coalesceMillis(), System.currentTimeMillis(), queued::add);
             lock.notifyAll();

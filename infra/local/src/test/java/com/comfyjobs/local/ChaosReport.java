@@ -36,7 +36,7 @@ final class ChaosReport {
         Map<String, Integer> o = new TreeMap<>();
         outcomes.forEach((k, v) -> o.put(k, v.get()));
         return String.format("chaos: %d jobs (%d submitted twice with the same key, %d cancel requests), ComfyUI restarts %d, Redis restarts %d,"
-                        + " outcomes %s, extra attempts %d, artifacts compared byte for byte %d, submits answered 503 and retried %d, answered 409 (key held by a request cut short) and retried %d,"
+                        + " outcomes %s, extra attempts %d, artifacts compared byte for byte %d, requests answered 503 and retried %d, answered 409 (key held by a request cut short) and retried %d,"
                         + " webhooks %s, %.0f s",
                 jobs, repeats.get(), cancels.get(), comfyRestarts.get(), redisRestarts.get(), o, attempts.get(), artifactsChecked.get(),
                 unavailable.get(), inProgress.get(), webhooks, seconds);

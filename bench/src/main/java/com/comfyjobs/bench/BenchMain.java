@@ -31,25 +31,13 @@ public final class BenchMain {
         long start = System.nanoTime();
         List<Row> rows = new ArrayList<>();
 
-        for (int threads : new int[] {1, 8}) {
-            Jmh.Sample ours = Jmh.run(WebhookPathBenchmark.class, "ours", threads, quick);
-            Jmh.Sample bare = Jmh.run(WebhookPathBenchmark.class, "bare", threads, quick);
-            String t = threads + (threads == 1 ? " thread" : " threads");
-            rows.add(new Row("webhook", "progress event, " + t + ", throughput", "ev/s", ours.opsPerSecond(), bare.opsPerSecond(),
-                    "bare EVALSHA of transition.lua, same connection", ""));
-            rows.add(new Row("webhook", "progress event, " + t + ", p50", "us", ours.p50Micros(), bare.p50Micros(), "bare EVALSHA", ""));
-            rows.add(new Row("webhook", "progress event, " + t + ", p99", "us", ours.p99Micros(), bare.p99Micros(), "bare EVALSHA", ""));
-        }
-        rows.addAll(Harness.webhookRoundTrips());
-        Jmh.Sample get = Jmh.run(GetJobBenchmark.class, "ours", 1, quick);
-        Jmh.Sample hget = Jmh.run(GetJobBenchmark.class, "bare", 1, quick);
-        rows.add(new Row("get", "GET /jobs/{id} handler, p50", "us", get.p50Micros(), hget.p50Micros(), "bare HGETALL, same connection", ""));
-        rows.add(new Row("get", "GET /jobs/{id} handler, p99", "us", get.p99Micros(), hget.p99Micros(), "bare HGETALL, same connection", ""));
-        rows.addAll(Harness.submit(quick));
-        rows.addAll(Harness.recovery(quick));
-        rows.addAll(ColdStarts.run(quick, functionsJar, probeClasses));
-        rows.addAll(Harness.memory());
-        rows.addAll(Harness.largeOutput(quick, benchJar));
+        rows.addAll(section("webhook", () -> webhook(quick)));
+        rows.addAll(section("get", () -> get(quick)));
+        rows.addAll(section("submit", () -> Harness.submit(quick)));
+        rows.addAll(section("recovery", () -> Harness.recovery(quick)));
+        rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasses)));
+        rows.addAll(section("memory", Harness::memory));
+        rows.addAll(section("artifact", () -> Harness.largeOutput(quick, benchJar)));
 
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println();
@@ -66,5 +54,40 @@ public final class BenchMain {
                     + Table.markdown(rows) + "\n" + Notes.TEXT);
             System.out.println("wrote " + write);
         }
+    }
+
+    interface Section {
+        List<Row> run() throws Exception;
+    }
+
+    /** Runs one section and says on stderr how long it took, so a slow section is easy to find. */
+    private static List<Row> section(String name, Section section) throws Exception {
+        long t0 = System.nanoTime();
+        List<Row> rows = section.run();
+        System.err.printf(Locale.ROOT, "bench: %s took %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
+        return rows;
+    }
+
+    private static List<Row> webhook(boolean quick) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        for (int threads : new int[] {1, 8}) {
+            Jmh.Sample ours = Jmh.run(WebhookPathBenchmark.class, "ours", threads, quick);
+            Jmh.Sample bare = Jmh.run(WebhookPathBenchmark.class, "bare", threads, quick);
+            String t = threads + (threads == 1 ? " thread" : " threads");
+            rows.add(new Row("webhook", "progress event, " + t + ", throughput", "ev/s", ours.opsPerSecond(), bare.opsPerSecond(),
+                    "bare EVALSHA of transition.lua, same connection", ""));
+            rows.add(new Row("webhook", "progress event, " + t + ", p50", "us", ours.p50Micros(), bare.p50Micros(), "bare EVALSHA", ""));
+            rows.add(new Row("webhook", "progress event, " + t + ", p99", "us", ours.p99Micros(), bare.p99Micros(), "bare EVALSHA", ""));
+        }
+        rows.addAll(Harness.webhookRoundTrips());
+        return rows;
+    }
+
+    private static List<Row> get(boolean quick) throws Exception {
+        Jmh.Sample get = Jmh.run(GetJobBenchmark.class, "ours", 1, quick);
+        Jmh.Sample hget = Jmh.run(GetJobBenchmark.class, "bare", 1, quick);
+        return List.of(
+                new Row("get", "GET /jobs/{id} handler, p50", "us", get.p50Micros(), hget.p50Micros(), "bare HGETALL, same connection", ""),
+                new Row("get", "GET /jobs/{id} handler, p99", "us", get.p99Micros(), hget.p99Micros(), "bare HGETALL, same connection", ""));
     }
 }

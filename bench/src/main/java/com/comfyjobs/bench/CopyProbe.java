@@ -7,18 +7,25 @@ import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.comfyui.Download;
 import com.comfyjobs.comfyui.DownloadResult;
 import com.comfyjobs.job.JobArtifact;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * Run in a JVM limited by -Xmx: streams one ComfyUI output into S3 exactly as finalization does
  * (ComfyUiClient.download into ArtifactStore.copy) and reports the bytes, the time and the largest
- * heap use seen (sampled every 5 ms). args: comfy url, filename, s3 endpoint, bucket, access key, secret.
+ * heap use seen (sampled every 5 ms). args: comfy url, filename, s3 endpoint, bucket, access key, secret,
+ * and "bare" for the raw limit: the same /view body piped into one bare S3 PutObject by the same SDK
+ * client settings, with none of our code in between.
  */
 public final class CopyProbe {
     private CopyProbe() {
@@ -44,18 +51,32 @@ public final class CopyProbe {
         ArtifactStore s3 = ArtifactStore.create(ArtifactSettings.of(args[3], URI.create(args[2])),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(args[4], args[5])));
         long start = System.nanoTime();
+        long size = args.length > 6 && "bare".equals(args[6]) ? bare(args, s3) : ours(args, comfy, s3);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        sampler.interrupt();
+        System.out.println("COPY " + size + " " + ms + " " + peak.get() + " " + Runtime.getRuntime().maxMemory());
+        s3.close();
+        System.exit(0);
+    }
+
+    private static long ours(String[] args, ComfyUiClient comfy, ArtifactStore s3) throws Exception {
         DownloadResult r = comfy.download(args[1], "", "output");
         if (!(r instanceof DownloadResult.Found found)) {
             throw new IllegalStateException("ComfyUI did not serve the file: " + r);
         }
-        JobArtifact a;
         try (Download d = found.download()) {
-            a = s3.copy(d.body(), d.contentLength(), d.contentType(), "artifacts/bench/large/1/9/" + args[1], args[1]);
+            JobArtifact a = s3.copy(d.body(), d.contentLength(), d.contentType(), "artifacts/bench/large/1/9/" + args[1], args[1]);
+            return a.size();
         }
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        sampler.interrupt();
-        System.out.println("COPY " + a.size() + " " + ms + " " + peak.get() + " " + Runtime.getRuntime().maxMemory());
-        s3.close();
-        System.exit(0);
+    }
+
+    private static long bare(String[] args, ArtifactStore s3) throws Exception {
+        HttpResponse<InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(args[0] + "/view?filename=" + args[1] + "&subfolder=&type=output")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        long length = r.headers().firstValueAsLong("Content-Length").orElseThrow();
+        try (InputStream in = r.body()) {
+            s3.client().putObject(b -> b.bucket(args[3]).key("bare/" + args[1]).contentLength(length), RequestBody.fromInputStream(in, length));
+        }
+        return length;
     }
 }

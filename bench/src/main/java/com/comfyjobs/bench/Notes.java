@@ -12,9 +12,12 @@ final class Notes {
               Round trips are counted on the client (lettuce command events) over 1,000 events.
             - **get**: JMH. The `GetJobHandler` path (event in, identity from the JWT claims, one HGETALL, JSON with
               a presigned artifact URL out) against a bare HGETALL of the same key.
-            - **submit**: 32 threads through `SubmitJobHandler` against a redis-server and the ComfyUI simulator on
-              loopback (its queue held, so it only accepts); the raw limit is a bare POST /prompt to the same
-              simulator at the same concurrency, which every submit must make.
+            - **submit**: `SubmitJobHandler` against a redis-server and the ComfyUI simulator on loopback (its
+              queue held, so it only accepts), by 32 threads at once and then by one; the raw limit is a bare
+              POST /prompt to the same simulator at the same concurrency, which every submit must make. Both
+              paths run first for half as many requests, so neither is measured while the JIT compiles it.
+              All of it (callers, handler, Redis, simulator) shares the 2 cores, so the 32-caller rows are
+              mostly queueing for CPU; the 1-caller rows show our own cost: three round trips and the JSON work.
             - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
               some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
               history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
@@ -23,10 +26,13 @@ final class Notes {
               jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
               No SnapStart: with it, the init part of these numbers is paid once per version instead.
             - **memory**: `MEMORY USAGE` of the job hash and workflow key, against the size of the job's own JSON
-              and the workflow JSON.
-            - **artifact**: a child JVM with `-Xmx256m` streams the output from the simulator's /view into S3Proxy
-              through `ComfyUiClient.download` and `ArtifactStore.copy`, sampling its heap every 5 ms; the raw
-              limit is the same download read to nowhere.
+              and the workflow JSON. A terminal job's artifacts field passes 64 bytes, so Redis turns its hash
+              from a listpack into a hashtable; that costs ~800 B and varies by a few hundred bytes between
+              runs with the table's incremental rehashing.
+            - **artifact**: a fresh JVM with `-Xmx256m` streams the output from the simulator's /view into
+              S3Proxy (on disk) through `ComfyUiClient.download` and `ArtifactStore.copy` (8 MB parts), sampling
+              its heap every 5 ms; the raw limit is another fresh JVM with the same flags piping the same /view
+              body into one bare S3 PutObject with the same SDK client.
             """;
 
     private Notes() {

@@ -1,0 +1,113 @@
+package com.comfyjobs.observability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.service.RecoverySummary;
+import com.comfyjobs.testing.JobFixtures;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The metrics as CloudWatch reads them (one EMF record per invocation, parsed back here) and the
+ * analytics events as PostHog's capture API receives them (a stand-in HTTP server).
+ */
+class MetricsJobObserverIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Job finished(JobStatus status) {
+        Instant created = JobFixtures.now();
+        return JobFixtures.queued("alice", created).toBuilder().status(status).finishedAt(created.plusMillis(4200)).build();
+    }
+
+    @Test
+    void oneInvocationWritesOneEmfRecordWithEveryMetric() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MetricsJobObserver observer = new MetricsJobObserver(new ObservabilitySettings("ComfyJobs/Test", true, null, null), "webhook",
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        observer.jobStarted(finished(JobStatus.RUNNING), Duration.ofMillis(350));
+        observer.jobFinished(finished(JobStatus.SUCCEEDED));
+        observer.webhookEvent("applied");
+        observer.webhookEvent("duplicate");
+        RecoverySummary s = new RecoverySummary();
+        s.scanned.set(5);
+        s.resubmitted.set(2);
+        observer.recoveryRun(s);
+        observer.flush();
+
+        String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+        assertEquals(1, lines.length, out.toString(StandardCharsets.UTF_8));
+        JsonNode record = JSON.readTree(lines[0]);
+        JsonNode directive = record.get("_aws").get("CloudWatchMetrics").get(0);
+        assertEquals("ComfyJobs/Test", directive.get("Namespace").asText());
+        assertEquals("[[\"Service\"]]", directive.get("Dimensions").toString());
+        assertEquals("webhook", record.get("Service").asText());
+        List<String> names = new ArrayList<>();
+        directive.get("Metrics").forEach(m -> names.add(m.get("Name").asText()));
+        assertTrue(names.containsAll(List.of("QueueWait", "JobsSucceeded", "JobDuration", "WebhookApplied", "WebhookDuplicate",
+                "RecoveryScanned", "RecoveryResubmitted", "RecoveryDuration")), names.toString());
+        assertEquals(350, record.get("QueueWait").asInt());
+        assertEquals(4200, record.get("JobDuration").asInt());
+        assertEquals(1, record.get("JobsSucceeded").asInt());
+        assertEquals(2, record.get("RecoveryResubmitted").asInt());
+
+        out.reset();
+        observer.flush();
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "an invocation that recorded nothing writes nothing");
+    }
+
+    @Test
+    void metricsCanBeSilencedAndAnalyticsGoToPostHog() throws Exception {
+        List<JsonNode> captured = Collections.synchronizedList(new ArrayList<>());
+        Map<String, String> paths = new HashMap<>();
+        HttpServer posthog = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        posthog.createContext("/", x -> {
+            paths.put(x.getRequestURI().getPath(), x.getRequestMethod());
+            captured.add(JSON.readTree(x.getRequestBody().readAllBytes()));
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        posthog.start();
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            URI host = URI.create("http://127.0.0.1:" + posthog.getAddress().getPort());
+            MetricsJobObserver observer = new MetricsJobObserver(new ObservabilitySettings("ComfyJobs", false, "phc_test", host), "submit",
+                    new PrintStream(out, true, StandardCharsets.UTF_8));
+            Job job = finished(JobStatus.SUCCEEDED);
+            observer.jobSaved(job);
+            observer.jobFinished(job);
+            observer.recoveryFailed(job, "ComfyUI lost the job 3 times (restarts); giving up");
+            observer.flush();
+
+            assertEquals("", out.toString(StandardCharsets.UTF_8), "METRICS_ENABLED=false writes no EMF");
+            assertEquals(Map.of("/capture/", "POST"), paths);
+            assertEquals(2, captured.size());
+            Map<String, JsonNode> byEvent = new HashMap<>();
+            captured.forEach(c -> byEvent.put(c.get("event").asText(), c));
+            JsonNode saved = byEvent.get("comfyui_job_state_saved");
+            assertEquals("phc_test", saved.get("api_key").asText());
+            assertEquals("alice", saved.get("distinct_id").asText());
+            assertEquals(job.promptId(), saved.get("properties").get("promptId").asText());
+            assertEquals("ComfyUI lost the job 3 times (restarts); giving up",
+                    byEvent.get("comfyui_job_recovery_failed").get("properties").get("reason").asText());
+        } finally {
+            posthog.stop(0);
+        }
+    }
+}

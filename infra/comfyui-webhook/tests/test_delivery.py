@@ -213,14 +213,18 @@ class DeliveryTest(unittest.TestCase):
 
     def test_close_gives_up_within_its_timeout_when_the_receiver_hangs(self):
         release = threading.Event()
+        arrived = threading.Event()
 
         def hang(index):
+            arrived.set()
             release.wait(10)
             return 200, {}
 
         with Receiver(hang) as receiver:
             sender = self.sender(receiver.url)
             self.submit_all(sender, [lifecycle("execution_start"), lifecycle("execution_success")])
+            # the first event is in flight (and hangs) before close, so the second is still queued
+            self.assertTrue(arrived.wait(5))
             started = time.monotonic()
             with self.assertLogs("comfyjobs_webhook", "WARNING"):
                 sender.close(0.5)

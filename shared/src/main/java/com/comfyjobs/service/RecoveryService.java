@@ -72,7 +72,7 @@ public final class RecoveryService {
 
         synchronized Reply<QueueSnapshot> get() {
             Instant now = clock.instant();
-            if (snapshot == null || !(snapshot instanceof Reply.Ok) || fetchedAt.plus(QUEUE_SNAPSHOT_TTL).isBefore(now)) {
+            if (!(snapshot instanceof Reply.Ok) || fetchedAt.plus(QUEUE_SNAPSHOT_TTL).isBefore(now)) {
                 snapshot = client.queue();
                 fetchedAt = now;
             }

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -144,38 +145,36 @@ class ChaosIT {
         return b.toString();
     }
 
-    /**
-     * A client that retries with its key as Retry-After says: 503 while Redis restarts, and 409 while
-     * a first request that Redis's restart cut short still holds the key (at most DISPATCH_LEASE_SECONDS).
-     */
+    /** A submit whose client retries 503 (Redis restarting) and 409 (its key held by a request the restart cut short). */
     private static Api.Response submitRetrying(Api api, String user, String body, String key, ChaosReport report) throws Exception {
-        long giveUp = System.nanoTime() + RETRY_BUDGET.toNanos();
-        while (System.nanoTime() < giveUp) {
-            Api.Response r = api.submit(user, body, key);
-            if (r.status() == 202) {
-                return r;
-            }
-            if (r.status() == 503) {
-                report.unavailable.incrementAndGet();
-            } else if (r.status() == 409) {
-                report.inProgress.incrementAndGet();
-            } else {
-                throw new AssertionError("submit answered " + r.status() + ": " + r.body());
-            }
-            Thread.sleep(Math.min(1000, 1000L * Integer.parseInt(r.header("Retry-After"))));
+        Api.Response r = retrying(() -> api.submit(user, body, key), Map.of(503, report.unavailable, 409, report.inProgress));
+        if (r.status() != 202) {
+            throw new AssertionError("submit answered " + r.status() + ": " + r.body());
         }
-        throw new AssertionError("submit with key " + key + " never succeeded in " + RETRY_BUDGET);
+        return r;
     }
 
     /** DELETE is idempotent: a client that got 503 (the Redis restart, its cancel perhaps half done) asks again. */
     private static Api.Response cancelRetrying(Api api, String user, String job, ChaosReport report) throws Exception {
+        return retrying(() -> api.cancel(user, job), Map.of(503, report.unavailable));
+    }
+
+    /**
+     * Calls until the answer is not one of {@code retryOn}'s statuses, waiting as Retry-After says and
+     * counting each retry, for at most {@link #RETRY_BUDGET} (longer than a key can stay held).
+     */
+    private static Api.Response retrying(Callable<Api.Response> call, Map<Integer, AtomicInteger> retryOn) throws Exception {
         long giveUp = System.nanoTime() + RETRY_BUDGET.toNanos();
         while (true) {
-            Api.Response r = api.cancel(user, job);
-            if (r.status() != 503 || System.nanoTime() > giveUp) {
+            Api.Response r = call.call();
+            AtomicInteger retries = retryOn.get(r.status());
+            if (retries == null) {
                 return r;
             }
-            report.unavailable.incrementAndGet();
+            if (System.nanoTime() > giveUp) {
+                throw new AssertionError("still answered " + r.status() + " after " + RETRY_BUDGET + ": " + r.body());
+            }
+            retries.incrementAndGet();
             Thread.sleep(Math.min(1000, 1000L * Integer.parseInt(r.header("Retry-After"))));
         }
     }

@@ -2,6 +2,7 @@ package com.comfyjobs.simulator;
 
 import com.comfyjobs.simulator.engine.EventBus;
 import com.comfyjobs.simulator.engine.ExecutionLedger;
+import com.comfyjobs.simulator.engine.PromptFate;
 import com.comfyjobs.simulator.engine.Executor;
 import com.comfyjobs.simulator.engine.FaultState;
 import com.comfyjobs.simulator.engine.Generation;
@@ -68,7 +69,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
             ObjectNode data = Json.object();
             data.set("status", info);
             bus.send("status", data, null);
-        });
+        }, ledger);
         Executor executor = new Executor(catalog, bus, generation, faultState, session,
                 new Timing(b.stepMillis, b.nodeMillis), new Random(random.nextLong()));
         this.worker = new Worker(queue, executor, bus, generation, faultState, ledger);
@@ -149,6 +150,14 @@ public final class ComfyUiSimulator implements AutoCloseable {
 
     public long totalExecutions() {
         return ledger.totalExecutions();
+    }
+
+    /**
+     * How each queued copy of this prompt id ended (completed, failed, interrupted, removed from the
+     * queue, lost in a restart), in order; empty while it is pending or running. Survives restarts.
+     */
+    public List<PromptFate> fates(String promptId) {
+        return ledger.fates(promptId);
     }
 
     /** Every prompt id POST /prompt accepted, in order, duplicates included; survives restarts. */

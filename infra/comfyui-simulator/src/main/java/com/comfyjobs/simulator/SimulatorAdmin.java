@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Set;
 
 /** The /_sim/ routes' view of the simulator: fault knobs as JSON, and the counters tests assert on. */
@@ -150,6 +151,11 @@ final class SimulatorAdmin implements AdminControl {
         ObjectNode executions = out.putObject("executions");
         simulator.ledger().executions().forEach(executions::put);
         out.put("totalExecutions", simulator.totalExecutions());
+        ObjectNode fates = out.putObject("fates");
+        simulator.ledger().allFates().forEach((id, f) -> {
+            ArrayNode list = fates.putArray(id);
+            f.forEach(fate -> list.add(fate.name().toLowerCase(Locale.ROOT)));
+        });
         ArrayNode submitted = out.putArray("submittedPrompts");
         simulator.submittedPrompts().forEach(submitted::add);
         WebhookStats webhook = simulator.webhookStats();

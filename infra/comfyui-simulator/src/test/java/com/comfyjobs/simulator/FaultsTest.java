@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.simulator.engine.PromptFate;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -52,6 +53,9 @@ class FaultsTest {
             assertEquals(1, sim.executionCount(running));
             assertEquals(0, sim.executionCount(pending));
             assertEquals(List.of(done, running, pending), sim.submittedPrompts());
+            assertEquals(List.of(PromptFate.COMPLETED), sim.fates(done));
+            assertEquals(List.of(PromptFate.LOST), sim.fates(running));
+            assertEquals(List.of(PromptFate.LOST), sim.fates(pending));
             assertTrue(sim.awaitIdle(Duration.ofSeconds(5)));
             assertEquals(seen, ws.messages().size(), "the abandoned prompt sends nothing more");
 

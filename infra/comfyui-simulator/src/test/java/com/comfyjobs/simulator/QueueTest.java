@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.simulator.engine.PromptFate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -104,6 +105,9 @@ class QueueTest {
             ws.awaitDone("running");
         }
         assertEquals(0, sim.executionCount("p1"));
+        assertEquals(List.of(PromptFate.REMOVED), sim.fates("p1"));
+        assertEquals(List.of(PromptFate.REMOVED), sim.fates("p2"));
+        assertEquals(List.of(PromptFate.INTERRUPTED), sim.fates("running"));
     }
 
     @Test

@@ -27,14 +27,16 @@ public final class PromptQueue {
     private final Generation generation;
     private final int historyCap;
     private final QueueListener listener;
+    private final ExecutionLedger ledger;
     private long taskCounter;
     private long number;
     private long sequence;
 
-    public PromptQueue(Generation generation, int historyCap, QueueListener listener) {
+    public PromptQueue(Generation generation, int historyCap, QueueListener listener, ExecutionLedger ledger) {
         this.generation = generation;
         this.historyCap = historyCap;
         this.listener = listener;
+        this.ledger = ledger;
     }
 
     /** A running prompt: the worker's task id and a copy of the queue tuple. */
@@ -178,6 +180,7 @@ public final class PromptQueue {
     public void wipeQueue() {
         lock.lock();
         try {
+            ledger.endedAll(pendingIds(), PromptFate.REMOVED);
             pending.clear();
             updated();
         } finally {
@@ -193,6 +196,7 @@ public final class PromptQueue {
                 wipeQueue();
                 updated();
             } else if (pending.removeFirst(item -> item.promptId().equals(promptId))) {
+                ledger.ended(promptId, PromptFate.REMOVED);
                 updated();
             }
         } finally {
@@ -264,6 +268,8 @@ public final class PromptQueue {
         lock.lock();
         try {
             endGeneration.run();
+            ledger.endedAll(pendingIds(), PromptFate.LOST);
+            ledger.endedAll(running.values().stream().map(QueueItem::promptId).toList(), PromptFate.LOST);
             pending.clear();
             running.clear();
             history.clear();
@@ -273,6 +279,10 @@ public final class PromptQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    private List<String> pendingIds() {
+        return pending.items().stream().map(QueueItem::promptId).toList();
     }
 
     private void updated() {

@@ -58,6 +58,7 @@ public final class Worker implements Runnable {
         try {
             Executor.Outcome outcome = executor.execute(task);
             queue.taskDone(task, outcome.historyResult(), outcome.status());
+            ledger.ended(promptId, fate(outcome));
             if (outcome.clientId() != null) {
                 ObjectNode data = Json.object();
                 data.putNull("node");
@@ -65,7 +66,20 @@ public final class Worker implements Runnable {
                 sink.send(task.generation(), "executing", data, outcome.clientId());
             }
         } catch (Generation.Abandoned abandoned) {
-            // The simulated process restarted or closed: this prompt vanished with it, as in ComfyUI.
+            // The simulated process restarted or closed: this prompt vanished with it, as in ComfyUI
+            // (the restart recorded it as lost).
         }
+    }
+
+    private static PromptFate fate(Executor.Outcome outcome) {
+        if (outcome.status().path("completed").asBoolean()) {
+            return PromptFate.COMPLETED;
+        }
+        for (var message : outcome.status().path("messages")) {
+            if ("execution_interrupted".equals(message.path(0).asText())) {
+                return PromptFate.INTERRUPTED;
+            }
+        }
+        return PromptFate.FAILED;
     }
 }

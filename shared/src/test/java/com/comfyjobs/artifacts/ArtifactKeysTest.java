@@ -1,9 +1,16 @@
 package com.comfyjobs.artifacts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** Artifact keys: one key per output, never shared, never a path a caller chose, within S3's limit. */
 class ArtifactKeysTest {
     @Test
     void keysFollowTheLayout() {
@@ -13,9 +20,30 @@ class ArtifactKeysTest {
 
     @Test
     void userValuesCannotAddPathLevelsOrEscape() {
-        assertEquals("artifacts/a_b/j/1/9/_../x.png", ArtifactKeys.key("a/b", "j", 1, "9", "..", "x.png"));
-        assertEquals("artifacts/_/j/1/9/__etc_passwd", ArtifactKeys.key("", "j", 1, "9", null, "/.etc/passwd".replace(".", "_")));
-        assertEquals("artifacts/auth0_123/j/1/9/f_x.png", ArtifactKeys.key("auth0|123", "j", 1, "9", "", "f x.png"));
+        assertEquals("artifacts/a%2Fb/j/1/9/%2E%2E/x.png", ArtifactKeys.key("a/b", "j", 1, "9", "..", "x.png"));
+        assertEquals("artifacts/%/j/1/9/%2Fetc%2Fpasswd", ArtifactKeys.key("", "j", 1, "9", null, "/etc/passwd"));
+        assertEquals("artifacts/auth0%7C123/j/1/9/f%20x.png", ArtifactKeys.key("auth0|123", "j", 1, "9", "", "f x.png"));
+    }
+
+    @Test
+    void differentValuesNeverShareAKey() {
+        Set<String> keys = new HashSet<>();
+        for (String user : List.of("a/b", "a_b", "a%2Fb", "a b", "a%20b", "", "%", "..", "%2E%2E", "ä", "%C3%A4")) {
+            assertTrue(keys.add(ArtifactKeys.key(user, "j", 1, "9", "", "x.png")), user);
+        }
+    }
+
+    @Test
+    void keysStayWithinS3sLimitAndStayDistinct() {
+        String deep = "folder/".repeat(300);
+        String a = ArtifactKeys.key("user", "j", 1, "9", deep, "a.png");
+        String b = ArtifactKeys.key("user", "j", 1, "9", deep, "b.png");
+        assertTrue(a.getBytes(StandardCharsets.UTF_8).length <= ArtifactKeys.MAX_KEY_BYTES, a.length() + " bytes");
+        assertEquals(ArtifactKeys.MAX_KEY_BYTES, a.length());
+        assertNotEquals(a, b, "the tail's hash keeps outputs apart");
+        assertEquals(a, ArtifactKeys.key("user", "j", 1, "9", deep, "a.png"), "the same output, the same key");
+        String wide = ArtifactKeys.key("ü".repeat(400), "j", 1, "9", "", "x.png");
+        assertTrue(wide.getBytes(StandardCharsets.UTF_8).length <= ArtifactKeys.MAX_KEY_BYTES);
     }
 
     @Test

@@ -41,6 +41,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,7 @@ final class Harness {
             store.prime();
             Job j = runningJob(store, Instant.now());
             WebhookService service = new WebhookService(store, WebhookVerifier.fromList(WebhookPathBenchmark.SECRET, "S"), null,
+                    new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC()),
                     ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE);
             counter.reset();
             int events = 1000;
@@ -232,7 +234,7 @@ final class Harness {
             ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.of(List.of(sim.baseUri())), Clock.systemUTC());
             Dispatcher dispatcher = new Dispatcher(store, pool, settings, Clock.systemUTC(), JobObserver.NONE);
             RecoveryService recovery = new RecoveryService(store, pool, dispatcher, new Finalizer(store, pool, null, Clock.systemUTC(),
-                    JobObserver.NONE), settings, Duration.ofHours(24), Clock.systemUTC(), JobObserver.NONE);
+                    JobObserver.NONE), settings, Clock.systemUTC(), JobObserver.NONE);
             // the live jobs that are not stale: a heartbeat far ahead keeps them out of every sweep, however long seeding takes
             seed(store, active, Instant.now().plus(Duration.ofDays(1)), sim.baseUrl(), settings.maxAttempts());
             for (int stale : staleCounts) {

@@ -82,7 +82,7 @@ public class WebhookPathBenchmark {
         ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC());
         ArtifactStore artifacts = ArtifactStore.create(ArtifactSettings.of("bench-bucket", URI.create("http://127.0.0.1:9")));
         Finalizer finalizer = new Finalizer(store, pool, artifacts, Clock.systemUTC(), JobObserver.NONE);
-        service = new WebhookService(store, WebhookVerifier.fromList(SECRET, "SECRET"), finalizer, ServiceSettings.defaults(),
+        service = new WebhookService(store, WebhookVerifier.fromList(SECRET, "SECRET"), finalizer, pool, ServiceSettings.defaults(),
                 Clock.systemUTC(), JobObserver.NONE);
         transition = LuaScript.load("transition.lua");
         keys = new RedisKeys("cj", 16);

@@ -1,12 +1,12 @@
 package com.comfyjobs.functions;
 
 import com.comfyjobs.functions.wiring.CurrentInvocation;
+import com.comfyjobs.functions.wiring.LazyHandler;
+import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.service.JobObserver;
 import com.comfyjobs.service.RecoveryService;
-import com.comfyjobs.service.RecoverySummary;
 import io.micronaut.context.ApplicationContext;
-import com.comfyjobs.functions.wiring.LazyHandler;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * The scheduled reconciler (EventBridge Scheduler, every minute). Its input is {} for the regular
- * run, or {"action": "cleanup", "olderThan": "PT1H"} to fail orphans now. It stops well before the
- * Lambda's remaining time runs out and returns the run's summary.
+ * run, {"action": "cleanup", "olderThan": "PT1H"} to fail orphans now, or {"action": "migrate"} to
+ * move stored data to the key layout this version writes (after a deploy that changed it). It stops
+ * well before the Lambda's remaining time runs out and returns what it did.
  */
 public class RecoveryHandler extends LazyHandler<Map<String, Object>, Map<String, Object>> {
     /** Time kept back for the last calls in flight, the summary and the metrics flush. */
@@ -46,15 +47,17 @@ public class RecoveryHandler extends LazyHandler<Map<String, Object>, Map<String
         try {
             Instant deadline = Instant.now().plus(budget());
             Object action = input == null ? null : input.get("action");
-            RecoverySummary summary;
             if (action == null || "recover".equals(action)) {
-                summary = service.run(deadline);
-            } else if ("cleanup".equals(action)) {
-                summary = service.cleanup(deadline, olderThan(input.get("olderThan")));
-            } else {
-                throw new IllegalArgumentException("unknown action '" + action + "'; use \"cleanup\" or leave it out");
+                return service.run(deadline).toMap();
             }
-            return summary.toMap();
+            if ("cleanup".equals(action)) {
+                return service.cleanup(deadline, olderThan(input.get("olderThan"))).toMap();
+            }
+            if ("migrate".equals(action)) {
+                MigrationResult r = service.migrate(deadline);
+                return Map.of("complete", r.complete(), "keysMoved", r.keysMoved(), "detail", r.detail());
+            }
+            throw new IllegalArgumentException("unknown action '" + action + "'; use \"cleanup\", \"migrate\" or leave it out");
         } finally {
             observer.flush();
             JsonLog.clear();

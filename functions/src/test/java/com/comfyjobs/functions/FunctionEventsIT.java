@@ -216,4 +216,12 @@ class FunctionEventsIT {
             assertEquals(false, summary.get("stoppedEarly"), file);
         }
     }
+
+    @Test
+    void theMigrateInputMovesDataToTheCurrentLayout() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> input = JSON.readValue(events.resolve("recovery-migrate.json").toFile(), Map.class);
+        Map<String, Object> result = new RecoveryHandler(context).handleRequest(input, ctx());
+        assertEquals(true, result.get("complete"), result.toString());
+    }
 }

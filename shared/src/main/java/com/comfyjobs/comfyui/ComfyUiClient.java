@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -64,10 +66,10 @@ public final class ComfyUiClient {
             r = http.send(post("/prompt", promptBody(promptId, clientId, workflow, extraData), settings.requestTimeout()),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            return new SubmitResult.Unavailable(reason(e));
+            return new SubmitResult.Unavailable(reason(e), !neverSent(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new SubmitResult.Unavailable("interrupted");
+            return new SubmitResult.Unavailable("interrupted", true);
         }
         JsonNode answer = parse(r.body());
         if (r.statusCode() == 200 && answer != null && answer.path("prompt_id").isTextual()) {
@@ -77,7 +79,12 @@ public final class ComfyUiClient {
         if (r.statusCode() == 400 && answer != null && answer.has("error")) {
             return new SubmitResult.Rejected(answer.get("error"), answer.path("node_errors"));
         }
-        return new SubmitResult.Unavailable(unexpected("POST /prompt", r.statusCode()));
+        return new SubmitResult.Unavailable(unexpected("POST /prompt", r.statusCode()), true);
+    }
+
+    /** Failures that happen before a request can have reached the server. */
+    private static boolean neverSent(IOException e) {
+        return e instanceof ConnectException || e instanceof HttpConnectTimeoutException;
     }
 
     /** The workflow goes in as the JSON it was stored as: it is valid already, and can be large. */

@@ -3,6 +3,7 @@ package com.comfyjobs.comfyui;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,6 +38,11 @@ public final class ComfyUiPool {
 
     public List<URI> servers() {
         return List.copyOf(clients.keySet());
+    }
+
+    /** The longest a single call to a server may take (COMFYUI_REQUEST_TIMEOUT_MS). */
+    public Duration requestTimeout() {
+        return settings.requestTimeout();
     }
 
     /**

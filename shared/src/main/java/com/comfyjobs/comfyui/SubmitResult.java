@@ -20,6 +20,11 @@ public sealed interface SubmitResult permits SubmitResult.Accepted, SubmitResult
         }
     }
 
-    record Unavailable(String reason) implements SubmitResult {
+    /**
+     * No usable answer. {@code maybeReceived} is false only when the request surely never reached
+     * ComfyUI (the connection was refused or could not be made); otherwise ComfyUI may have queued the
+     * prompt and the answer was lost (a timeout, a reset, a 5xx from a proxy).
+     */
+    record Unavailable(String reason, boolean maybeReceived) implements SubmitResult {
     }
 }

@@ -6,10 +6,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One job, immutable. Besides the fields callers see (design section 2) it carries what the stores
- * need to keep the promises: {@code nodeCount}, {@code cachedNodes} and {@code finishedNodes} for the
- * graph progress fraction, {@code submittedAt} (ComfyUI accepted the current attempt) and
- * {@code leaseUntil} (a dispatcher or finalizer owns the job until then).
+ * One job, immutable. Besides the fields callers see it carries what the stores need to keep the
+ * promises: {@code nodeCount}, {@code cachedNodes} and {@code finishedNodes} for the graph progress
+ * fraction; {@code submittedAt}, set once there is any sign that ComfyUI has the current attempt's
+ * prompt (it accepted the POST, a webhook about it arrived, or it was found in ComfyUI's queue or
+ * history); {@code leaseUntil} and {@code leaseOwner}, the worker (dispatcher or finalizer) that owns
+ * the job until then; and the SHA-256 and size of the workflow, which stay when the workflow itself is
+ * dropped at the end of the job.
  */
 public record Job(
         String id,
@@ -30,6 +33,7 @@ public record Job(
         Instant heartbeatAt,
         Instant submittedAt,
         Instant leaseUntil,
+        String leaseOwner,
         List<JobOutput> outputs,
         List<JobArtifact> artifacts,
         JobError error,
@@ -38,7 +42,9 @@ public record Job(
         JsonNode metadata,
         int nodeCount,
         List<String> cachedNodes,
-        List<String> finishedNodes) {
+        List<String> finishedNodes,
+        String workflowSha256,
+        long workflowBytes) {
 
     public Job {
         Objects.requireNonNull(id, "id");
@@ -70,9 +76,14 @@ public record Job(
         return status.isTerminal();
     }
 
-    /** True once ComfyUI has accepted the current attempt's prompt. */
+    /** True once there is any sign that ComfyUI has the current attempt's prompt. */
     public boolean isSubmitted() {
         return submittedAt != null;
+    }
+
+    /** True while a worker other than {@code owner} holds an unexpired lease on the job. */
+    public boolean isLeasedByAnotherThan(String owner, Instant now) {
+        return leaseUntil != null && leaseUntil.isAfter(now) && !Objects.equals(leaseOwner, owner);
     }
 
     public Builder toBuilder() {
@@ -99,6 +110,7 @@ public record Job(
         private Instant heartbeatAt;
         private Instant submittedAt;
         private Instant leaseUntil;
+        private String leaseOwner;
         private List<JobOutput> outputs = List.of();
         private List<JobArtifact> artifacts = List.of();
         private JobError error;
@@ -108,6 +120,8 @@ public record Job(
         private int nodeCount;
         private List<String> cachedNodes = List.of();
         private List<String> finishedNodes = List.of();
+        private String workflowSha256;
+        private long workflowBytes;
 
         public Builder() {
         }
@@ -131,6 +145,7 @@ public record Job(
             heartbeatAt = j.heartbeatAt;
             submittedAt = j.submittedAt;
             leaseUntil = j.leaseUntil;
+            leaseOwner = j.leaseOwner;
             outputs = j.outputs;
             artifacts = j.artifacts;
             error = j.error;
@@ -140,6 +155,8 @@ public record Job(
             nodeCount = j.nodeCount;
             cachedNodes = j.cachedNodes;
             finishedNodes = j.finishedNodes;
+            workflowSha256 = j.workflowSha256;
+            workflowBytes = j.workflowBytes;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -160,6 +177,7 @@ public record Job(
         public Builder heartbeatAt(Instant v) { heartbeatAt = v; return this; }
         public Builder submittedAt(Instant v) { submittedAt = v; return this; }
         public Builder leaseUntil(Instant v) { leaseUntil = v; return this; }
+        public Builder leaseOwner(String v) { leaseOwner = v; return this; }
         public Builder outputs(List<JobOutput> v) { outputs = v; return this; }
         public Builder artifacts(List<JobArtifact> v) { artifacts = v; return this; }
         public Builder error(JobError v) { error = v; return this; }
@@ -169,12 +187,14 @@ public record Job(
         public Builder nodeCount(int v) { nodeCount = v; return this; }
         public Builder cachedNodes(List<String> v) { cachedNodes = v; return this; }
         public Builder finishedNodes(List<String> v) { finishedNodes = v; return this; }
+        public Builder workflowSha256(String v) { workflowSha256 = v; return this; }
+        public Builder workflowBytes(long v) { workflowBytes = v; return this; }
 
         public Job build() {
             return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
                     comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
-                    submittedAt, leaseUntil, outputs, artifacts, error, cancelRequested, idempotencyKey,
-                    metadata, nodeCount, cachedNodes, finishedNodes);
+                    submittedAt, leaseUntil, leaseOwner, outputs, artifacts, error, cancelRequested, idempotencyKey,
+                    metadata, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes);
         }
     }
 }

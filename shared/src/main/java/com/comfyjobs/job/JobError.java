@@ -9,6 +9,9 @@ import java.util.Objects;
  * (its error object and node_errors) so callers can show it.
  */
 public record JobError(String type, String message, String nodeId, String nodeType, JsonNode details) {
+    /** The job reported more output files than MAX_OUTPUTS_PER_JOB; transition.lua writes the same error. */
+    public static final String TOO_MANY_OUTPUTS = "too_many_outputs";
+
     public JobError {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(message, "message");
@@ -16,5 +19,9 @@ public record JobError(String type, String message, String nodeId, String nodeTy
 
     public static JobError of(String type, String message) {
         return new JobError(type, message, null, null, null);
+    }
+
+    public static JobError tooManyOutputs(int max) {
+        return of(TOO_MANY_OUTPUTS, "ComfyUI reported more than " + max + " output files for this job; the limit is MAX_OUTPUTS_PER_JOB");
     }
 }

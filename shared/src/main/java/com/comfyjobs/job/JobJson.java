@@ -43,11 +43,15 @@ public final class JobJson {
         put(o, "comfyServer", j.comfyServer());
         put(o, "submittedAt", j.submittedAt());
         put(o, "leaseUntil", j.leaseUntil());
+        put(o, "leaseOwner", j.leaseOwner());
         o.put("nodeCount", j.nodeCount());
         ArrayNode cached = o.putArray("cachedNodes");
         j.cachedNodes().forEach(cached::add);
         ArrayNode finished = o.putArray("finishedNodes");
         j.finishedNodes().forEach(finished::add);
+        if (j.workflowSha256() != null) {
+            o.putObject("workflow").put("sha256", j.workflowSha256()).put("bytes", j.workflowBytes());
+        }
         return o;
     }
 
@@ -124,12 +128,15 @@ public final class JobJson {
                 .heartbeatAt(time(o, "heartbeatAt"))
                 .submittedAt(time(o, "submittedAt"))
                 .leaseUntil(time(o, "leaseUntil"))
+                .leaseOwner(optText(o, "leaseOwner"))
                 .cancelRequested(o.path("cancelRequested").asBoolean())
                 .idempotencyKey(optText(o, "idempotencyKey"))
                 .metadata(o.hasNonNull("metadata") ? o.get("metadata") : null)
                 .nodeCount(o.path("nodeCount").asInt())
                 .cachedNodes(strings(o.path("cachedNodes")))
-                .finishedNodes(strings(o.path("finishedNodes")));
+                .finishedNodes(strings(o.path("finishedNodes")))
+                .workflowSha256(optText(o.path("workflow"), "sha256"))
+                .workflowBytes(o.path("workflow").path("bytes").asLong());
         if (o.hasNonNull("step")) {
             b.step(new Step(o.get("step").path("value").asInt(), o.get("step").path("max").asInt()));
         }

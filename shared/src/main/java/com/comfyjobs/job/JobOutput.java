@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A file ComfyUI reported for a node, as in its history or {@code executed} event. Only entries of
- * type {@code output} are deliverables; {@code temp} files are previews.
+ * type {@code output} are deliverables; {@code temp} files are previews. Two reports of the same file
+ * are equal, which is how repeated events merge.
  */
 public record JobOutput(String node, String filename, String subfolder, String type) {
     public JobOutput {
@@ -16,11 +17,5 @@ public record JobOutput(String node, String filename, String subfolder, String t
 
     public boolean isDeliverable() {
         return "output".equals(type);
-    }
-
-    /** Two reports of the same file are one output; used to merge repeated events. */
-    public boolean sameFile(JobOutput other) {
-        return node.equals(other.node) && filename.equals(other.filename)
-                && subfolder.equals(other.subfolder) && type.equals(other.type);
     }
 }

@@ -3,7 +3,6 @@ package com.comfyjobs.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,10 +24,11 @@ public interface JobStore extends AutoCloseable {
 
     /**
      * Admits a new job: claims the idempotency key (if any), checks the user's cap on live jobs,
-     * indexes the job under its user and stores it with its workflow. Fails, storing nothing, if the
-     * id exists, the user is at the cap, or the key was used before. Retrying with the job id an
-     * earlier request recorded under the same key resumes that admission (for a request that died
-     * half-way).
+     * indexes the job under its user and stores it with its workflow, then marks the key's record as
+     * belonging to a stored job. Fails, storing nothing, if the id exists, the user is at the cap, or
+     * the key was used before. Retrying with the job id an earlier request recorded under the same key
+     * resumes that admission (for a request that died half-way). Every step may be sent twice (a lost
+     * reply) without effect: the same job is admitted and counted once.
      */
     CreateResult create(NewJob newJob);
 
@@ -86,10 +86,12 @@ public interface JobStore extends AutoCloseable {
     Map<JobStatus, Long> countByStatus();
 
     /**
-     * Live jobs of one shard whose heartbeat is older than {@code heartbeatBefore}, oldest first, at
-     * most {@code limit}. Reads only those jobs, never the shard's other live jobs.
+     * Live jobs of one shard whose heartbeat is not after {@code heartbeatBefore}, oldest first, at most
+     * {@code limit}, starting after {@code after} (null: from the oldest). Reads only those jobs, never
+     * the shard's other live jobs. Jobs whose stored data cannot be read are reported in the batch, not
+     * thrown, so a sweep can go past them.
      */
-    List<Job> findStale(int shard, Instant heartbeatBefore, int limit);
+    StaleBatch findStale(int shard, Instant heartbeatBefore, StaleBatch.Position after, int limit);
 
     /**
      * Cleanup of one shard: removes terminal jobs that finished before {@code finishedBefore} (their
@@ -105,6 +107,13 @@ public interface JobStore extends AutoCloseable {
     boolean tryLockShard(int shard, String owner, Duration ttl);
 
     void unlockShard(int shard, String owner);
+
+    /**
+     * Moves data written in an older key layout to the one this code writes, online: while it runs,
+     * new writes go to the new layout and reads fall back to the old one. Idempotent and resumable: a
+     * run cut short by {@code deadline} leaves things consistent and the next run goes on.
+     */
+    MigrationResult migrate(Instant deadline);
 
     @Override
     void close();

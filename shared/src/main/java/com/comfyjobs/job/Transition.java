@@ -2,6 +2,7 @@ package com.comfyjobs.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -10,13 +11,18 @@ import java.util.Set;
 
 /**
  * One atomic, guarded change to a job: the guards (expected status and attempt, an event id applied
- * at most once, a free lease) are checked and the changes written in one step, so concurrent
- * webhooks, recovery runs and API calls never interleave inside a change. Every applied transition
- * also refreshes the job's heartbeat.
+ * at most once, a free lease or one's own) are checked and the changes written in one step, so
+ * concurrent webhooks, recovery runs and API calls never interleave inside a change. Every applied
+ * transition also refreshes the job's heartbeat.
  *
  * <p>A status change is checked against {@link JobStatus}'s rules: asking for the status the job
  * already has changes nothing about the status (the other changes still apply); asking for one the
  * rules do not allow from the current status is a {@link TransitionOutcome#STATUS_CONFLICT}.
+ *
+ * <p>Each transition carries a random operation id that the store keeps with the job when it applies
+ * it. A client library may send a command again after a reconnect when its reply was lost; the store
+ * recognises its own id and answers {@link TransitionOutcome#APPLIED} with the job as it is, instead of
+ * judging the same write a second time against the state the first one left.
  */
 public final class Transition {
     /** Resubmission of a lost prompt as the next attempt, on {@code server} with {@code promptId}. */
@@ -27,14 +33,19 @@ public final class Transition {
         }
     }
 
+    private static final SecureRandom OP_IDS = new SecureRandom();
+
     private final String jobId;
     private final Instant now;
+    private final String opId;
     private final Set<JobStatus> expectStatus;
     private final Integer expectAttempt;
     private final Instant expectUpdatedAt;
     private final String eventId;
     private final Duration eventTtl;
     private final Instant acquireLeaseUntil;
+    private final String leaseOwner;
+    private final String underLease;
     private final boolean releaseLease;
     private final JobStatus status;
     private final JobStatus statusIfCancelRequested;
@@ -42,10 +53,12 @@ public final class Transition {
     private final Double progress;
     private final GraphUpdate graph;
     private final List<JobOutput> addOutputs;
+    private final int maxOutputs;
     private final List<JobArtifact> artifacts;
     private final JobError error;
     private final boolean requestCancel;
     private final boolean markSubmitted;
+    private final boolean observed;
     private final String comfyServer;
     private final String characterId;
     private final JsonNode metadata;
@@ -54,12 +67,15 @@ public final class Transition {
     private Transition(Builder b) {
         jobId = Objects.requireNonNull(b.jobId, "jobId");
         now = Objects.requireNonNull(b.now, "now");
+        opId = Long.toUnsignedString(OP_IDS.nextLong(), 36);
         expectStatus = b.expectStatus == null ? null : Set.copyOf(b.expectStatus);
         expectAttempt = b.expectAttempt;
         expectUpdatedAt = b.expectUpdatedAt;
         eventId = b.eventId;
         eventTtl = b.eventTtl;
         acquireLeaseUntil = b.acquireLeaseUntil;
+        leaseOwner = b.leaseOwner;
+        underLease = b.underLease;
         releaseLease = b.releaseLease;
         status = b.status;
         statusIfCancelRequested = b.statusIfCancelRequested;
@@ -67,10 +83,12 @@ public final class Transition {
         progress = b.progress;
         graph = b.graph;
         addOutputs = b.addOutputs == null ? List.of() : List.copyOf(b.addOutputs);
+        maxOutputs = b.maxOutputs;
         artifacts = b.artifacts == null ? null : List.copyOf(b.artifacts);
         error = b.error;
         requestCancel = b.requestCancel;
         markSubmitted = b.markSubmitted;
+        observed = b.observed;
         comfyServer = b.comfyServer;
         characterId = b.characterId;
         metadata = b.metadata;
@@ -87,6 +105,9 @@ public final class Transition {
         if (progress != null && (progress < 0 || progress > 1 || progress.isNaN())) {
             throw new IllegalArgumentException("progress must be within 0..1, was " + progress);
         }
+        if (!addOutputs.isEmpty() && maxOutputs < 1) {
+            throw new IllegalArgumentException("outputs are added with a cap on their number");
+        }
     }
 
     public static Builder of(String jobId, Instant now) {
@@ -95,12 +116,15 @@ public final class Transition {
 
     public String jobId() { return jobId; }
     public Instant now() { return now; }
+    public String opId() { return opId; }
     public Set<JobStatus> expectStatus() { return expectStatus; }
     public Integer expectAttempt() { return expectAttempt; }
     public Instant expectUpdatedAt() { return expectUpdatedAt; }
     public String eventId() { return eventId; }
     public Duration eventTtl() { return eventTtl; }
     public Instant acquireLeaseUntil() { return acquireLeaseUntil; }
+    public String leaseOwner() { return leaseOwner; }
+    public String underLease() { return underLease; }
     public boolean releaseLease() { return releaseLease; }
     public JobStatus status() { return status; }
     public JobStatus statusIfCancelRequested() { return statusIfCancelRequested; }
@@ -108,10 +132,12 @@ public final class Transition {
     public Double progress() { return progress; }
     public GraphUpdate graph() { return graph; }
     public List<JobOutput> addOutputs() { return addOutputs; }
+    public int maxOutputs() { return maxOutputs; }
     public List<JobArtifact> artifacts() { return artifacts; }
     public JobError error() { return error; }
     public boolean requestCancel() { return requestCancel; }
     public boolean markSubmitted() { return markSubmitted; }
+    public boolean observed() { return observed; }
     public String comfyServer() { return comfyServer; }
     public String characterId() { return characterId; }
     public JsonNode metadata() { return metadata; }
@@ -127,6 +153,8 @@ public final class Transition {
         private String eventId;
         private Duration eventTtl;
         private Instant acquireLeaseUntil;
+        private String leaseOwner;
+        private String underLease;
         private boolean releaseLease;
         private JobStatus status;
         private JobStatus statusIfCancelRequested;
@@ -134,10 +162,12 @@ public final class Transition {
         private Double progress;
         private GraphUpdate graph;
         private List<JobOutput> addOutputs;
+        private int maxOutputs;
         private List<JobArtifact> artifacts;
         private JobError error;
         private boolean requestCancel;
         private boolean markSubmitted;
+        private boolean observed;
         private String comfyServer;
         private String characterId;
         private JsonNode metadata;
@@ -181,9 +211,22 @@ public final class Transition {
             return this;
         }
 
-        /** Applies only if no other worker holds an unexpired lease, and takes the lease until then. */
-        public Builder acquireLease(Instant until) {
-            acquireLeaseUntil = until;
+        /**
+         * Applies only if no worker but {@code owner} holds an unexpired lease, and gives {@code owner}
+         * the lease until then (its own lease is extended).
+         */
+        public Builder acquireLease(String owner, Instant until) {
+            leaseOwner = Objects.requireNonNull(owner, "owner");
+            acquireLeaseUntil = Objects.requireNonNull(until, "until");
+            return this;
+        }
+
+        /**
+         * Applies only while {@code owner} holds an unexpired lease ({@link TransitionOutcome#LEASE_LOST}
+         * otherwise): a worker whose lease ran out, or was taken over, writes nothing.
+         */
+        public Builder underLease(String owner) {
+            underLease = Objects.requireNonNull(owner, "owner");
             return this;
         }
 
@@ -219,8 +262,14 @@ public final class Transition {
             return this;
         }
 
-        public Builder addOutputs(List<JobOutput> outputs) {
+        /**
+         * Merges these outputs with the stored ones (a file reported twice is one output). When the job
+         * would then have more than {@code max}, none is added and the job fails instead
+         * ({@code too_many_outputs}): one job cannot make every later change to it slower.
+         */
+        public Builder addOutputs(List<JobOutput> outputs, int max) {
             addOutputs = outputs;
+            maxOutputs = max;
             return this;
         }
 
@@ -242,6 +291,15 @@ public final class Transition {
         /** ComfyUI accepted the current attempt's prompt; also releases the dispatch lease. */
         public Builder markSubmitted() {
             markSubmitted = true;
+            return this;
+        }
+
+        /**
+         * ComfyUI was seen with the current attempt's prompt (a webhook about it, or it was found in its
+         * queue or history): the attempt counts as submitted from now on. The lease is left alone.
+         */
+        public Builder observed() {
+            observed = true;
             return this;
         }
 

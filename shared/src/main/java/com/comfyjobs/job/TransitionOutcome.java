@@ -13,6 +13,8 @@ public enum TransitionOutcome {
     STATUS_CONFLICT,
     /** Another worker holds the job's lease. */
     LEASE_HELD,
+    /** The caller's lease expired or was taken over by another worker: its write is refused. */
+    LEASE_LOST,
     /** The job changed after the caller read it (see {@code expectUnchangedSince}). */
     CHANGED
 }

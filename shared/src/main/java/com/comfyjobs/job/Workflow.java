@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +22,7 @@ public final class Workflow {
 
     private final String json;
     private final int nodeCount;
+    private String sha256;
 
     private Workflow(String json, int nodeCount) {
         this.json = json;
@@ -76,6 +81,25 @@ public final class Workflow {
 
     public int nodeCount() {
         return nodeCount;
+    }
+
+    /** Its size as stored and sent: UTF-8 bytes of the compact JSON. */
+    public long bytes() {
+        return json.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Hex SHA-256 of the stored JSON: what a finished job keeps of its workflow. */
+    public String sha256() {
+        String s = sha256;
+        if (s == null) {
+            try {
+                s = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is part of every JRE", e);
+            }
+            sha256 = s;
+        }
+        return s;
     }
 
     public ObjectNode tree() {

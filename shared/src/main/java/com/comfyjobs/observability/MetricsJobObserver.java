@@ -93,6 +93,7 @@ public final class MetricsJobObserver implements JobObserver {
         put("RecoveryFailed", s.failed.get(), Unit.COUNT);
         put("RecoveryExpired", s.expired.get(), Unit.COUNT);
         put("RecoverySkipped", s.skipped.get(), Unit.COUNT);
+        put("RecoveryUnreadable", s.unreadable.get(), Unit.COUNT);
         put("RecoveryDuration", s.durationMs, Unit.MILLISECONDS);
     }
 

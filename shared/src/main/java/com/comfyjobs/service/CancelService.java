@@ -1,6 +1,5 @@
 package com.comfyjobs.service;
 
-import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
@@ -12,20 +11,23 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * DELETE /jobs/{id}. A job ComfyUI never accepted, or that still waits in ComfyUI's queue, is
- * canceled at once (after taking it out of the queue); a running one is interrupted and turns
- * canceled when ComfyUI confirms (its execution_interrupted webhook, or recovery reading history).
- * The cancel request is recorded first, so whatever answers next (webhook, recovery) honours it.
+ * DELETE /jobs/{id}. The cancel request is recorded first, so whatever answers next (a dispatcher
+ * about to send it, a webhook, recovery) honours it. Then the job's prompt is stopped wherever ComfyUI
+ * may have it: whether or not its submission was confirmed, a job that was given a server may be
+ * there (the answer to POST /prompt can be lost). A prompt found pending is removed and the job
+ * canceled at once; a running one is interrupted and the job turns canceled when ComfyUI confirms
+ * (its execution_interrupted webhook, or recovery reading history). Only a job that nothing was ever
+ * sent for, and that no dispatcher is sending now, is canceled without asking ComfyUI.
  */
 public final class CancelService {
     private final JobStore store;
-    private final ComfyUiPool pool;
+    private final PromptStopper stopper;
     private final Clock clock;
     private final JobObserver observer;
 
     public CancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer) {
         this.store = store;
-        this.pool = pool;
+        this.stopper = new PromptStopper(pool);
         this.clock = clock;
         this.observer = observer;
     }
@@ -45,28 +47,27 @@ public final class CancelService {
             throw tooLate(store.findById(jobId).orElse(job));
         }
         job = asked.job();
-        if (!job.isSubmitted()) {
+        boolean dispatchInFlight = !job.isSubmitted() && job.isLeasedByAnotherThan(null, now());
+        if (job.comfyServer() == null && !job.isSubmitted()) {
+            // nothing was sent anywhere; a dispatcher that takes the job from here on sees the cancel first
+            return dispatchInFlight ? job : cancelNow(job);
+        }
+        PromptStopper.Result stop = stopper.stop(job.promptId(), job.comfyServer());
+        if (stop.outcome() == PromptStopper.Outcome.GONE && !dispatchInFlight) {
             return cancelNow(job);
         }
-        ComfyUiClient client = pool.client(job.comfyServer());
-        if (job.status() == JobStatus.QUEUED) {
-            client.deletePending(job.promptId());
+        boolean onComfyUi = stop.outcome() == PromptStopper.Outcome.INTERRUPTED || stop.outcome() == PromptStopper.Outcome.FINISHED;
+        if (onComfyUi && !job.isSubmitted()) {
+            // its submission was never confirmed: record that ComfyUI has it, so it is settled like any submitted job
+            TransitionResult seen = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                    .expectStatus(JobStatus.QUEUED, JobStatus.RUNNING).observed().returnJob().build());
+            if (seen.applied()) {
+                job = seen.job();
+            }
         }
-        PromptLocation where = PromptLocation.find(client, job.promptId());
-        switch (where.place()) {
-            case ABSENT:
-                return cancelNow(job);
-            case RUNNING:
-                client.interrupt(job.promptId());
-                return job;
-            case PENDING:
-                // another client may have moved it up; take it out again and settle now if that worked
-                client.deletePending(job.promptId());
-                return PromptLocation.find(client, job.promptId()).place() == PromptLocation.Place.ABSENT ? cancelNow(job) : job;
-            default:
-                // finished already (the webhook will settle it) or ComfyUI is unreachable (recovery will)
-                return job;
-        }
+        // running (interrupted now), finished (its webhook settles it), a server that did not answer
+        // (recovery settles it), or a dispatcher still sending (it takes the prompt back out)
+        return job;
     }
 
     private Job cancelNow(Job job) {

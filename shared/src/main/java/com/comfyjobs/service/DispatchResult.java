@@ -16,6 +16,8 @@ public record DispatchResult(Kind kind, Job job, String reason) {
         /** Another worker owns the job's dispatch, or the job moved on. */
         SKIPPED,
         /** The job has used up its attempts and failed. */
-        GAVE_UP
+        GAVE_UP,
+        /** Its cancel was asked and its prompt is not on ComfyUI: canceled instead of sent. */
+        CANCELED
     }
 }

@@ -51,6 +51,9 @@ public final class Finalizer {
         SKIPPED
     }
 
+    /** The lease outlasts the copy's time budget by this much: the last write of a copy is still fenced by it. */
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+
     private final JobStore store;
     private final ComfyUiPool pool;
     private final ArtifactStore artifacts;
@@ -69,7 +72,8 @@ public final class Finalizer {
         Instant start = now();
         Instant deadline = start.plus(budget);
         TransitionResult claim = store.transition(Transition.of(job.id(), start).expectStatus(JobStatus.FINALIZING)
-                .expectAttempt(job.attempt()).acquireLease(deadline.plusSeconds(30)).returnJob().build());
+                .expectAttempt(job.attempt()).acquireLease(Dispatcher.newLeaseOwner(), deadline.plus(LEASE_MARGIN))
+                .returnJob().build());
         if (!claim.applied()) {
             return Result.SKIPPED;
         }
@@ -105,7 +109,8 @@ public final class Finalizer {
             copied.add(a.get());
         }
         TransitionResult done = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
-                .expectAttempt(job.attempt()).status(JobStatus.SUCCEEDED).artifacts(copied).returnJob().build());
+                .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.SUCCEEDED).artifacts(copied)
+                .returnJob().build());
         if (done.becameTerminal()) {
             observer.jobFinished(done.job());
             return Result.SUCCEEDED;
@@ -139,13 +144,13 @@ public final class Finalizer {
     private Result release(Job job, String reason) {
         JsonLog.warn("finalization incomplete", "jobId", job.id(), "reason", reason);
         store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING).expectAttempt(job.attempt())
-                .releaseLease().build());
+                .underLease(job.leaseOwner()).releaseLease().build());
         return Result.INCOMPLETE;
     }
 
     private Result fail(Job job, JobError error) {
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
-                .expectAttempt(job.attempt()).status(JobStatus.FAILED).error(error).returnJob().build());
+                .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.FAILED).error(error).returnJob().build());
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
         }

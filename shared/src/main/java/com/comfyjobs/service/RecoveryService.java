@@ -9,7 +9,9 @@ import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
@@ -25,18 +27,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 /**
- * The scheduled reconciler (design section 5). Per shard, under a lock, it reads only the live jobs
- * whose heartbeat is older than STALE_AFTER and asks their ComfyUI server where each one is (history,
- * queue, history): finished unseen jobs are settled, live ones get a fresh heartbeat, lost ones are
- * resubmitted as the next attempt, overrun ones interrupted and expired, never-accepted ones
- * submitted, interrupted finalizations finished. It works in batches with bounded concurrency toward
- * each ComfyUI server and stops before its deadline.
+ * The scheduled reconciler. Per shard, under a lock, it reads only the live jobs whose heartbeat is
+ * older than STALE_AFTER and asks their ComfyUI server where each one is (history, queue, history):
+ * finished unseen jobs are settled, live ones get a fresh heartbeat, lost ones are resubmitted as the
+ * next attempt, overrun ones finished from history when ComfyUI has their outputs and otherwise
+ * interrupted and expired, never-confirmed ones looked up and submitted, interrupted finalizations
+ * finished. It works in batches with bounded concurrency toward each ComfyUI server, goes past jobs it
+ * cannot settle or read, and stops before its deadline.
  */
 public final class RecoveryService {
     static final int BATCH = 200;
@@ -57,6 +61,7 @@ public final class RecoveryService {
     /** How long one /queue answer serves the lookups of a sweep on the same server. */
     static final Duration QUEUE_SNAPSHOT_TTL = Duration.ofSeconds(2);
 
+    private final PromptStopper stopper;
     private final Map<String, Semaphore> perServer = new ConcurrentHashMap<>();
     private final Map<String, QueueCache> queues = new ConcurrentHashMap<>();
 
@@ -81,13 +86,14 @@ public final class RecoveryService {
     }
 
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
-                           Duration retention, Clock clock, JobObserver observer) {
+                           Clock clock, JobObserver observer) {
         this.store = store;
         this.pool = pool;
+        this.stopper = new PromptStopper(pool);
         this.dispatcher = dispatcher;
         this.finalizer = finalizer;
         this.settings = settings;
-        this.retention = retention;
+        this.retention = settings.retention();
         this.clock = clock;
         this.observer = observer;
     }
@@ -103,6 +109,16 @@ public final class RecoveryService {
      */
     public RecoverySummary cleanup(Instant deadline, Duration olderThan) {
         return sweep(deadline, olderThan, true);
+    }
+
+    /**
+     * Moves stored data to the key layout this code writes (the "migrate" action after a deploy that
+     * changed it). Safe to run again, and to run while the functions serve: see {@link JobStore#migrate}.
+     */
+    public MigrationResult migrate(Instant deadline) {
+        MigrationResult r = store.migrate(deadline);
+        JsonLog.record("migration summary", Map.of("complete", r.complete(), "keysMoved", r.keysMoved(), "detail", r.detail()));
+        return r;
     }
 
     private RecoverySummary sweep(Instant deadline, Duration quietFor, boolean failOrphans) {
@@ -150,21 +166,24 @@ public final class RecoveryService {
         return summary;
     }
 
+    /**
+     * Walks the shard's stale range once, oldest first, batch by batch: a job handled here gets a fresh
+     * heartbeat and leaves the range, and the walk goes on past any it could not settle or read, so
+     * no number of stuck or corrupt jobs hides the ones behind them.
+     */
     private void sweepShard(int shard, Instant deadline, Duration quietFor, boolean failOrphans, RecoverySummary summary,
                             ExecutorService workers) {
-        Instant sweepStart = now();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Instant quietSince = now().minus(quietFor);
+        StaleBatch.Position after = null;
         while (now().isBefore(deadline)) {
-            // handled jobs get a fresh heartbeat and drop out of the range; the seen set guards against
-            // any that did not (a concurrent writer, a lease held elsewhere)
-            List<Job> stale = store.findStale(shard, sweepStart.minus(quietFor), BATCH);
-            List<Job> fresh = stale.stream().filter(j -> seen.add(j.id())).toList();
-            if (fresh.isEmpty()) {
-                return;
+            StaleBatch batch = store.findStale(shard, quietSince, after, BATCH);
+            for (StaleBatch.Unreadable bad : batch.unreadable()) {
+                summary.unreadable.incrementAndGet();
+                JsonLog.warn("stale job has unreadable stored data; skipped", "jobId", bad.jobId(), "reason", bad.reason());
             }
-            summary.scanned.addAndGet(fresh.size());
+            summary.scanned.addAndGet(batch.jobs().size());
             List<Future<?>> running = new ArrayList<>();
-            for (Job job : fresh) {
+            for (Job job : batch.jobs()) {
                 running.add(workers.submit(() -> {
                     if (!now().isBefore(deadline)) {
                         summary.skipped.incrementAndGet();
@@ -189,13 +208,14 @@ public final class RecoveryService {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     summary.skipped.incrementAndGet();
                 }
             }
-            if (stale.size() < BATCH) {
+            if (batch.next() == null) {
                 return;
             }
+            after = batch.next();
         }
         summary.stoppedEarly = true;
     }
@@ -203,7 +223,7 @@ public final class RecoveryService {
     void reconcile(Job job, RecoverySummary summary) {
         Instant began = now();
         if (overran(job)) {
-            expire(job, summary);
+            finishOrExpire(job, summary, began);
             return;
         }
         if (job.status() == JobStatus.FINALIZING) {
@@ -211,25 +231,20 @@ public final class RecoveryService {
             return;
         }
         if (job.status() == JobStatus.QUEUED && !job.isSubmitted()) {
-            if (job.cancelRequested()) {
-                settle(job, JobStatus.CANCELED, null, summary);
-                return;
-            }
+            // never confirmed: the dispatcher looks the prompt up before it sends anything (or cancels)
             DispatchResult d = dispatcher.resume(job);
             countDispatch(d, summary, "never accepted", began);
             return;
         }
-        ComfyUiClient client = pool.client(job.comfyServer());
-        QueueCache queue = queues.computeIfAbsent(job.comfyServer(), s -> new QueueCache(client));
-        PromptLocation where = withServer(job.comfyServer(), () -> PromptLocation.find(client, job.promptId(), queue::get));
+        PromptLocation where = locate(job);
         switch (where.place()) {
             case FINISHED -> settleFromHistory(job, where.entry(), summary, began);
             case RUNNING, PENDING -> {
                 if (job.cancelRequested()) {
-                    client.deletePending(job.promptId());
-                    client.interrupt(job.promptId());
+                    stopper.stop(job.promptId(), job.comfyServer());
                 }
-                Transition.Builder alive = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectStatus(JobStatus.live());
+                Transition.Builder alive = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectStatus(JobStatus.live())
+                        .observed();
                 if (where.place() == PromptLocation.Place.RUNNING && job.status() == JobStatus.QUEUED) {
                     // its start event never arrived: what ComfyUI shows now is when it started, as far as we can know,
                     // and the runtime limit counts from there
@@ -246,12 +261,49 @@ public final class RecoveryService {
         }
     }
 
+    /** Where the job's current prompt is on its server, sharing one /queue answer per server per sweep. */
+    private PromptLocation locate(Job job) {
+        ComfyUiClient client = pool.client(job.comfyServer());
+        QueueCache queue = queues.computeIfAbsent(job.comfyServer(), s -> new QueueCache(client));
+        return withServer(job.comfyServer(), () -> PromptLocation.find(client, job.promptId(), queue::get));
+    }
+
+    /**
+     * Past its runtime limit. A job that finished on ComfyUI meanwhile (its webhooks lost, or its copy
+     * cut short) is finished from history, not thrown away; the rest is stopped and expired.
+     */
+    private void finishOrExpire(Job job, RecoverySummary summary, Instant began) {
+        if (job.status() == JobStatus.FINALIZING) {
+            Finalizer.Result r = withServer(job.comfyServer(), () -> finalizer.finalize(job, settings.finalizeBudget()));
+            switch (r) {
+                case SUCCEEDED -> {
+                    summary.recovered.incrementAndGet();
+                    observer.jobRecovered(job, "finalized", Duration.between(began, now()));
+                }
+                case FAILED -> summary.failed.incrementAndGet();
+                case OUTPUTS_FORGOTTEN -> store.findById(job.id())
+                        .filter(j -> j.status() == JobStatus.FINALIZING && j.attempt() == job.attempt())
+                        .ifPresentOrElse(j -> expire(j, summary), summary.skipped::incrementAndGet);
+                default -> summary.skipped.incrementAndGet();
+            }
+            return;
+        }
+        if (job.comfyServer() != null) {
+            PromptLocation where = locate(job);
+            if (where.place() == PromptLocation.Place.FINISHED && where.entry().outcome() != HistoryEntry.Outcome.UNFINISHED) {
+                settleFromHistory(job, where.entry(), summary, began);
+                return;
+            }
+        }
+        expire(job, summary);
+    }
+
     private void settleFromHistory(Job job, HistoryEntry entry, RecoverySummary summary, Instant began) {
         switch (entry.outcome()) {
             case SUCCESS -> {
                 TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
-                        .expectUnchangedSince(job.updatedAt())
-                        .status(JobStatus.FINALIZING).addOutputs(entry.outputs()).returnJob().build());
+                        .expectUnchangedSince(job.updatedAt()).observed()
+                        .status(JobStatus.FINALIZING).addOutputs(entry.outputs(), settings.maxOutputs()).returnJob().build());
                 if (r.applied()) {
                     finish(r.job(), summary, began);
                 } else {
@@ -309,7 +361,7 @@ public final class RecoveryService {
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                 .expectUnchangedSince(job.updatedAt())
                 .requeue(attempt, target.baseUrl().toString(), PromptIds.of(job.id(), attempt))
-                .acquireLease(now().plus(settings.dispatchLease())).returnJob().build());
+                .acquireLease(Dispatcher.newLeaseOwner(), now().plus(settings.dispatchLease())).returnJob().build());
         if (!r.applied()) {
             summary.skipped.incrementAndGet();
             return;
@@ -345,6 +397,7 @@ public final class RecoveryService {
                 observer.jobRecovered(d.job(), "resubmitted (" + why + ")", Duration.between(began, now()));
             }
             case ALREADY_THERE -> summary.recovered.incrementAndGet();
+            case CANCELED -> summary.canceled.incrementAndGet();
             case REJECTED, GAVE_UP -> {
                 summary.failed.incrementAndGet();
                 observer.recoveryFailed(d.job(), d.reason());
@@ -384,11 +437,10 @@ public final class RecoveryService {
         observer.recoveryFailed(job, reason);
     }
 
+    /** Whether or not its submission was confirmed: a job given a server may be there (a lost answer). */
     private void stopOnComfyUi(Job job) {
-        if (job.comfyServer() != null && job.isSubmitted()) {
-            ComfyUiClient client = pool.client(job.comfyServer());
-            client.deletePending(job.promptId());
-            client.interrupt(job.promptId());
+        if (job.comfyServer() != null || job.isSubmitted()) {
+            withServer(job.comfyServer(), () -> stopper.stop(job.promptId(), job.comfyServer()));
         }
     }
 

@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What one recovery run did (design section 5): stale jobs scanned and what became of them, plus the
- * shards it could not lock (another run had them) and the terminal jobs cleanup purged.
+ * What one recovery run did: stale jobs scanned and what became of them, plus stale jobs whose stored
+ * data could not be read (skipped and logged for a person to look at), the shards it could not lock
+ * (another run had them) and the terminal jobs cleanup purged.
  */
 public final class RecoverySummary {
     public final AtomicInteger scanned = new AtomicInteger();
@@ -18,6 +19,7 @@ public final class RecoverySummary {
     public final AtomicInteger canceled = new AtomicInteger();
     /** Left for a later run: server unreachable, lease held, finalization incomplete, out of time. */
     public final AtomicInteger skipped = new AtomicInteger();
+    public final AtomicInteger unreadable = new AtomicInteger();
     public final AtomicInteger shardsLocked = new AtomicInteger();
     public final AtomicInteger purged = new AtomicInteger();
     public volatile boolean stoppedEarly;
@@ -32,6 +34,7 @@ public final class RecoverySummary {
         m.put("expired", expired.get());
         m.put("canceled", canceled.get());
         m.put("skipped", skipped.get());
+        m.put("unreadable", unreadable.get());
         m.put("shardsLockedElsewhere", shardsLocked.get());
         m.put("purged", purged.get());
         m.put("stoppedEarly", stoppedEarly);

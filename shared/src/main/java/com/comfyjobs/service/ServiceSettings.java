@@ -1,5 +1,6 @@
 package com.comfyjobs.service;
 
+import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.job.JobType;
 import java.time.Duration;
@@ -23,14 +24,29 @@ import java.util.Map;
  * <tr><td>MAX_QUEUE_AGE</td><td>PT1H</td><td>a job that never started within this expires</td></tr>
  * <tr><td>WEBHOOK_EVENT_TTL_SECONDS</td><td>3600</td><td>how long applied webhook ids are remembered</td></tr>
  * <tr><td>FINALIZE_BUDGET_SECONDS</td><td>20</td><td>time a webhook spends copying outputs before leaving the rest to recovery</td></tr>
+ * <tr><td>MAX_OUTPUTS_PER_JOB</td><td>1000</td><td>output files one job may report; beyond it the job fails (too_many_outputs)</td></tr>
+ * <tr><td>JOB_RETENTION_HOURS</td><td>24</td><td>how long finished jobs stay readable</td></tr>
  * </table>
+ *
+ * <p>An Idempotency-Key (or an identical submission within DEDUPE_IDENTICAL_SECONDS) is answered with
+ * the job it created, so the job must be kept at least as long as the key is remembered: a key that
+ * outlived its job would otherwise have nothing to answer with. Settings that allow it are refused.
  */
 public record ServiceSettings(int maxActiveJobs, int maxRequestBytes, Duration idempotencyTtl, Duration dedupeIdentical,
                               Duration dispatchLease, Duration staleAfter, int maxAttempts, Map<JobType, Duration> maxRuntime,
-                              Duration maxQueueAge, Duration webhookEventTtl, Duration finalizeBudget) {
+                              Duration maxQueueAge, Duration webhookEventTtl, Duration finalizeBudget, int maxOutputs,
+                              Duration retention) {
 
     public ServiceSettings {
         maxRuntime = Map.copyOf(maxRuntime);
+        if (idempotencyTtl.compareTo(retention) > 0) {
+            throw new ConfigException("IDEMPOTENCY_TTL_HOURS (" + idempotencyTtl.toHours() + ") must not exceed JOB_RETENTION_HOURS ("
+                    + retention.toHours() + "): a remembered key must still find the job it created");
+        }
+        if (dedupeIdentical.compareTo(retention) > 0) {
+            throw new ConfigException("DEDUPE_IDENTICAL_SECONDS (" + dedupeIdentical.toSeconds() + ") must not exceed JOB_RETENTION_HOURS ("
+                    + retention.toHours() + " h): a deduplicated submission must still find the job it joins");
+        }
     }
 
     public static ServiceSettings defaults() {
@@ -54,42 +70,12 @@ public record ServiceSettings(int maxActiveJobs, int maxRequestBytes, Duration i
                 runtime,
                 env.isoDuration("MAX_QUEUE_AGE", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(7)),
                 env.seconds("WEBHOOK_EVENT_TTL_SECONDS", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(2)),
-                env.seconds("FINALIZE_BUDGET_SECONDS", Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMinutes(14)));
+                env.seconds("FINALIZE_BUDGET_SECONDS", Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMinutes(14)),
+                env.integer("MAX_OUTPUTS_PER_JOB", 1000, 1, 100_000),
+                Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365)));
     }
 
     public Duration maxRuntime(JobType type) {
         return maxRuntime.get(type);
-    }
-
-    public ServiceSettings withStaleAfter(Duration d) {
-        return new ServiceSettings(maxActiveJobs, maxRequestBytes, idempotencyTtl, dedupeIdentical, dispatchLease, d, maxAttempts,
-                maxRuntime, maxQueueAge, webhookEventTtl, finalizeBudget);
-    }
-
-    public ServiceSettings withDispatchLease(Duration d) {
-        return new ServiceSettings(maxActiveJobs, maxRequestBytes, idempotencyTtl, dedupeIdentical, d, staleAfter, maxAttempts,
-                maxRuntime, maxQueueAge, webhookEventTtl, finalizeBudget);
-    }
-
-    public ServiceSettings withMaxActiveJobs(int n) {
-        return new ServiceSettings(n, maxRequestBytes, idempotencyTtl, dedupeIdentical, dispatchLease, staleAfter, maxAttempts,
-                maxRuntime, maxQueueAge, webhookEventTtl, finalizeBudget);
-    }
-
-    public ServiceSettings withDedupeIdentical(Duration d) {
-        return new ServiceSettings(maxActiveJobs, maxRequestBytes, idempotencyTtl, d, dispatchLease, staleAfter, maxAttempts,
-                maxRuntime, maxQueueAge, webhookEventTtl, finalizeBudget);
-    }
-
-    public ServiceSettings withMaxRuntime(JobType type, Duration d) {
-        Map<JobType, Duration> m = new EnumMap<>(maxRuntime);
-        m.put(type, d);
-        return new ServiceSettings(maxActiveJobs, maxRequestBytes, idempotencyTtl, dedupeIdentical, dispatchLease, staleAfter, maxAttempts,
-                m, maxQueueAge, webhookEventTtl, finalizeBudget);
-    }
-
-    public ServiceSettings withFinalizeBudget(Duration d) {
-        return new ServiceSettings(maxActiveJobs, maxRequestBytes, idempotencyTtl, dedupeIdentical, dispatchLease, staleAfter, maxAttempts,
-                maxRuntime, maxQueueAge, webhookEventTtl, d);
     }
 }

@@ -9,7 +9,9 @@ import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.NewJob;
+import com.comfyjobs.observability.JsonLog;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
@@ -17,12 +19,23 @@ import java.util.Optional;
 /**
  * POST /jobs: admits a job (per-user cap, idempotency), stores it and submits it to ComfyUI. The job
  * is stored before ComfyUI hears of it, so a Redis outage answers 503 with nothing sent; ComfyUI
- * being down is not an error (the job waits, recovery submits it). Idempotency follows the IETF
- * Idempotency-Key draft: the same key with the same payload replays the first answer (errors
- * included), with another payload is a 422, and while the first request is still running a 409.
+ * being down is not an error (the job waits, recovery submits it). Once the job is stored the answer
+ * is "accepted", whatever happens to the submission afterwards (a lost answer from ComfyUI, Redis
+ * failing while the submission is recorded): the rest is recovery's work, and an error answer would
+ * only make the caller submit a second job.
+ *
+ * <p>Idempotency follows the IETF Idempotency-Key draft: the same key with the same payload replays
+ * the first answer (errors included), with another payload is refused, and while the first request is
+ * still writing its job the caller is asked to retry. A key whose job is no longer kept never creates
+ * it again: that would run the same work twice under the same prompt id.
  */
 public final class SubmitService {
     private static final int MAX_KEY_LENGTH = 255;
+    /**
+     * How long after its admission a key's job may still be missing because the first request died
+     * before writing it; past this, a missing job was written and has since been removed.
+     */
+    static final Duration ADMISSION_WINDOW = Duration.ofMinutes(15);
 
     private final JobStore store;
     private final ComfyUiPool pool;
@@ -44,14 +57,13 @@ public final class SubmitService {
     public SubmitOutcome submit(String userId, SubmitRequest request, String idempotencyKey) {
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
-        Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server.map(c -> c.baseUrl().toString()).orElse(null));
+        Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server);
         CreateResult created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
         switch (created.outcome()) {
             case CREATED:
-                return dispatchNew(job, request);
+                return dispatchNew(created.job(), request);
             case ACTIVE_LIMIT:
-                throw new ClientError(429, "Too many active jobs", "you have " + created.activeJobs()
-                        + " jobs queued or running; the limit is " + settings.maxActiveJobs(), null, 30);
+                throw tooManyActive(created.activeJobs());
             case IDEMPOTENCY_MISMATCH:
                 throw new ClientError(422, "Idempotency-Key reused",
                         "this Idempotency-Key was already used with a different request body");
@@ -65,7 +77,13 @@ public final class SubmitService {
 
     private SubmitOutcome dispatchNew(Job job, SubmitRequest request) {
         observer.jobSaved(job);
-        DispatchResult d = dispatcher.submitNew(job, request.workflow());
+        DispatchResult d;
+        try {
+            d = dispatcher.submitNew(job, request.workflow());
+        } catch (RuntimeException e) {
+            JsonLog.error("the job is stored but its submission failed half-way; recovery completes it", e, "jobId", job.id());
+            return SubmitOutcome.accepted(job, false);
+        }
         if (d.kind() == DispatchResult.Kind.REJECTED) {
             return SubmitOutcome.rejected(d.job(), false);
         }
@@ -77,18 +95,22 @@ public final class SubmitService {
         Instant now = now();
         Optional<Job> existing = store.findById(previous.jobId());
         if (existing.isEmpty()) {
+            if (previous.jobStored() || previous.createdAt().plus(ADMISSION_WINDOW).isBefore(now)) {
+                throw new ClientError(410, "Job no longer kept", idempotencyKey != null
+                        ? "the job this key created is no longer kept; use a new Idempotency-Key to run it again"
+                        : "the job an identical request created is no longer kept; retry after DEDUPE_IDENTICAL_SECONDS");
+            }
             if (previous.createdAt().plus(settings.dispatchLease()).isAfter(now)) {
                 throw inFlight();
             }
             // The first request stored its key and died before storing the job: finish its admission.
-            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server.map(c -> c.baseUrl().toString()).orElse(null));
+            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server);
             CreateResult resumed = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
             if (resumed.outcome() == CreateResult.Outcome.CREATED) {
-                return dispatchNew(job, request);
+                return dispatchNew(resumed.job(), request);
             }
             if (resumed.outcome() == CreateResult.Outcome.ACTIVE_LIMIT) {
-                throw new ClientError(429, "Too many active jobs", "you have " + resumed.activeJobs()
-                        + " jobs queued or running; the limit is " + settings.maxActiveJobs(), null, 30);
+                throw tooManyActive(resumed.activeJobs());
             }
             throw inFlight();
         }
@@ -96,13 +118,14 @@ public final class SubmitService {
         if (job.status() == JobStatus.FAILED && job.error() != null && "comfyui_rejected".equals(job.error().type())) {
             return SubmitOutcome.rejected(job, true);
         }
-        if (job.status() == JobStatus.QUEUED && !job.isSubmitted()) {
-            if (job.leaseUntil() != null && job.leaseUntil().isAfter(now)) {
-                throw inFlight();
-            }
+        if (job.status() == JobStatus.QUEUED && !job.isSubmitted() && !job.isLeasedByAnotherThan(null, now)) {
             // The first request stored the job but its submission did not complete: finish it, checking
             // ComfyUI first so a submission that did get through is not sent twice.
-            dispatcher.resume(job);
+            try {
+                dispatcher.resume(job);
+            } catch (RuntimeException e) {
+                JsonLog.error("resuming a stored job's submission failed; recovery completes it", e, "jobId", job.id());
+            }
         }
         return SubmitOutcome.accepted(job, true);
     }
@@ -121,17 +144,24 @@ public final class SubmitService {
         return null;
     }
 
-    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, String server) {
+    /** A job in its first state, its first dispatch owned by this request under a fresh lease. */
+    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, Optional<ComfyUiClient> server) {
         Instant now = now();
         return Job.queued(id, userId, request.type(), now)
                 .characterId(request.characterId())
                 .metadata(request.metadata())
                 .idempotencyKey(idempotencyKey)
-                .comfyServer(server)
+                .comfyServer(server.map(c -> c.baseUrl().toString()).orElse(null))
                 .promptId(PromptIds.of(id, 1))
                 .nodeCount(request.workflow().nodeCount())
                 .leaseUntil(now.plus(settings.dispatchLease()))
+                .leaseOwner(Dispatcher.newLeaseOwner())
                 .build();
+    }
+
+    private ClientError tooManyActive(long active) {
+        return new ClientError(429, "Too many active jobs", "you have " + active
+                + " jobs queued or running; the limit is " + settings.maxActiveJobs(), null, 30);
     }
 
     private static ClientError inFlight() {

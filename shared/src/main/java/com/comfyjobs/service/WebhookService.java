@@ -1,9 +1,11 @@
 package com.comfyjobs.service;
 
+import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.Transition;
@@ -21,32 +23,55 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * POST /webhooks/comfyui: verifies the delivery, then turns each ComfyUI event into one guarded
  * transition of its job (one Redis round trip), deduplicated by webhook-id and position in the
- * same script. Events of other clients' prompts, of superseded attempts or of unknown types change
- * nothing. execution_success moves the job to finalizing and starts copying its outputs.
+ * same script. Any event about the current attempt is also proof that ComfyUI has its prompt. Events
+ * of other clients' prompts or of unknown types change nothing; execution_success moves the job to
+ * finalizing and starts copying its outputs.
+ *
+ * <p>An event that says a prompt is still running, for a job that has moved on to another attempt or
+ * has ended (canceled, expired, failed), is GPU work nobody will collect: the prompt is interrupted on
+ * the servers of the pool, once per prompt for a while, however many of its events arrive.
  */
 public final class WebhookService {
     /** ComfyUI's largest events (executed with many outputs) are a few KB; a batch of them stays far below this. */
     public static final int MAX_BODY_BYTES = 1024 * 1024;
 
+    /** Events that only a running prompt sends. */
+    private static final Set<String> RUNNING_EVENTS = Set.of("execution_start", "execution_cached", "executing", "progress",
+            "progress_state", "executed");
+    /** How long a stopped orphan prompt is remembered, so its next events do not stop it again. */
+    static final Duration ORPHAN_MEMORY = Duration.ofMinutes(2);
+    private static final int ORPHANS_REMEMBERED = 1024;
+
     private final JobStore store;
     private final WebhookVerifier verifier;
+    private final PromptStopper stopper;
+    private final Map<String, Instant> stoppedOrphans = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+            return size() > ORPHANS_REMEMBERED;
+        }
+    });
     private final Finalizer finalizer;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
-    public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ServiceSettings settings, Clock clock,
-                          JobObserver observer) {
+    public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool, ServiceSettings settings,
+                          Clock clock, JobObserver observer) {
         this.store = store;
         this.verifier = verifier;
+        this.stopper = new PromptStopper(pool);
         this.finalizer = finalizer;
         this.settings = settings;
         this.clock = clock;
@@ -92,8 +117,9 @@ public final class WebhookService {
         }
         String jobId = ours.get().jobId();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        Transition.Builder t = Transition.of(jobId, now).expectAttempt(ours.get().attempt())
-                .eventId(e.eventId(), settings.webhookEventTtl()).returnJob();
+        int attempt = ours.get().attempt();
+        Transition.Builder t = Transition.of(jobId, now).expectAttempt(attempt)
+                .eventId(e.eventId(), settings.webhookEventTtl()).observed().returnJob();
         JsonNode d = e.data();
         switch (e.type()) {
             case "execution_start" -> t.status(JobStatus.RUNNING);
@@ -111,8 +137,13 @@ public final class WebhookService {
             case "progress_state" -> t.status(JobStatus.RUNNING).graph(progressState(d.path("nodes")));
             case "executed" -> {
                 String node = d.path("node").asText();
-                t.status(JobStatus.RUNNING).graph(GraphUpdate.finished(List.of(node)))
-                        .addOutputs(HistoryEntry.nodeOutputs(node, d.path("output")));
+                List<JobOutput> outputs = HistoryEntry.nodeOutputs(node, d.path("output"));
+                if (outputs.size() > settings.maxOutputs()) {
+                    // more than the cap in one event: the store never has to read such a list
+                    t.status(JobStatus.FAILED).error(JobError.tooManyOutputs(settings.maxOutputs()));
+                } else {
+                    t.status(JobStatus.RUNNING).graph(GraphUpdate.finished(List.of(node))).addOutputs(outputs, settings.maxOutputs());
+                }
             }
             case "execution_success" -> t.status(JobStatus.FINALIZING);
             case "execution_error" -> t.status(JobStatus.FAILED).error(HistoryEntry.executionError("execution_error", d));
@@ -127,9 +158,18 @@ public final class WebhookService {
             return "duplicate";
         }
         if (!r.applied()) {
+            boolean superseded = r.outcome() == TransitionOutcome.WRONG_ATTEMPT && attempt < r.attempt();
+            boolean ended = r.outcome() == TransitionOutcome.STATUS_CONFLICT && r.status() != null && r.status().isTerminal()
+                    && attempt == r.attempt();
+            if ((superseded || ended) && RUNNING_EVENTS.contains(e.type()) && !(e.type().equals("executing") && d.path("node").isNull())) {
+                stopOrphan(e.promptId(), now);
+            }
             return "ignored";
         }
         JsonLog.job(jobId);
+        if (r.becameTerminal() && r.job().error() != null && JobError.TOO_MANY_OUTPUTS.equals(r.job().error().type())) {
+            stopper.stop(r.job().promptId(), r.job().comfyServer());
+        }
         if (r.previousStatus() == JobStatus.QUEUED && r.status() != JobStatus.QUEUED && r.job().startedAt() != null) {
             observer.jobStarted(r.job(), Duration.between(r.job().createdAt(), r.job().startedAt()));
         }
@@ -140,6 +180,16 @@ public final class WebhookService {
             toFinalize.add(r.job());
         }
         return "applied";
+    }
+
+    private void stopOrphan(String promptId, Instant now) {
+        Instant last = stoppedOrphans.get(promptId);
+        if (last != null && last.plus(ORPHAN_MEMORY).isAfter(now)) {
+            return;
+        }
+        stoppedOrphans.put(promptId, now);
+        JsonLog.warn("interrupting a prompt whose job moved on or ended", "promptId", promptId);
+        stopper.interruptEverywhere(promptId);
     }
 
     /** progress_state lists every node with its state: finished ones are done, the running one reports steps. */

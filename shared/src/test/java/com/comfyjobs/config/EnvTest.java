@@ -64,6 +64,20 @@ class EnvTest {
     }
 
     @Test
+    void aKeyThatWouldOutliveItsJobIsRefusedAtStart() {
+        ConfigException key = assertThrows(ConfigException.class, () -> ServiceSettings.fromEnv(new Env(Map.of(
+                "IDEMPOTENCY_TTL_HOURS", "48", "JOB_RETENTION_HOURS", "24"))));
+        assertTrue(key.getMessage().contains("IDEMPOTENCY_TTL_HOURS") && key.getMessage().contains("JOB_RETENTION_HOURS"), key.getMessage());
+        ConfigException dedupe = assertThrows(ConfigException.class, () -> ServiceSettings.fromEnv(new Env(Map.of(
+                "DEDUPE_IDENTICAL_SECONDS", "7200", "JOB_RETENTION_HOURS", "1", "IDEMPOTENCY_TTL_HOURS", "1"))));
+        assertTrue(dedupe.getMessage().contains("DEDUPE_IDENTICAL_SECONDS") && dedupe.getMessage().contains("JOB_RETENTION_HOURS"),
+                dedupe.getMessage());
+        ServiceSettings equal = ServiceSettings.fromEnv(new Env(Map.of("IDEMPOTENCY_TTL_HOURS", "48", "JOB_RETENTION_HOURS", "48",
+                "DEDUPE_IDENTICAL_SECONDS", "3600")));
+        assertEquals(Duration.ofHours(48), equal.idempotencyTtl());
+    }
+
+    @Test
     void requiredVariables() {
         failsNaming("ARTIFACT_BUCKET", null, () -> new Env(Map.of()).required("ARTIFACT_BUCKET"));
         failsNaming("ARTIFACT_BUCKET", null,

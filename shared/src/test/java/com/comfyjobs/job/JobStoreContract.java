@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class JobStoreContract {
     private static final Duration EVENT_TTL = Duration.ofMinutes(10);
+    private static final int MAX_OUTPUTS = 1000;
     protected JobStore store;
     private Instant t0;
 
@@ -67,8 +68,12 @@ public abstract class JobStoreContract {
                 .metadata(new ObjectMapper().createObjectNode().put("campaign", "spring").put("n", 3))
                 .idempotencyKey("key-1")
                 .build();
-        assertEquals(CreateResult.Outcome.CREATED, store.create(newJob(job)).outcome());
-        assertEquals(job, store.findById(job.id()).orElseThrow());
+        CreateResult created = store.create(newJob(job));
+        assertEquals(CreateResult.Outcome.CREATED, created.outcome());
+        Job expected = job.toBuilder().workflowSha256(JobFixtures.defaultWorkflow().sha256())
+                .workflowBytes(JobFixtures.defaultWorkflow().bytes()).build();
+        assertEquals(expected, created.job());
+        assertEquals(expected, store.findById(job.id()).orElseThrow());
         assertEquals(JobFixtures.defaultWorkflow(), store.findWorkflow(job.id()).orElseThrow());
     }
 
@@ -138,13 +143,23 @@ public abstract class JobStoreContract {
     }
 
     @Test
-    void resumingARecordedAdmissionOfAnExistingJobIsIdExists() {
+    void theSameAdmissionSentTwiceIsOneJobCountedOnce() {
         String u = user();
         Job first = queued(u, at(0));
-        store.create(withKey(first, "k1", "fp-a"));
-        assertEquals(CreateResult.Outcome.ID_EXISTS, store.create(withKey(first, "k1", "fp-a")).outcome());
-        assertEquals(1, store.countByUserId(u));
-        assertEquals(1, store.countActiveByUserId(u));
+        store.create(new NewJob(queued(u, at(0)), JobFixtures.defaultWorkflow(), 2, null));
+        assertEquals(CreateResult.Outcome.CREATED, store.create(new NewJob(first, JobFixtures.defaultWorkflow(), 2, claim("k1", "fp-a"))).outcome());
+        CreateResult again = store.create(new NewJob(first, JobFixtures.defaultWorkflow(), 2, claim("k1", "fp-a")));
+        assertEquals(CreateResult.Outcome.CREATED, again.outcome(), "at the cap, yet the same admission again is no new job");
+        assertEquals(first.id(), again.job().id());
+        assertEquals(2, store.countByUserId(u));
+        assertEquals(2, store.countActiveByUserId(u));
+        assertEquals(CreateResult.Outcome.CREATED, store.create(newJob(first)).outcome(), "and without a key as well");
+        assertEquals(2, store.countByUserId(u));
+        assertTrue(store.findIdempotencyRecord(u, "k1").orElseThrow().jobStored());
+    }
+
+    private static IdempotencyClaim claim(String key, String fingerprint) {
+        return new IdempotencyClaim(key, fingerprint, Duration.ofHours(24));
     }
 
     // ---- listing ---------------------------------------------------------------------------------
@@ -327,7 +342,7 @@ public abstract class JobStoreContract {
         store.transition(Transition.of(j.id(), at(1)).markSubmitted().build());
         store.transition(Transition.of(j.id(), at(2)).status(JobStatus.RUNNING)
                 .graph(GraphUpdate.running("3", 10, 20))
-                .addOutputs(List.of(new JobOutput("9", "ComfyUI_00001_.png", "", "output"))).build());
+                .addOutputs(List.of(new JobOutput("9", "ComfyUI_00001_.png", "", "output")), MAX_OUTPUTS).build());
         TransitionResult r = store.transition(Transition.of(j.id(), at(3)).expectAttempt(1)
                 .requeue(2, "http://comfy-2:8188", j.id() + "_2").returnJob().build());
         Job after = r.job();
@@ -381,6 +396,7 @@ public abstract class JobStoreContract {
         store.transition(Transition.of(j.id(), at(6)).graph(GraphUpdate.running("3", 5, 20)).build());
         store.transition(Transition.of(j.id(), at(6)).graph(GraphUpdate.executing("5")).build());
         assertEquals((2 + 0.5) / 5, store.findById(j.id()).orElseThrow().progress(), 1e-6);
+        assertEquals(new Step(10, 20), store.findById(j.id()).orElseThrow().step());
 
         store.transition(Transition.of(j.id(), at(7)).graph(GraphUpdate.finished(List.of("3", "8"))).build());
         Job end = store.transition(Transition.of(j.id(), at(8)).graph(GraphUpdate.finished(List.of("9"))).returnJob().build()).job();
@@ -401,9 +417,26 @@ public abstract class JobStoreContract {
         Job j = created(user(), 0);
         JobOutput a = new JobOutput("9", "ComfyUI_00001_.png", "", "output");
         JobOutput b = new JobOutput("10", "ComfyUI_temp_00001_.png", "", "temp");
-        store.transition(Transition.of(j.id(), at(1)).addOutputs(List.of(a)).build());
-        store.transition(Transition.of(j.id(), at(2)).addOutputs(List.of(a, b)).build());
+        store.transition(Transition.of(j.id(), at(1)).addOutputs(List.of(a), MAX_OUTPUTS).build());
+        store.transition(Transition.of(j.id(), at(2)).addOutputs(List.of(a, b), MAX_OUTPUTS).build());
         assertEquals(List.of(a, b), store.findById(j.id()).orElseThrow().outputs());
+    }
+
+    @Test
+    void outputsBeyondTheCapFailTheJobAndAreNotStored() {
+        Job j = created(user(), 0);
+        List<JobOutput> three = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            three.add(new JobOutput("9", "ComfyUI_0000" + i + "_.png", "", "output"));
+        }
+        assertTrue(store.transition(Transition.of(j.id(), at(1)).status(JobStatus.RUNNING).addOutputs(three.subList(0, 2), 3).build()).applied());
+        assertTrue(store.transition(Transition.of(j.id(), at(2)).addOutputs(three, 3).build()).applied(), "repeats do not count");
+        TransitionResult over = store.transition(Transition.of(j.id(), at(3))
+                .addOutputs(List.of(new JobOutput("9", "ComfyUI_00004_.png", "", "output")), 3).returnJob().build());
+        assertTrue(over.becameTerminal());
+        assertEquals(JobStatus.FAILED, over.job().status());
+        assertEquals(JobError.tooManyOutputs(3), over.job().error());
+        assertEquals(three, over.job().outputs(), "the outputs that overflowed are not stored");
     }
 
     @Test
@@ -437,17 +470,73 @@ public abstract class JobStoreContract {
     }
 
     @Test
-    void leasesExcludeOtherWorkersUntilTheyExpire() {
+    void leasesBelongToTheirOwnerAndExpire() {
         Job j = created(user(), 0);
-        assertTrue(store.transition(Transition.of(j.id(), at(1)).acquireLease(at(31)).build()).applied());
-        assertEquals(TransitionOutcome.LEASE_HELD, store.transition(Transition.of(j.id(), at(10)).acquireLease(at(40)).build()).outcome());
-        assertTrue(store.transition(Transition.of(j.id(), at(32)).acquireLease(at(60)).build()).applied(), "expired lease");
-        Job after = store.transition(Transition.of(j.id(), at(33)).markSubmitted().returnJob().build()).job();
+        assertTrue(store.transition(Transition.of(j.id(), at(1)).acquireLease("a", at(31)).build()).applied());
+        assertEquals(TransitionOutcome.LEASE_HELD, store.transition(Transition.of(j.id(), at(10)).acquireLease("b", at(40)).build()).outcome());
+        assertTrue(store.transition(Transition.of(j.id(), at(11)).acquireLease("a", at(41)).build()).applied(), "the owner extends its own");
+        assertEquals(TransitionOutcome.LEASE_LOST, store.transition(Transition.of(j.id(), at(12)).underLease("b").releaseLease().build()).outcome());
+        assertTrue(store.transition(Transition.of(j.id(), at(42)).acquireLease("b", at(70)).build()).applied(), "expired lease");
+        Job taken = store.findById(j.id()).orElseThrow();
+        assertEquals("b", taken.leaseOwner());
+        assertEquals(at(70), taken.leaseUntil());
+
+        assertEquals(TransitionOutcome.LEASE_LOST, store.transition(Transition.of(j.id(), at(43)).underLease("a").markSubmitted().build()).outcome(),
+                "a worker whose lease ran out writes nothing");
+        assertEquals(TransitionOutcome.LEASE_LOST, store.transition(Transition.of(j.id(), at(44)).underLease("a").releaseLease().build()).outcome());
+        assertEquals(taken.leaseOwner(), store.findById(j.id()).orElseThrow().leaseOwner(), "nor frees the lease of another");
+        assertNull(store.findById(j.id()).orElseThrow().submittedAt());
+
+        Job after = store.transition(Transition.of(j.id(), at(45)).underLease("b").markSubmitted().returnJob().build()).job();
         assertNull(after.leaseUntil());
-        assertEquals(at(33), after.submittedAt());
-        assertTrue(store.transition(Transition.of(j.id(), at(34)).acquireLease(at(64)).build()).applied());
-        store.transition(Transition.of(j.id(), at(35)).releaseLease().build());
-        assertNull(store.findById(j.id()).orElseThrow().leaseUntil());
+        assertNull(after.leaseOwner());
+        assertEquals(at(45), after.submittedAt());
+        assertEquals(TransitionOutcome.LEASE_LOST, store.transition(Transition.of(j.id(), at(46)).underLease("b").releaseLease().build()).outcome(),
+                "a released lease is no longer held");
+    }
+
+    @Test
+    void anyNewsFromComfyUiCountsAsSubmitted() {
+        Job j = created(user(), 0);
+        assertTrue(store.transition(Transition.of(j.id(), at(1)).acquireLease("a", at(31)).build()).applied());
+        Job seen = store.transition(Transition.of(j.id(), at(2)).graph(GraphUpdate.executing("4")).observed().returnJob().build()).job();
+        assertEquals(at(2), seen.submittedAt());
+        assertEquals("a", seen.leaseOwner(), "the dispatcher's lease is its own to release");
+        Job again = store.transition(Transition.of(j.id(), at(3)).status(JobStatus.RUNNING).observed().returnJob().build()).job();
+        assertEquals(at(2), again.submittedAt(), "the first sign counts");
+        assertNull(again.leaseOwner(), "a job ComfyUI started is dispatched by nobody: its dispatch lease ends");
+        assertNull(again.leaseUntil());
+    }
+
+    @Test
+    void aTransitionSentTwiceIsAppliedOnce() {
+        Job j = created(user(), 0);
+        Transition requeue = Transition.of(j.id(), at(1)).expectAttempt(1).requeue(2, "http://comfy-2:8188", j.id() + "_2")
+                .acquireLease("w", at(31)).returnJob().build();
+        assertTrue(store.transition(requeue).applied());
+        TransitionResult replayed = store.transition(requeue);
+        assertEquals(TransitionOutcome.APPLIED, replayed.outcome(), "the same write sent again (a lost reply) is recognised");
+        assertEquals(2, replayed.job().attempt());
+        assertEquals(JobStatus.QUEUED, replayed.job().status());
+
+        Transition progress = Transition.of(j.id(), at(2)).graph(GraphUpdate.finished(List.of("4"))).build();
+        assertTrue(store.transition(progress).applied());
+        Job once = store.findById(j.id()).orElseThrow();
+        assertTrue(store.transition(progress).applied());
+        assertEquals(once, store.findById(j.id()).orElseThrow(), "and changes nothing the second time");
+        assertEquals(TransitionOutcome.WRONG_ATTEMPT, store.transition(Transition.of(j.id(), at(3)).expectAttempt(1)
+                .requeue(2, "http://comfy-2:8188", j.id() + "_2").build()).outcome(), "another write with the same content is judged anew");
+    }
+
+    @Test
+    void aFinishedJobKeepsTheDigestOfItsWorkflowButNotTheWorkflow() {
+        Job j = created(user(), 0);
+        assertTrue(store.findWorkflow(j.id()).isPresent());
+        store.updateStatus(j.id(), JobStatus.FAILED, at(1));
+        assertTrue(store.findWorkflow(j.id()).isEmpty());
+        Job after = store.findById(j.id()).orElseThrow();
+        assertEquals(JobFixtures.defaultWorkflow().sha256(), after.workflowSha256());
+        assertEquals(JobFixtures.defaultWorkflow().bytes(), after.workflowBytes());
     }
 
     @Test
@@ -531,15 +620,47 @@ public abstract class JobStoreContract {
         Set<String> expected = Set.of(all.get(2).id(), all.get(3).id(), all.get(4).id());
         Set<String> found = new HashSet<>();
         for (int s = 0; s < store.shardCount(); s++) {
-            for (Job j : store.findStale(s, at(4), 100)) {
+            for (Job j : store.findStale(s, at(4), null, 100).jobs()) {
                 assertEquals(s, store.shardOf(j.id()));
                 found.add(j.id());
             }
         }
         assertEquals(expected, found);
         int shard = store.shardOf(all.get(2).id());
-        List<Job> one = store.findStale(shard, at(1000), 1);
-        assertEquals(1, one.size());
+        StaleBatch one = store.findStale(shard, at(1000), null, 1);
+        assertEquals(1, one.jobs().size());
+    }
+
+    @Test
+    void theStaleRangeIsWalkedBatchByBatchPastJobsThatStayStale() {
+        String u = user();
+        int shard = -1;
+        List<String> ids = new ArrayList<>();
+        while (ids.size() < 7) {
+            Job j = queued(u, at(ids.size() < 5 ? 1 : ids.size()));
+            if (shard < 0) {
+                shard = store.shardOf(j.id());
+            }
+            if (store.shardOf(j.id()) == shard) {
+                assertEquals(CreateResult.Outcome.CREATED, store.create(newJob(j)).outcome());
+                ids.add(j.id());
+            }
+        }
+        // five jobs share one heartbeat: the walk orders them by id and never repeats or skips one
+        List<String> walked = new ArrayList<>();
+        StaleBatch.Position after = null;
+        int batches = 0;
+        do {
+            StaleBatch b = store.findStale(shard, at(100), after, 2);
+            b.jobs().forEach(j -> walked.add(j.id()));
+            after = b.next();
+            batches++;
+        } while (after != null);
+        List<String> expected = new ArrayList<>(ids.subList(0, 5));
+        expected.sort(null);
+        expected.addAll(ids.subList(5, 7));
+        assertEquals(expected, walked);
+        assertTrue(batches <= 5, batches + " batches");
     }
 
     @Test

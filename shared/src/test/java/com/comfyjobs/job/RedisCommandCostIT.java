@@ -51,10 +51,10 @@ class RedisCommandCostIT {
     }
 
     @Test
-    void admissionIsTwoScripts() {
+    void admissionIsTwoScriptsAndAKeyAddsTheMarkThatItsJobWasStored() {
         assertEquals(Map.of("EVALSHA", 2L), cost(() -> store.create(newJob("u1", JobFixtures.now()))));
         Job j = JobFixtures.queued("u1", JobFixtures.now());
-        assertEquals(Map.of("EVALSHA", 2L), cost(() -> store.create(JobFixtures.withKey(j, "k", "fp"))));
+        assertEquals(Map.of("EVALSHA", 3L), cost(() -> store.create(JobFixtures.withKey(j, "k", "fp"))));
         assertEquals(Map.of("EVALSHA", 1L), cost(() -> store.create(JobFixtures.withKey(JobFixtures.queued("u1", JobFixtures.now()), "k", "fp"))),
                 "a replay stops after the user-side script");
     }

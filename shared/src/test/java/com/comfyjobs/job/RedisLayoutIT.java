@@ -67,7 +67,7 @@ class RedisLayoutIT {
     }
 
     @Test
-    void liveJobsHaveNoTtlAndTerminalOnesGetTheRetention() {
+    void liveJobsHaveNoTtlAndTerminalOnesGetTheRetentionWithoutTheirWorkflow() {
         Job j = store.create(newJob("u", JobFixtures.now())).job();
         store.updateStatus(j.id(), JobStatus.RUNNING, JobFixtures.now());
         assertEquals(-1, raw.pttl(key(j, "job")));
@@ -75,14 +75,14 @@ class RedisLayoutIT {
         store.updateStatus(j.id(), JobStatus.FAILED, JobFixtures.now());
         long ttl = raw.pttl(key(j, "job"));
         assertTrue(ttl > Duration.ofHours(24).minusMinutes(1).toMillis() && ttl <= Duration.ofHours(24).toMillis(), "ttl " + ttl);
-        assertTrue(raw.pttl(key(j, "wf")) > Duration.ofHours(23).toMillis());
+        assertEquals(0, raw.exists(key(j, "wf")), "a finished job keeps only its workflow's digest");
     }
 
     @Test
     void eventIdsAndIdempotencyRecordsExpire() {
         Job j = JobFixtures.queued("u", JobFixtures.now());
         store.create(JobFixtures.withKey(j, "key-1", "fp"));
-        long idemTtl = raw.pttl(prefix + ":{u:u}:idem:key-1");
+        long idemTtl = raw.pttl(prefix + ":{user:u}:idem:key-1");
         assertTrue(idemTtl > Duration.ofHours(23).toMillis(), "idempotency ttl " + idemTtl);
         store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("msg_1", Duration.ofMinutes(10)).progress(0.1).build());
         int s = store.shardOf(j.id());
@@ -119,7 +119,7 @@ class RedisLayoutIT {
         Instant old = JobFixtures.now().minusSeconds(3600);
         Job a = store.create(new NewJob(JobFixtures.queued("u3", old), JobFixtures.defaultWorkflow(), 1, null)).job();
         store.updateStatus(a.id(), JobStatus.FAILED, old.plusSeconds(1));
-        raw.zadd(prefix + ":{u:u3}:live", old.toEpochMilli(), a.id());
+        raw.zadd(prefix + ":{user:u3}:live", old.toEpochMilli(), a.id());
         CreateResult r = store.create(new NewJob(JobFixtures.queued("u3", JobFixtures.now()), JobFixtures.defaultWorkflow(), 1, null));
         assertEquals(CreateResult.Outcome.CREATED, r.outcome());
     }
@@ -151,6 +151,23 @@ class RedisLayoutIT {
         try (RedisJobStore other = RedisJobStore.connect(RedisSettings.of(redis.uri(), false).withKeyPrefix(prefix).withShards(8))) {
             ConfigException e = assertThrows(ConfigException.class, () -> other.findById("x"));
             assertTrue(e.getMessage().contains("REDIS_SHARDS"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aUserIdCannotBuildAnotherUsersKey() {
+        // in layout 1 this user's index was the key another user's Idempotency-Key "zz}:jobs" named
+        String crafted = "u1}:idem:zz";
+        Job a = store.create(newJob(crafted, JobFixtures.now())).job();
+        CreateResult b = store.create(JobFixtures.withKey(JobFixtures.queued("u1", JobFixtures.now()), "zz}:jobs", "fp"));
+        assertEquals(CreateResult.Outcome.CREATED, b.outcome());
+        assertEquals(List.of(a.id()), store.findByUserId(crafted, Set.of(), 10, null).jobs().stream().map(Job::id).toList());
+        assertEquals(1, store.countByUserId("u1"));
+        assertEquals(b.job().id(), store.findIdempotencyRecord("u1", "zz}:jobs").orElseThrow().jobId());
+        // and a brace cannot move a user's keys into another user's slot
+        int slot = SlotHash.getSlot(prefix + ":{user:u1%7D%3Aidem%3Azz}:jobs");
+        for (String k : raw.keys(prefix + ":{user:u1%7D*")) {
+            assertEquals(slot, SlotHash.getSlot(k), k);
         }
     }
 

@@ -58,7 +58,7 @@ class StaleDetectionIT {
                 c.sync().configResetstat();
                 Set<String> found = new HashSet<>();
                 for (int s = 0; s < store.shardCount(); s++) {
-                    store.findStale(s, now.minusSeconds(90), 1000).forEach(j -> found.add(j.id()));
+                    store.findStale(s, now.minusSeconds(90), null, 1000).jobs().forEach(j -> found.add(j.id()));
                 }
                 String stats = c.sync().info("commandstats");
                 assertEquals(stale, found);

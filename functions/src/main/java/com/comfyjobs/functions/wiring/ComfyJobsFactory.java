@@ -28,7 +28,6 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -113,16 +112,15 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    WebhookService webhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ServiceSettings settings,
-                                  Clock clock, JobObserver observer) {
-        return new WebhookService(store, verifier, finalizer, settings, clock, observer);
+    WebhookService webhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool,
+                                  ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer);
     }
 
     @Singleton
     RecoveryService recoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer,
-                                    ServiceSettings settings, Env env, Clock clock, JobObserver observer) {
-        Duration retention = Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365));
-        return new RecoveryService(store, pool, dispatcher, finalizer, settings, retention, clock, observer);
+                                    ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observer);
     }
 
     @Singleton

@@ -44,6 +44,7 @@ class ChaosIT {
         o.env.put("STALE_AFTER_SECONDS", "2");
         o.env.put("MAX_ATTEMPTS", "6");
         o.env.put("DISPATCH_LEASE_SECONDS", Integer.toString(DISPATCH_LEASE_SECONDS));
+        o.env.put("COMFYUI_REQUEST_TIMEOUT_MS", "4000");
         o.env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
         o.env.put("REDIS_COMMAND_TIMEOUT_MS", "1000");
         o.webhook = b -> b.dropPercent(30).duplicatePercent(10).reorder(true).maxAttempts(3).initialBackoffMillis(50).maxBackoffMillis(400);

@@ -8,8 +8,10 @@ import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
@@ -47,6 +49,7 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<String, TreeSet<Job>> byUser = new HashMap<>();
     private final Map<String, Expiring<IdempotencyRecord>> idempotency = new HashMap<>();
     private final Map<String, Instant> seenEvents = new HashMap<>();
+    private final Map<String, String> lastOp = new HashMap<>();
     private final Map<Integer, Expiring<String>> locks = new HashMap<>();
 
     private record Expiring<T>(T value, Instant expiresAt) {
@@ -99,19 +102,20 @@ public final class InMemoryJobStore implements JobStore {
                 resumed = true;
             }
         }
+        Job existing = jobs.get(job.id());
+        if (existing != null) {
+            return existing.userId().equals(job.userId()) ? CreateResult.created(existing) : CreateResult.idExists();
+        }
         long live = countActiveByUserId(job.userId());
         if (live >= n.maxActiveJobs()) {
             return CreateResult.activeLimit(live);
         }
-        if (jobs.containsKey(job.id())) {
-            return CreateResult.idExists();
-        }
         if (claim != null && !resumed) {
             idempotency.put(idemKey(job.userId(), claim.key()), new Expiring<>(
-                    new IdempotencyRecord(claim.key(), claim.fingerprint(), job.id(), job.createdAt()),
+                    new IdempotencyRecord(claim.key(), claim.fingerprint(), job.id(), job.createdAt(), true),
                     clock.instant().plus(claim.ttl())));
         }
-        Job stored = truncate(job);
+        Job stored = truncate(job.toBuilder().workflowSha256(n.workflow().sha256()).workflowBytes(n.workflow().bytes()).build());
         jobs.put(job.id(), stored);
         workflows.put(job.id(), n.workflow());
         byUser.computeIfAbsent(job.userId(), u -> new TreeSet<>(NEWEST_FIRST)).add(stored);
@@ -169,6 +173,9 @@ public final class InMemoryJobStore implements JobStore {
         if (job == null) {
             return TransitionResult.notFound();
         }
+        if (t.opId().equals(lastOp.get(job.id()))) {
+            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(), t.returnJob() ? job : null);
+        }
         if (t.eventId() != null) {
             String key = t.jobId() + "\u0000" + t.eventId();
             if (seenEvents.containsKey(key)) {
@@ -182,6 +189,10 @@ public final class InMemoryJobStore implements JobStore {
         }
         Job after = truncate(r.after());
         replace(job, after);
+        lastOp.put(job.id(), t.opId());
+        if (after.isTerminal()) {
+            workflows.remove(job.id());
+        }
         return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
                 t.returnJob() ? after : null);
     }
@@ -205,6 +216,7 @@ public final class InMemoryJobStore implements JobStore {
             return false;
         }
         workflows.remove(jobId);
+        lastOp.remove(jobId);
         byUser.get(j.userId()).remove(j);
         return true;
     }
@@ -235,13 +247,21 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     @Override
-    public synchronized List<Job> findStale(int shard, Instant heartbeatBefore, int limit) {
+    public synchronized StaleBatch findStale(int shard, Instant heartbeatBefore, StaleBatch.Position after, int limit) {
         expire();
-        return jobs.values().stream()
+        List<Job> inRange = jobs.values().stream()
                 .filter(j -> !j.isTerminal() && shardOf(j.id()) == shard && !j.heartbeatAt().isAfter(heartbeatBefore))
+                .filter(j -> after == null || after.isBefore(j.heartbeatAt().toEpochMilli(), j.id()))
                 .sorted(Comparator.comparing(Job::heartbeatAt).thenComparing(Job::id))
-                .limit(limit)
+                .limit(limit + 1L)
                 .toList();
+        List<Job> batch = inRange.subList(0, Math.min(limit, inRange.size()));
+        StaleBatch.Position next = null;
+        if (inRange.size() > limit) {
+            Job last = batch.get(batch.size() - 1);
+            next = new StaleBatch.Position(last.heartbeatAt().toEpochMilli(), last.id());
+        }
+        return new StaleBatch(batch, List.of(), next);
     }
 
     @Override
@@ -274,6 +294,11 @@ public final class InMemoryJobStore implements JobStore {
         if (held != null && held.value().equals(owner)) {
             locks.remove(shard);
         }
+    }
+
+    @Override
+    public MigrationResult migrate(Instant deadline) {
+        return new MigrationResult(true, 0, "jobs in memory have no key layout");
     }
 
     /** Drops what Redis would have expired by now: terminal jobs past retention, old records. */

@@ -3,6 +3,7 @@ package com.comfyjobs.job.memory;
 import com.comfyjobs.job.GraphProgress;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobError;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.Step;
@@ -55,7 +56,11 @@ final class TransitionApplier {
             return reject(TransitionOutcome.STATUS_CONFLICT, job);
         }
         Instant now = t.now();
-        if (t.acquireLeaseUntil() != null && job.leaseUntil() != null && job.leaseUntil().isAfter(now)) {
+        boolean leaseLive = job.leaseUntil() != null && job.leaseUntil().isAfter(now);
+        if (t.underLease() != null && !(leaseLive && t.underLease().equals(job.leaseOwner()))) {
+            return reject(TransitionOutcome.LEASE_LOST, job);
+        }
+        if (t.acquireLeaseUntil() != null && leaseLive && !t.leaseOwner().equals(job.leaseOwner())) {
             return reject(TransitionOutcome.LEASE_HELD, job);
         }
 
@@ -69,13 +74,13 @@ final class TransitionApplier {
             base = b.build();
         }
         if (t.acquireLeaseUntil() != null) {
-            b.leaseUntil(t.acquireLeaseUntil());
+            b.leaseUntil(t.acquireLeaseUntil()).leaseOwner(t.leaseOwner());
         }
-        if (t.releaseLease()) {
-            b.leaseUntil(null);
+        if (t.releaseLease() || t.markSubmitted()) {
+            b.leaseUntil(null).leaseOwner(null);
         }
-        if (t.markSubmitted()) {
-            b.submittedAt(now).leaseUntil(null);
+        if (t.markSubmitted() || (t.observed() && base.submittedAt() == null)) {
+            b.submittedAt(now);
         }
         if (t.comfyServer() != null) {
             b.comfyServer(t.comfyServer());
@@ -118,7 +123,13 @@ final class TransitionApplier {
                 }
             }
             if (running != null) {
-                b.currentNode(running).step(new Step(g.value(), g.max()));
+                b.currentNode(running);
+                // a lower step of the same sampler is a late (reordered) delivery: the step never goes back
+                boolean behind = running.equals(node) && base.step() != null && base.step().max() == g.max()
+                        && base.step().value() > g.value();
+                if (!behind) {
+                    b.step(new Step(g.value(), g.max()));
+                }
             }
             double fraction = GraphProgress.fraction(base.nodeCount(), cached, done, running, g.value(), g.max());
             progress = Math.max(progress, fraction);
@@ -130,14 +141,15 @@ final class TransitionApplier {
         if (g != null || t.progress() != null) {
             b.progress(Math.floor(progress * 1_000_000) / 1_000_000);
         }
+        boolean tooMany = false;
         if (!t.addOutputs().isEmpty()) {
-            List<JobOutput> outputs = new ArrayList<>(base.outputs());
-            for (JobOutput o : t.addOutputs()) {
-                if (outputs.stream().noneMatch(o::sameFile)) {
-                    outputs.add(o);
-                }
+            Set<JobOutput> outputs = new LinkedHashSet<>(base.outputs());
+            outputs.addAll(t.addOutputs());
+            if (outputs.size() > t.maxOutputs()) {
+                tooMany = true;
+            } else {
+                b.outputs(new ArrayList<>(outputs));
             }
-            b.outputs(outputs);
         }
         if (t.artifacts() != null) {
             b.artifacts(t.artifacts());
@@ -145,8 +157,16 @@ final class TransitionApplier {
         if (t.error() != null && !cancelChosen) {
             b.error(t.error());
         }
+        if (tooMany) {
+            target = JobStatus.FAILED;
+            b.error(JobError.tooManyOutputs(t.maxOutputs()));
+        }
         if (target != null) {
             b.status(target);
+            if (status == JobStatus.QUEUED && target != JobStatus.QUEUED && t.acquireLeaseUntil() == null) {
+                // a queued job's lease is its dispatch lease: once ComfyUI has started it, nobody dispatches it
+                b.leaseUntil(null).leaseOwner(null);
+            }
             if ((target == JobStatus.RUNNING || target == JobStatus.FINALIZING) && base.startedAt() == null) {
                 b.startedAt(now);
             }
@@ -154,7 +174,7 @@ final class TransitionApplier {
                 b.currentNode(null).step(null);
             }
             if (target.isTerminal()) {
-                b.finishedAt(now).leaseUntil(null);
+                b.finishedAt(now).leaseUntil(null).leaseOwner(null);
                 if (target == JobStatus.SUCCEEDED) {
                     b.progress(1.0);
                 }

@@ -44,6 +44,7 @@ final class JobHashCodec {
     static final String HEARTBEAT = "hb";
     static final String SUBMITTED = "submitted";
     static final String LEASE = "lease";
+    static final String LEASE_OWNER = "leaseby";
     static final String OUTPUTS = "outputs";
     static final String ARTIFACTS = "artifacts";
     static final String ERROR = "error";
@@ -53,6 +54,8 @@ final class JobHashCodec {
     static final String NODE_COUNT = "nodes";
     static final String CACHED = "cached";
     static final String DONE = "done";
+    static final String WORKFLOW_SHA = "wfsha";
+    static final String WORKFLOW_BYTES = "wfbytes";
 
     private final ObjectMapper json;
 
@@ -83,6 +86,7 @@ final class JobHashCodec {
         h.put(HEARTBEAT, millis(j.heartbeatAt()));
         put(h, SUBMITTED, millis(j.submittedAt()));
         put(h, LEASE, millis(j.leaseUntil()));
+        put(h, LEASE_OWNER, j.leaseOwner());
         h.put(OUTPUTS, outputsJson(j.outputs()));
         h.put(ARTIFACTS, artifactsJson(j.artifacts()));
         put(h, ERROR, errorJson(j.error()));
@@ -94,6 +98,10 @@ final class JobHashCodec {
         h.put(NODE_COUNT, Integer.toString(j.nodeCount()));
         h.put(CACHED, write(json.valueToTree(j.cachedNodes())));
         h.put(DONE, write(json.valueToTree(j.finishedNodes())));
+        put(h, WORKFLOW_SHA, j.workflowSha256());
+        if (j.workflowSha256() != null) {
+            h.put(WORKFLOW_BYTES, Long.toString(j.workflowBytes()));
+        }
         return h;
     }
 
@@ -118,6 +126,7 @@ final class JobHashCodec {
                     .heartbeatAt(instant(required(h, HEARTBEAT)))
                     .submittedAt(instant(h.get(SUBMITTED)))
                     .leaseUntil(instant(h.get(LEASE)))
+                    .leaseOwner(h.get(LEASE_OWNER))
                     .outputs(outputs(h.get(OUTPUTS)))
                     .artifacts(artifacts(h.get(ARTIFACTS)))
                     .error(error(h.get(ERROR)))
@@ -126,7 +135,9 @@ final class JobHashCodec {
                     .metadata(h.get(METADATA) == null ? null : read(h.get(METADATA)))
                     .nodeCount(Integer.parseInt(h.getOrDefault(NODE_COUNT, "0")))
                     .cachedNodes(strings(h.get(CACHED)))
-                    .finishedNodes(strings(h.get(DONE)));
+                    .finishedNodes(strings(h.get(DONE)))
+                    .workflowSha256(h.get(WORKFLOW_SHA))
+                    .workflowBytes(Long.parseLong(h.getOrDefault(WORKFLOW_BYTES, "0")));
             if (h.containsKey(STEP_VALUE) && h.containsKey(STEP_MAX)) {
                 b.step(new Step(Integer.parseInt(h.get(STEP_VALUE)), Integer.parseInt(h.get(STEP_MAX))));
             }

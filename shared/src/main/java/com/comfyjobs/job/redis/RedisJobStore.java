@@ -1,16 +1,17 @@
 package com.comfyjobs.job.redis;
 
-import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.StoredDataException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
@@ -45,12 +46,16 @@ import java.util.concurrent.CompletableFuture;
 public final class RedisJobStore implements JobStore {
     /** An index entry younger than this may belong to an admission still under way; never prune it. */
     static final Duration INDEX_GRACE = Duration.ofMinutes(2);
+    /** How often a container re-reads the key layout marker; a migration waits this long for every writer to switch. */
+    static final Duration LAYOUT_REFRESH = Duration.ofSeconds(30);
     private static final int LIST_BATCH = 100;
     private static final int LIST_SCAN_BUDGET = 1000;
 
     private final RedisConnection redis;
     private final RedisSettings settings;
-    private final RedisKeys keys;
+    /** Names that do not depend on the layout: shard count and shard of a job. */
+    private final RedisKeys shards;
+    private final RedisLayout layout;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
     private final JobHashCodec codec = new JobHashCodec(json);
@@ -61,12 +66,18 @@ public final class RedisJobStore implements JobStore {
     private final LuaScript delete = LuaScript.load("delete.lua");
     private final LuaScript purge = LuaScript.load("purge.lua");
     private final LuaScript unlock = LuaScript.load("unlock.lua");
-    private volatile boolean layoutChecked;
+    private final LuaScript confirm = LuaScript.load("confirm.lua");
 
     public RedisJobStore(RedisConnection redis, Clock clock) {
+        this(redis, clock, LAYOUT_REFRESH);
+    }
+
+    /** {@code layoutRefresh}: how stale this container's view of the key layout may get (tests shorten it). */
+    public RedisJobStore(RedisConnection redis, Clock clock, Duration layoutRefresh) {
         this.redis = redis;
         this.settings = redis.settings();
-        this.keys = new RedisKeys(settings.keyPrefix(), settings.shards());
+        this.shards = new RedisKeys(settings.keyPrefix(), settings.shards());
+        this.layout = new RedisLayout(redis, shards, settings.keyPrefix(), layoutRefresh, clock);
         this.clock = clock;
     }
 
@@ -84,26 +95,29 @@ public final class RedisJobStore implements JobStore {
      */
     public void prime() {
         RedisClusterAsyncCommands<String, String> c = cmd();
-        for (LuaScript s : List.of(admit, insert, transition, delete, purge, unlock)) {
+        for (LuaScript s : List.of(admit, insert, transition, delete, purge, unlock, confirm, layout.script())) {
             redis.await(c.scriptLoad(s.source()));
         }
     }
 
     @Override
     public int shardCount() {
-        return keys.shards();
+        return shards.shards();
     }
 
     @Override
     public int shardOf(String jobId) {
-        return keys.shardOf(jobId);
+        return shards.shardOf(jobId);
     }
 
     @Override
     public CreateResult create(NewJob n) {
+        RedisKeys k = keys();
         Job job = n.job();
         String user = job.userId();
         IdempotencyClaim claim = n.idempotency();
+        layout.adoptUser(cmd(), user);
+        layout.adoptIdempotency(cmd(), user, claim == null ? null : claim.key());
         List<Object> admitted = admitCall(n);
         if ("limit".equals(admitted.get(0)) && repairLiveIndex(user)) {
             admitted = admitCall(n);
@@ -120,28 +134,37 @@ public final class RedisJobStore implements JobStore {
             default:
                 throw new IllegalStateException("admit.lua answered " + admitted.get(0));
         }
-        Map<String, String> fields = codec.encode(job);
-        String[] args = new String[3 + fields.size() * 2];
+        Job stored = job.toBuilder().workflowSha256(n.workflow().sha256()).workflowBytes(n.workflow().bytes()).build();
+        Map<String, String> fields = codec.encode(stored);
+        String[] args = new String[4 + fields.size() * 2];
         args[0] = job.id();
         args[1] = JobHashCodec.millis(job.heartbeatAt());
-        args[2] = n.workflow().json();
-        int i = 3;
+        args[2] = user;
+        args[3] = n.workflow().json();
+        int i = 4;
         for (Map.Entry<String, String> f : fields.entrySet()) {
             args[i++] = f.getKey();
             args[i++] = f.getValue();
         }
-        int shard = keys.shardOf(job.id());
-        Long stored = redis.await(insert.<Long>call(cmd(), ScriptOutputType.INTEGER,
-                new String[] {keys.job(job.id()), keys.workflow(job.id()), keys.active(shard), keys.counts(shard)}, args));
-        return stored == 1L ? CreateResult.created(job) : CreateResult.idExists();
+        int shard = k.shardOf(job.id());
+        Long inserted = redis.await(insert.<Long>call(cmd(), ScriptOutputType.INTEGER,
+                new String[] {k.job(job.id()), k.workflow(job.id()), k.active(shard), k.counts(shard)}, args));
+        if (inserted != 1L) {
+            return CreateResult.idExists();
+        }
+        if (claim != null) {
+            redis.await(confirm.<Long>call(cmd(), ScriptOutputType.INTEGER, new String[] {k.idempotency(user, claim.key())}, job.id()));
+        }
+        return CreateResult.created(stored);
     }
 
     private List<Object> admitCall(NewJob n) {
+        RedisKeys k = keys();
         Job job = n.job();
         IdempotencyClaim claim = n.idempotency();
         return redis.await(admit.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
-                new String[] {keys.userJobs(job.userId()), keys.userLive(job.userId()),
-                        keys.idempotency(job.userId(), claim == null ? null : claim.key())},
+                new String[] {k.userJobs(job.userId()), k.userLive(job.userId()),
+                        k.idempotency(job.userId(), claim == null ? null : claim.key())},
                 job.id(), JobHashCodec.millis(job.createdAt()), Integer.toString(n.maxActiveJobs()),
                 claim == null ? "0" : "1", claim == null ? "" : claim.fingerprint(),
                 claim == null ? "0" : Long.toString(claim.ttl().toMillis())));
@@ -152,11 +175,12 @@ public final class RedisJobStore implements JobStore {
      * lost. Checked only when the user hits the cap: drops entries whose job ended or never appeared.
      */
     private boolean repairLiveIndex(String userId) {
+        RedisKeys k = keys();
         RedisClusterAsyncCommands<String, String> c = cmd();
-        List<ScoredValue<String>> live = redis.await(c.zrangeWithScores(keys.userLive(userId), 0, -1));
+        List<ScoredValue<String>> live = redis.await(c.zrangeWithScores(k.userLive(userId), 0, -1));
         Map<String, CompletableFuture<String>> statuses = new LinkedHashMap<>();
         for (ScoredValue<String> e : live) {
-            statuses.put(e.getValue(), c.hget(keys.job(e.getValue()), JobHashCodec.STATUS).toCompletableFuture());
+            statuses.put(e.getValue(), c.hget(k.job(e.getValue()), JobHashCodec.STATUS).toCompletableFuture());
         }
         long graceEdge = clock.millis() - INDEX_GRACE.toMillis();
         List<String> stale = new ArrayList<>();
@@ -170,7 +194,7 @@ public final class RedisJobStore implements JobStore {
         if (stale.isEmpty()) {
             return false;
         }
-        redis.await(c.zrem(keys.userLive(userId), stale.toArray(String[]::new)));
+        redis.await(c.zrem(k.userLive(userId), stale.toArray(String[]::new)));
         return true;
     }
 
@@ -178,7 +202,7 @@ public final class RedisJobStore implements JobStore {
         try {
             JsonNode r = json.readTree(recordJson);
             return new IdempotencyRecord(key, r.path("fp").asText(), r.path("jobId").asText(),
-                    Instant.ofEpochMilli(Long.parseLong(r.path("at").asText())));
+                    Instant.ofEpochMilli(Long.parseLong(r.path("at").asText())), r.path("stored").asBoolean(false));
         } catch (Exception e) {
             throw new StoredDataException("idempotency record for key " + key + " is unreadable", e);
         }
@@ -186,29 +210,32 @@ public final class RedisJobStore implements JobStore {
 
     @Override
     public Optional<IdempotencyRecord> findIdempotencyRecord(String userId, String key) {
-        String v = redis.await(cmd().get(keys.idempotency(userId, key)));
+        layout.adoptIdempotency(cmd(), userId, key);
+        String v = redis.await(cmd().get(keys().idempotency(userId, key)));
         return v == null ? Optional.empty() : Optional.of(idempotencyRecord(key, v));
     }
 
     @Override
     public Optional<Job> findById(String jobId) {
-        Map<String, String> h = redis.await(cmd().hgetall(keys.job(jobId)));
+        Map<String, String> h = redis.await(cmd().hgetall(keys().job(jobId)));
         return h.isEmpty() ? Optional.empty() : Optional.of(codec.decode(h));
     }
 
     @Override
     public Optional<Workflow> findWorkflow(String jobId) {
-        String v = redis.await(cmd().get(keys.workflow(jobId)));
+        String v = redis.await(cmd().get(keys().workflow(jobId)));
         return v == null ? Optional.empty() : Optional.of(Workflow.fromStoredJson(v));
     }
 
     @Override
     public JobPage findByUserId(String userId, Set<JobStatus> statusFilter, int limit, String cursor) {
+        RedisKeys k = keys();
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1");
         }
         RedisClusterAsyncCommands<String, String> c = cmd();
-        String index = keys.userJobs(userId);
+        layout.adoptUser(c, userId);
+        String index = k.userJobs(userId);
         ListCursor.Position from = cursor == null ? null : ListCursor.decode(cursor);
         List<Job> page = new ArrayList<>();
         List<String> dangling = new ArrayList<>();
@@ -230,7 +257,7 @@ public final class RedisJobStore implements JobStore {
             offset = fresh.isEmpty() ? offset + batch.size() : 0;
             List<CompletableFuture<Map<String, String>>> loads = new ArrayList<>();
             for (ScoredValue<String> e : fresh) {
-                loads.add(c.hgetall(keys.job(e.getValue())).toCompletableFuture());
+                loads.add(c.hgetall(k.job(e.getValue())).toCompletableFuture());
             }
             for (int i = 0; i < fresh.size(); i++) {
                 ScoredValue<String> e = fresh.get(i);
@@ -268,20 +295,33 @@ public final class RedisJobStore implements JobStore {
         if (!dangling.isEmpty()) {
             String[] ids = dangling.toArray(String[]::new);
             RedisClusterAsyncCommands<String, String> c = cmd();
-            CompletableFuture<Long> a = c.zrem(keys.userJobs(userId), ids).toCompletableFuture();
-            redis.await(c.zrem(keys.userLive(userId), ids));
-            redis.await(a);
+            List<CompletableFuture<Long>> removals = new ArrayList<>();
+            for (String index : userIndexes(userId)) {
+                removals.add(c.zrem(index, ids).toCompletableFuture());
+            }
+            removals.forEach(redis::await);
         }
+    }
+
+    /** The user's job and live indexes, in both layouts while a migration runs (their entries may be in either). */
+    private List<String> userIndexes(String userId) {
+        RedisKeys k = keys();
+        if (!layout.migrating()) {
+            return List.of(k.userJobs(userId), k.userLive(userId));
+        }
+        RedisKeys old = layout.legacyKeys();
+        return List.of(k.userJobs(userId), k.userLive(userId), old.userJobs(userId), old.userLive(userId));
     }
 
     @Override
     public TransitionResult transition(Transition t) {
+        RedisKeys k = keys();
         String id = t.jobId();
-        int shard = keys.shardOf(id);
+        int shard = k.shardOf(id);
         String spec = specs.write(t, settings.retention());
         List<Object> r = redis.await(transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
-                new String[] {keys.job(id), keys.workflow(id), keys.active(shard), keys.counts(shard), keys.ended(shard),
-                        keys.event(id, t.eventId())}, spec));
+                new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
+                        k.event(id, t.eventId())}, spec));
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
             return TransitionResult.notFound();
@@ -300,7 +340,10 @@ public final class RedisJobStore implements JobStore {
         }
         TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job);
         if (result.becameTerminal()) {
-            redis.await(cmd().zrem(keys.userLive(user), id));
+            redis.await(cmd().zrem(k.userLive(user), id));
+            if (layout.migrating()) {
+                redis.await(cmd().zrem(layout.legacyKeys().userLive(user), id));
+            }
         }
         return result;
     }
@@ -317,6 +360,8 @@ public final class RedisJobStore implements JobStore {
                 return TransitionOutcome.STATUS_CONFLICT;
             case "lease_held":
                 return TransitionOutcome.LEASE_HELD;
+            case "lease_lost":
+                return TransitionOutcome.LEASE_LOST;
             case "changed":
                 return TransitionOutcome.CHANGED;
             default:
@@ -326,9 +371,10 @@ public final class RedisJobStore implements JobStore {
 
     @Override
     public boolean delete(String jobId) {
-        int shard = keys.shardOf(jobId);
+        RedisKeys k = keys();
+        int shard = k.shardOf(jobId);
         String user = redis.await(delete.<String>call(cmd(), ScriptOutputType.VALUE,
-                new String[] {keys.job(jobId), keys.workflow(jobId), keys.active(shard), keys.counts(shard), keys.ended(shard)},
+                new String[] {k.job(jobId), k.workflow(jobId), k.active(shard), k.counts(shard), k.ended(shard)},
                 jobId));
         if (user == null) {
             return false;
@@ -339,20 +385,23 @@ public final class RedisJobStore implements JobStore {
 
     @Override
     public long countByUserId(String userId) {
-        return redis.await(cmd().zcard(keys.userJobs(userId)));
+        layout.adoptUser(cmd(), userId);
+        return redis.await(cmd().zcard(keys().userJobs(userId)));
     }
 
     @Override
     public long countActiveByUserId(String userId) {
-        return redis.await(cmd().zcard(keys.userLive(userId)));
+        layout.adoptUser(cmd(), userId);
+        return redis.await(cmd().zcard(keys().userLive(userId)));
     }
 
     @Override
     public Map<JobStatus, Long> countByStatus() {
+        RedisKeys k = keys();
         RedisClusterAsyncCommands<String, String> c = cmd();
         List<CompletableFuture<Map<String, String>>> all = new ArrayList<>();
-        for (int s = 0; s < keys.shards(); s++) {
-            all.add(c.hgetall(keys.counts(s)).toCompletableFuture());
+        for (int s = 0; s < k.shards(); s++) {
+            all.add(c.hgetall(k.counts(s)).toCompletableFuture());
         }
         Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
         for (JobStatus st : JobStatus.values()) {
@@ -367,46 +416,76 @@ public final class RedisJobStore implements JobStore {
     }
 
     @Override
-    public List<Job> findStale(int shard, Instant heartbeatBefore, int limit) {
+    public StaleBatch findStale(int shard, Instant heartbeatBefore, StaleBatch.Position after, int limit) {
+        RedisKeys k = keys();
         RedisClusterAsyncCommands<String, String> c = cmd();
-        List<String> ids = redis.await(c.zrangebyscore(keys.active(shard),
-                Range.create(Double.NEGATIVE_INFINITY, (double) heartbeatBefore.toEpochMilli()), Limit.create(0, limit)));
+        double from = after == null ? Double.NEGATIVE_INFINITY : after.heartbeatMillis();
+        Range<Double> range = Range.create(from, (double) heartbeatBefore.toEpochMilli());
+        List<ScoredValue<String>> entries = new ArrayList<>();
+        boolean more = false;
+        int offset = 0;
+        // entries tied with the position were seen already; a full page of them is stepped over
+        while (true) {
+            List<ScoredValue<String>> page = redis.await(c.zrangebyscoreWithScores(k.active(shard), range, Limit.create(offset, limit)));
+            for (ScoredValue<String> e : page) {
+                if (after == null || after.isBefore((long) e.getScore(), e.getValue())) {
+                    entries.add(e);
+                }
+            }
+            more = page.size() == limit;
+            if (!entries.isEmpty() || !more) {
+                break;
+            }
+            offset += page.size();
+        }
         List<CompletableFuture<Map<String, String>>> loads = new ArrayList<>();
-        for (String id : ids) {
-            loads.add(c.hgetall(keys.job(id)).toCompletableFuture());
+        for (ScoredValue<String> e : entries) {
+            loads.add(c.hgetall(k.job(e.getValue())).toCompletableFuture());
         }
         List<Job> jobs = new ArrayList<>();
+        List<StaleBatch.Unreadable> unreadable = new ArrayList<>();
         List<String> gone = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) {
+        for (int i = 0; i < entries.size(); i++) {
+            String id = entries.get(i).getValue();
             Map<String, String> h = redis.await(loads.get(i));
             if (h.isEmpty()) {
-                gone.add(ids.get(i));
-            } else {
+                gone.add(id);
+                continue;
+            }
+            try {
                 jobs.add(codec.decode(h));
+            } catch (StoredDataException e) {
+                unreadable.add(new StaleBatch.Unreadable(id, e.getMessage()));
             }
         }
         if (!gone.isEmpty()) {
-            redis.await(c.zrem(keys.active(shard), gone.toArray(String[]::new)));
+            redis.await(c.zrem(k.active(shard), gone.toArray(String[]::new)));
         }
-        return jobs;
+        StaleBatch.Position next = null;
+        if (more && !entries.isEmpty()) {
+            ScoredValue<String> last = entries.get(entries.size() - 1);
+            next = new StaleBatch.Position((long) last.getScore(), last.getValue());
+        }
+        return new StaleBatch(jobs, unreadable, next);
     }
 
     @Override
     public PurgeResult purge(int shard, Instant finishedBefore, int limit) {
+        RedisKeys k = keys();
         RedisClusterAsyncCommands<String, String> c = cmd();
-        List<String> members = redis.await(c.zrangebyscore(keys.ended(shard),
+        List<String> members = redis.await(c.zrangebyscore(k.ended(shard),
                 Range.create(Double.NEGATIVE_INFINITY, (double) finishedBefore.toEpochMilli()), Limit.create(0, limit)));
         if (members.isEmpty()) {
             return new PurgeResult(0, 0);
         }
         String[] scriptKeys = new String[2 + members.size() * 2];
-        scriptKeys[0] = keys.ended(shard);
-        scriptKeys[1] = keys.counts(shard);
+        scriptKeys[0] = k.ended(shard);
+        scriptKeys[1] = k.counts(shard);
         Map<String, List<String>> byUser = new LinkedHashMap<>();
         for (int i = 0; i < members.size(); i++) {
             String[] entry = endedEntry(members.get(i));
-            scriptKeys[2 + 2 * i] = keys.job(entry[2]);
-            scriptKeys[3 + 2 * i] = keys.workflow(entry[2]);
+            scriptKeys[2 + 2 * i] = k.job(entry[2]);
+            scriptKeys[3 + 2 * i] = k.workflow(entry[2]);
         }
         List<Object> purged = redis.await(purge.<List<Object>>call(c, ScriptOutputType.MULTI, scriptKeys,
                 members.toArray(String[]::new)));
@@ -417,8 +496,9 @@ public final class RedisJobStore implements JobStore {
         List<CompletableFuture<Long>> removals = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : byUser.entrySet()) {
             String[] ids = e.getValue().toArray(String[]::new);
-            removals.add(c.zrem(keys.userJobs(e.getKey()), ids).toCompletableFuture());
-            removals.add(c.zrem(keys.userLive(e.getKey()), ids).toCompletableFuture());
+            for (String index : userIndexes(e.getKey())) {
+                removals.add(c.zrem(index, ids).toCompletableFuture());
+            }
         }
         int pruned = 0;
         for (CompletableFuture<Long> f : removals) {
@@ -439,33 +519,29 @@ public final class RedisJobStore implements JobStore {
 
     @Override
     public boolean tryLockShard(int shard, String owner, Duration ttl) {
-        String ok = redis.await(cmd().set(keys.lock(shard), owner, SetArgs.Builder.nx().px(ttl.toMillis())));
+        String ok = redis.await(cmd().set(keys().lock(shard), owner, SetArgs.Builder.nx().px(ttl.toMillis())));
         return "OK".equals(ok);
     }
 
     @Override
     public void unlockShard(int shard, String owner) {
-        redis.await(unlock.<Long>call(cmd(), ScriptOutputType.INTEGER, new String[] {keys.lock(shard)}, owner));
+        redis.await(unlock.<Long>call(cmd(), ScriptOutputType.INTEGER, new String[] {keys().lock(shard)}, owner));
     }
 
     private RedisClusterAsyncCommands<String, String> cmd() {
         RedisClusterAsyncCommands<String, String> c = redis.commands();
-        if (!layoutChecked) {
-            checkLayout(c);
-        }
+        layout.keys(c);
         return c;
     }
 
-    /** Refuses to run with a shard count other than the one the stored jobs were written with. */
-    private void checkLayout(RedisClusterAsyncCommands<String, String> c) {
-        String marker = keys.shardCountMarker();
-        redis.await(c.set(marker, Integer.toString(keys.shards()), SetArgs.Builder.nx()));
-        String stored = redis.await(c.get(marker));
-        if (!Integer.toString(keys.shards()).equals(stored)) {
-            throw new ConfigException("REDIS_SHARDS is " + keys.shards() + " but the jobs in this Redis (key prefix '"
-                    + settings.keyPrefix() + "') were written with " + stored + " shards; keep the original value");
-        }
-        layoutChecked = true;
+    /** Key names in the layout written now (checked against the data's layout on first use, refreshed now and then). */
+    private RedisKeys keys() {
+        return layout.keys(redis.commands());
+    }
+
+    @Override
+    public MigrationResult migrate(Instant deadline) {
+        return layout.migrate(cmd(), deadline);
     }
 
     @Override

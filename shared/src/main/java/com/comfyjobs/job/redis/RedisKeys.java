@@ -8,26 +8,78 @@ import java.util.zip.CRC32;
  * and the shard's indexes change in one script; everything about one user lives in the user's slot.
  *
  * <pre>
- * P:{s07}:job:ID      hash: the job
- * P:{s07}:wf:ID       string: its workflow JSON
- * P:{s07}:active      zset: live job ids scored by heartbeat (ms) - stale detection is a range query
- * P:{s07}:ended       zset: ["status","user","id"] of terminal jobs scored by finish time (ms)
- * P:{s07}:counts      hash: status -> number of jobs
- * P:{s07}:evt:ID:EID  string with TTL: event EID was applied to job ID
- * P:{s07}:lock        string with TTL: the shard's recovery lock
- * P:{u:USER}:jobs     zset: the user's job ids scored by creation time (ms)
- * P:{u:USER}:live     zset: the user's live job ids (the per-user cap)
- * P:{u:USER}:idem:K   string with TTL: an Idempotency-Key record
- * P:{meta}:shards     string: the shard count the data was written with
+ * P:{s07}:job:ID        hash: the job
+ * P:{s07}:wf:ID         string: its workflow JSON (while the job is live)
+ * P:{s07}:active        zset: live job ids scored by heartbeat (ms) - stale detection is a range query
+ * P:{s07}:ended         zset: ["status","user","id"] of terminal jobs scored by finish time (ms)
+ * P:{s07}:counts        hash: status -> number of jobs
+ * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID
+ * P:{s07}:lock          string with TTL: the shard's recovery lock
+ * P:{user:USER}:jobs    zset: the user's job ids scored by creation time (ms)
+ * P:{user:USER}:live    zset: the user's live job ids (the per-user cap)
+ * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
+ * P:{meta}:shards       string: the shard count the data was written with
+ * P:{meta}:layout       string: the key layout the data is written in (see {@link KeyLayout})
  * </pre>
+ *
+ * <p>Job ids are ours (UUIDs); every other part that comes from outside (user ids, Idempotency-Keys,
+ * webhook ids) goes through {@link #encode}, so no two inputs share a key and the hash tag is always
+ * the one this class chose. Layout 1 put user ids and keys in raw ({@code P:{u:USER}:...}), which let
+ * a user id such as {@code u1}:idem:zz} build another user's key or move into another user's slot; it
+ * is still readable here so that running deployments can be migrated online.
  */
 public final class RedisKeys {
     private final String prefix;
     private final int shards;
+    private final KeyLayout layout;
 
     public RedisKeys(String prefix, int shards) {
+        this(prefix, shards, KeyLayout.CURRENT);
+    }
+
+    RedisKeys(String prefix, int shards, KeyLayout layout) {
         this.prefix = prefix;
         this.shards = shards;
+        this.layout = layout;
+    }
+
+    /** The same names in another layout. */
+    RedisKeys in(KeyLayout other) {
+        return other == layout ? this : new RedisKeys(prefix, shards, other);
+    }
+
+    KeyLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Caller text as a key part: {@code %}, {@code {}, {@code }} and {@code :} become {@code %25},
+     * {@code %7B}, {@code %7D} and {@code %3A}. Injective (the escape character is escaped too), and the
+     * result holds neither a brace nor a colon, so it can neither close a hash tag nor pose as a separator.
+     */
+    public static String encode(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String escaped = switch (c) {
+                case '%' -> "%25";
+                case '{' -> "%7B";
+                case '}' -> "%7D";
+                case ':' -> "%3A";
+                default -> null;
+            };
+            if (escaped != null && b == null) {
+                b = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (b != null) {
+                if (escaped != null) {
+                    b.append(escaped);
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? text : b.toString();
     }
 
     public int shards() {
@@ -66,7 +118,10 @@ public final class RedisKeys {
 
     /** With a null event id, a key of the same slot that the script never touches (KEYS must be fixed). */
     public String event(String jobId, String eventId) {
-        return shardTag(shardOf(jobId)) + "evt:" + (eventId == null ? "" : jobId + ":" + eventId);
+        if (eventId == null) {
+            return shardTag(shardOf(jobId)) + "evt:";
+        }
+        return shardTag(shardOf(jobId)) + "evt:" + jobId + ":" + (layout == KeyLayout.RAW ? eventId : encode(eventId));
     }
 
     public String lock(int shard) {
@@ -74,7 +129,12 @@ public final class RedisKeys {
     }
 
     private String userTag(String userId) {
-        return prefix + ":{u:" + userId + "}:";
+        return layout == KeyLayout.RAW ? legacyUserPrefix() + userId + "}:" : prefix + ":{user:" + encode(userId) + "}:";
+    }
+
+    /** Where layout 1's user keys begin; they are found by this prefix to be migrated. */
+    String legacyUserPrefix() {
+        return prefix + ":{u:";
     }
 
     public String userJobs(String userId) {
@@ -86,10 +146,14 @@ public final class RedisKeys {
     }
 
     public String idempotency(String userId, String key) {
-        return userTag(userId) + "idem:" + (key == null ? "" : key);
+        return userTag(userId) + "idem:" + (key == null ? "" : layout == KeyLayout.RAW ? key : encode(key));
     }
 
     public String shardCountMarker() {
         return prefix + ":{meta}:shards";
+    }
+
+    public String layoutMarker() {
+        return prefix + ":{meta}:layout";
     }
 }

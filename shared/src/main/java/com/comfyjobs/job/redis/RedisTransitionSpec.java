@@ -21,6 +21,7 @@ final class RedisTransitionSpec {
 
     String write(Transition t, Duration retention) {
         ObjectNode s = json.createObjectNode();
+        s.put("op", t.opId());
         s.put("now", Long.toString(t.now().toEpochMilli()));
         s.put("retentionMs", retention.toMillis());
         if (t.expectStatus() != null) {
@@ -38,6 +39,10 @@ final class RedisTransitionSpec {
         }
         if (t.acquireLeaseUntil() != null) {
             s.put("lease", Long.toString(t.acquireLeaseUntil().toEpochMilli()));
+            s.put("leaseBy", t.leaseOwner());
+        }
+        if (t.underLease() != null) {
+            s.put("under", t.underLease());
         }
         flag(s, "releaseLease", t.releaseLease());
         if (t.status() != null) {
@@ -62,6 +67,7 @@ final class RedisTransitionSpec {
             for (JobOutput o : t.addOutputs()) {
                 a.addObject().put("node", o.node()).put("filename", o.filename()).put("subfolder", o.subfolder()).put("type", o.type());
             }
+            s.put("maxOutputs", t.maxOutputs());
         }
         if (t.artifacts() != null) {
             s.put("artifacts", codec.artifactsJson(t.artifacts()));
@@ -70,6 +76,7 @@ final class RedisTransitionSpec {
             s.put("error", codec.errorJson(t.error()));
         }
         flag(s, "markSubmitted", t.markSubmitted());
+        flag(s, "observed", t.observed());
         if (t.comfyServer() != null) {
             s.put("server", t.comfyServer());
         }

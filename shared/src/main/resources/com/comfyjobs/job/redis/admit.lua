@@ -11,8 +11,11 @@
 -- ARGV[5] payload fingerprint
 -- ARGV[6] record TTL (ms)
 -- Returns {'admitted'} | {'limit', live} | {'replay', record} | {'mismatch', record}; a record is the
---   JSON {"jobId","fp","at"} that the first request stored. Claiming a key again with the job id it
---   recorded resumes that admission (the first request died before inserting the job).
+--   JSON {"jobId","fp","at"[,"stored"]} that the first request stored ("stored" once its job was
+--   written). Claiming a key again with the job id it recorded resumes that admission (the first
+--   request died before inserting the job). Job ids are random, so finding this job id in the user's
+--   index means this admission was made already (the same call sent again after a lost reply, or a
+--   resumed one): it answers admitted without counting the job a second time.
 local resumed = false
 if ARGV[4] == '1' then
   local rec = redis.call('GET', KEYS[3])
@@ -23,10 +26,9 @@ if ARGV[4] == '1' then
     resumed = true
   end
 end
-if not (resumed and redis.call('ZSCORE', KEYS[2], ARGV[1])) then
-  local live = redis.call('ZCARD', KEYS[2])
-  if live >= tonumber(ARGV[3]) then return {'limit', live} end
-end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {'admitted'} end
+local live = redis.call('ZCARD', KEYS[2])
+if live >= tonumber(ARGV[3]) then return {'limit', live} end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 if ARGV[4] == '1' and not resumed then

@@ -2,20 +2,25 @@
 -- the shard's indexes, in one round trip.
 --
 -- KEYS[1] P:{sNN}:job:ID     the job hash
--- KEYS[2] P:{sNN}:wf:ID      its workflow (gets the retention TTL with the job)
+-- KEYS[2] P:{sNN}:wf:ID      its workflow (deleted when the job ends: a finished job keeps only its
+--                            hash fields wfsha and wfbytes)
 -- KEYS[3] P:{sNN}:active     live job ids scored by heartbeat
 -- KEYS[4] P:{sNN}:counts     status -> count
 -- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
 -- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
---   now (ms, string), retentionMs, expectStatus [..], expectAttempt, expectUpdated (ms, string),
---   eventTtlMs, lease (ms, string),
---   releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server, prompt}, progress,
---   graph {cached [..], finished [..], executing, running {node, value, max}}, addOutputs [..],
---   artifacts (JSON text), error (JSON text), markSubmitted, server, char, meta (JSON text), returnJob
+--   op (the transition's random id), now (ms, string), retentionMs, expectStatus [..], expectAttempt,
+--   expectUpdated (ms, string), eventTtlMs, lease (ms, string) with leaseBy (owner), under (owner whose
+--   lease must be held), releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server,
+--   prompt}, progress, graph {cached [..], finished [..], executing, running {node, value, max}},
+--   addOutputs [..] with maxOutputs, artifacts (JSON text), error (JSON text), markSubmitted, observed,
+--   server, char, meta (JSON text), returnJob
 -- Returns {outcome, previousStatus, status, attempt, userId[, field, value, ...]} where outcome is
---   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held, or {not_found}.
---   The job's fields follow when returnJob was asked and the outcome is applied.
+--   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held | lease_lost, or
+--   {not_found}. The job's fields follow when returnJob was asked and the outcome is applied.
+-- A call whose op is the one the job last applied is the same write sent again (a client replays a
+--   command whose reply it lost): it answers applied, with the job as it is, and changes nothing.
+-- Cost: linear in the job's stored lists (outputs, capped by maxOutputs; nodes) and the event's.
 --@RULES@
 local END = ''  -- GraphUpdate.END: executing {node: null}, the end of the graph
 
@@ -35,6 +40,16 @@ local function to_set(list)
   local s = {}
   for _, v in ipairs(list) do s[v] = true end
   return s
+end
+
+local function output_key(o)
+  return tostring(o.node) .. '\0' .. tostring(o.filename) .. '\0' .. tostring(o.subfolder) .. '\0' .. tostring(o.type)
+end
+
+local function with_job(result)
+  local after = redis.call('HGETALL', KEYS[1])
+  for i = 1, #after do result[#result + 1] = after[i] end
+  return result
 end
 
 local function add_all(list, set, items)
@@ -62,6 +77,11 @@ local function reject(outcome)
   return {outcome, status, status, attempt, job.user}
 end
 
+if job.op and job.op == spec.op then
+  local replayed = {'applied', status, status, attempt, job.user}
+  if spec.returnJob then return with_job(replayed) end
+  return replayed
+end
 if spec.eventTtlMs then
   if not redis.call('SET', KEYS[6], '1', 'NX', 'PX', spec.eventTtlMs) then
     return reject('duplicate_event')
@@ -91,9 +111,11 @@ if spec.status then
   end
 end
 if spec.requeue and not REQUEUE_FROM[status] then return reject('status_conflict') end
-if spec.lease and job.lease and tonumber(job.lease) > now_n then return reject('lease_held') end
+local lease_live = job.lease and tonumber(job.lease) > now_n
+if spec.under and not (lease_live and job.leaseby == spec.under) then return reject('lease_lost') end
+if spec.lease and lease_live and job.leaseby ~= spec.leaseBy then return reject('lease_held') end
 
-local set = {updated = now, hb = now}
+local set = {updated = now, hb = now, op = spec.op}
 local del = {}
 
 if spec.requeue then
@@ -109,13 +131,21 @@ if spec.requeue then
   attempt = spec.requeue.attempt
   job.progress = '0'
   job.node = nil
+  job.stepv = nil
+  job.stepm = nil
+  job.submitted = nil
+  job.outputs = nil
 end
-if spec.lease then set.lease = spec.lease end
+if spec.lease then
+  set.lease = spec.lease
+  set.leaseby = spec.leaseBy
+end
 if spec.releaseLease or spec.markSubmitted then
-  set.lease = nil
+  set.lease, set.leaseby = nil, nil
   del[#del + 1] = 'lease'
+  del[#del + 1] = 'leaseby'
 end
-if spec.markSubmitted then set.submitted = now end
+if spec.markSubmitted or (spec.observed and not job.submitted) then set.submitted = now end
 if spec.server then set.server = spec.server end
 if spec.char then set.char = spec.char end
 if spec.meta then set.meta = spec.meta end
@@ -152,8 +182,12 @@ if g then
   if run and (done_set[run.node] or cached_set[run.node]) then run = nil end
   if run then
     set.node = run.node
-    set.stepv = tostring(run.value)
-    set.stepm = tostring(run.max)
+    -- a lower step of the same sampler is a late (reordered) delivery: the step never goes back
+    local behind = run.node == node and job.stepm == tostring(run.max) and tonumber(job.stepv or '0') > run.value
+    if not behind then
+      set.stepv = tostring(run.value)
+      set.stepm = tostring(run.max)
+    end
   end
   local nodes = tonumber(job.nodes or '0')
   local to_run = math.max(1, nodes - #cached)
@@ -174,24 +208,42 @@ if g or spec.progress then
   set.progress = string.format('%.6f', math.floor(progress * 1000000) / 1000000)
 end
 
+local too_many = false
 if spec.addOutputs then
   local outputs = decode_list(job.outputs)
+  local seen = {}
+  for _, e in ipairs(outputs) do seen[output_key(e)] = true end
+  local added = 0
   for _, o in ipairs(spec.addOutputs) do
-    local seen = false
-    for _, e in ipairs(outputs) do
-      if e.node == o.node and e.filename == o.filename and e.subfolder == o.subfolder and e.type == o.type then
-        seen = true
-      end
+    local k = output_key(o)
+    if not seen[k] then
+      seen[k] = true
+      added = added + 1
+      outputs[#outputs + 1] = o
     end
-    if not seen then outputs[#outputs + 1] = o end
   end
-  set.outputs = empty_array_json(outputs)
+  if #outputs > spec.maxOutputs then
+    too_many = true
+  elseif added > 0 then
+    set.outputs = empty_array_json(outputs)
+  end
 end
 if spec.artifacts then set.artifacts = spec.artifacts end
 if spec.error and not cancel_chosen then set.error = spec.error end
+if too_many then
+  target = 'failed'
+  set.error = cjson.encode({type = 'too_many_outputs', message = 'ComfyUI reported more than ' .. spec.maxOutputs
+    .. ' output files for this job; the limit is MAX_OUTPUTS_PER_JOB'})
+end
 
 if target then
   set.status = target
+  if status == 'queued' and target ~= 'queued' and not spec.lease then
+    -- a queued job's lease is its dispatch lease: once ComfyUI has started it, nobody dispatches it
+    set.lease, set.leaseby = nil, nil
+    del[#del + 1] = 'lease'
+    del[#del + 1] = 'leaseby'
+  end
   if (target == 'running' or target == 'finalizing') and not job.started then set.started = now end
   if target == 'finalizing' or not LIVE[target] then
     -- no node runs any more: whatever an event in this transition said about one is moot
@@ -202,8 +254,9 @@ if target then
   end
   if not LIVE[target] then
     set.finished = now
-    set.lease = nil
+    set.lease, set.leaseby = nil, nil
     del[#del + 1] = 'lease'
+    del[#del + 1] = 'leaseby'
     if target == 'succeeded' then set.progress = '1.000000' end
   end
 end
@@ -230,12 +283,9 @@ else
   redis.call('ZREM', KEYS[3], job.id)
   redis.call('ZADD', KEYS[5], now, cjson.encode({new_status, job.user, job.id}))
   redis.call('PEXPIRE', KEYS[1], spec.retentionMs)
-  redis.call('PEXPIRE', KEYS[2], spec.retentionMs)
+  redis.call('DEL', KEYS[2])
 end
 
 local result = {'applied', status, new_status, attempt, job.user}
-if spec.returnJob then
-  local after = redis.call('HGETALL', KEYS[1])
-  for i = 1, #after do result[#result + 1] = after[i] end
-end
+if spec.returnJob then return with_job(result) end
 return result

@@ -2,9 +2,12 @@ package com.comfyjobs.job.redis;
 
 import com.comfyjobs.config.Env;
 import com.comfyjobs.job.StateStoreUnavailableException;
+import com.comfyjobs.observability.JsonLog;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -20,14 +23,18 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.EpollProvider;
+import io.lettuce.core.resource.ExtendedKeepAliveSupport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One lettuce connection to a standalone Redis or a Redis Cluster, opened on first use and reused by
@@ -39,15 +46,71 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * wait for it up to the command timeout. A failed first connect is retried on the next call, so a
  * Redis that is down at cold start does not break the container for good. {@link #disconnect()}
  * closes the socket but keeps the settings, for a SnapStart snapshot.
+ *
+ * <h2>Half-open connections</h2>
+ * A failover that moves Redis to another machine may leave the old socket open with nobody behind
+ * it and no TCP reset to say so. Lettuce reconnects only when its socket closes, so every command
+ * on such a socket times out until the kernel gives up on it, which with default settings takes
+ * about 15 minutes of retransmissions. Three defences, from fastest to broadest:
+ * <ul>
+ * <li>After {@link RedisSettings#reconnectAfterTimeouts()} timeouts in a row with no answer between
+ * them (of commands, or of the handshake of a cluster node's connection), the connection is taken
+ * for dead: the one caller whose timeout completed the run closes it (commands still in flight on
+ * it fail as unavailable at once) and the next command opens a new client and connection, which
+ * also reads a cluster's topology afresh. Any answer, an error reply included, proves the server
+ * is there and restarts the count. In a cluster the count spans every node, so one silent node
+ * among answering ones does not reach it; the two defences below cover that case.</li>
+ * <li>TCP_USER_TIMEOUT ({@value #TCP_USER_TIMEOUT_SECONDS} s): the kernel closes a socket whose sent
+ * data stays unacknowledged that long, so lettuce reconnects by itself even between requests. Linux
+ * offers it only to Netty's native epoll transport, which is on the classpath for x86_64 and
+ * aarch64 (both Lambda architectures); elsewhere (a developer's macOS) it is left out.</li>
+ * <li>TCP keep-alive probes after {@value #KEEPALIVE_IDLE_SECONDS} s idle, every
+ * {@value #KEEPALIVE_INTERVAL_SECONDS} s, {@value #KEEPALIVE_PROBES} unanswered ones closing the
+ * socket: they find a dead idle connection before a request does. Set through epoll or, on NIO,
+ * through the JDK's extended socket options where the platform has them; plain keep-alive (two
+ * hours idle by default) elsewhere.</li>
+ * </ul>
+ * A cluster client also reads the topology every {@link RedisSettings#topologyRefresh()}, besides
+ * the refreshes that redirects and reconnects trigger; only periodic refreshes close connections to
+ * nodes that left the cluster.
  */
 public final class RedisConnection implements AutoCloseable {
+    static final int KEEPALIVE_IDLE_SECONDS = 10;
+    static final int KEEPALIVE_INTERVAL_SECONDS = 5;
+    static final int KEEPALIVE_PROBES = 3;
+    /** As long as keep-alive takes to give up, so the two agree on when a connection is dead. */
+    static final int TCP_USER_TIMEOUT_SECONDS = KEEPALIVE_IDLE_SECONDS + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_PROBES;
+
     private final RedisSettings settings;
     private final ClientResources resources;
     private final Duration awaitLimit;
     private final List<CommandListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile AbstractRedisClient client;
-    private volatile StatefulConnection<String, String> connection;
-    private volatile RedisClusterAsyncCommands<String, String> commands;
+    private final AtomicReference<Link> link = new AtomicReference<>();
+
+    /** A client with its one connection; replaced whole when the connection is taken for dead. */
+    private static final class Link {
+        final AbstractRedisClient client;
+        final StatefulConnection<String, String> connection;
+        final RedisClusterAsyncCommands<String, String> commands;
+        final AtomicInteger timeoutsInARow = new AtomicInteger();
+
+        Link(AbstractRedisClient client, StatefulConnection<String, String> connection,
+             RedisClusterAsyncCommands<String, String> commands) {
+            this.client = client;
+            this.connection = connection;
+            this.commands = commands;
+        }
+
+        void close() {
+            connection.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+
+        /** For a caller that is failing already: closing a silent socket must not hold it up. */
+        void closeInBackground() {
+            connection.closeAsync().whenComplete((done, error) -> client.shutdownAsync(0, 2, TimeUnit.SECONDS));
+        }
+    }
 
     public RedisConnection(RedisSettings settings) {
         this.settings = settings;
@@ -65,36 +128,50 @@ public final class RedisConnection implements AutoCloseable {
     /** Observes every command sent from now on (benchmarks and tests count them). */
     public synchronized void addListener(CommandListener listener) {
         listeners.add(listener);
-        if (client != null) {
-            client.addListener(listener);
+        Link l = link.get();
+        if (l != null) {
+            l.client.addListener(listener);
         }
     }
 
     /** The async command API, shared by standalone and cluster connections. */
     public RedisClusterAsyncCommands<String, String> commands() {
-        RedisClusterAsyncCommands<String, String> c = commands;
-        if (c != null) {
-            return c;
+        Link l = link.get();
+        if (l != null) {
+            return l.commands;
         }
         synchronized (this) {
-            if (commands == null) {
-                connect();
+            l = link.get();
+            if (l == null) {
+                l = connect();
+                link.set(l);
             }
-            return commands;
+            return l.commands;
         }
     }
 
     /** Waits for a command's answer within the timeout; any failure becomes the typed exception. */
     public <T> T await(CompletionStage<T> future) {
+        Link on = link.get();
         try {
-            return future.toCompletableFuture().get(awaitLimit.toMillis(), TimeUnit.MILLISECONDS);
+            T value = future.toCompletableFuture().get(awaitLimit.toMillis(), TimeUnit.MILLISECONDS);
+            answered(on);
+            return value;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof RuntimeException && !(cause instanceof RedisException)) {
                 throw (RuntimeException) cause;
             }
+            if (cause instanceof RedisCommandExecutionException) {
+                answered(on);
+            } else if (silence(cause)) {
+                timedOut(on);
+            }
             throw unavailable(cause);
-        } catch (TimeoutException | CancellationException e) {
+        } catch (TimeoutException e) {
+            timedOut(on);
+            throw unavailable(e);
+        } catch (CancellationException e) {
             throw unavailable(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,63 +184,112 @@ public final class RedisConnection implements AutoCloseable {
                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
     }
 
-    private void connect() {
+    /**
+     * A command that timed out, or a connection that opened but never answered its handshake (how a
+     * cluster node that went silent before it was first used shows up).
+     */
+    private static boolean silence(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof RedisCommandTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void answered(Link on) {
+        if (on != null && on.timeoutsInARow.get() != 0) {
+            on.timeoutsInARow.set(0);
+        }
+    }
+
+    private void timedOut(Link on) {
+        // == rather than >=: of the callers whose timeouts reach the mark together, exactly one replaces the connection
+        if (on != null && on.timeoutsInARow.incrementAndGet() == settings.reconnectAfterTimeouts()) {
+            replace(on, settings.reconnectAfterTimeouts() + " timeouts in a row");
+        }
+    }
+
+    private void replace(Link dead, String reason) {
+        if (link.compareAndSet(dead, null)) {
+            JsonLog.warn("Redis connection taken for dead and replaced", "reason", reason, "redis", Env.redact(settings.url()).toString());
+            dead.closeInBackground();
+        }
+    }
+
+    static SocketOptions socketOptions(RedisSettings settings) {
+        SocketOptions.Builder socket = SocketOptions.builder().connectTimeout(settings.connectTimeout());
+        if (ExtendedKeepAliveSupport.isSupported()) {
+            socket.keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
+                    .idle(Duration.ofSeconds(KEEPALIVE_IDLE_SECONDS))
+                    .interval(Duration.ofSeconds(KEEPALIVE_INTERVAL_SECONDS))
+                    .count(KEEPALIVE_PROBES).build());
+        } else {
+            socket.keepAlive(true);
+        }
+        if (EpollProvider.isAvailable()) {
+            socket.tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable()
+                    .tcpUserTimeout(Duration.ofSeconds(TCP_USER_TIMEOUT_SECONDS)).build());
+        }
+        return socket.build();
+    }
+
+    static ClusterClientOptions clusterOptions(RedisSettings settings) {
+        return ClusterClientOptions.builder()
+                .socketOptions(socketOptions(settings))
+                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(settings.topologyRefresh())
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build();
+    }
+
+    static ClientOptions standaloneOptions(RedisSettings settings) {
+        return ClientOptions.builder()
+                .socketOptions(socketOptions(settings))
+                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
+                .build();
+    }
+
+    private Link connect() {
         RedisURI uri = RedisURI.create(settings.url());
         uri.setTimeout(settings.commandTimeout());
-        SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
-        TimeoutOptions timeouts = TimeoutOptions.enabled(settings.commandTimeout());
+        AbstractRedisClient client = null;
         try {
             if (settings.cluster()) {
                 RedisClusterClient c = RedisClusterClient.create(resources, uri);
-                listeners.forEach(c::addListener);
-                c.setOptions(ClusterClientOptions.builder()
-                        .socketOptions(socket)
-                        .timeoutOptions(timeouts)
-                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                                .enableAllAdaptiveRefreshTriggers()
-                                .build())
-                        .build());
                 client = c;
+                listeners.forEach(c::addListener);
+                c.setOptions(clusterOptions(settings));
                 StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
-                connection = conn;
-                commands = conn.async();
-            } else {
-                RedisClient c = RedisClient.create(resources, uri);
-                listeners.forEach(c::addListener);
-                c.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts).build());
-                client = c;
-                StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
-                connection = conn;
-                commands = conn.async();
+                return new Link(c, conn, conn.async());
             }
+            RedisClient c = RedisClient.create(resources, uri);
+            client = c;
+            listeners.forEach(c::addListener);
+            c.setOptions(standaloneOptions(settings));
+            StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
+            return new Link(c, conn, conn.async());
         } catch (RedisException e) {
-            shutdownClient();
+            if (client != null) {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
             throw unavailable(e);
         }
     }
 
     /** Closes the connection; the next command opens a new one. */
     public synchronized void disconnect() {
-        shutdownClient();
-    }
-
-    private void shutdownClient() {
-        commands = null;
-        StatefulConnection<String, String> conn = connection;
-        connection = null;
-        AbstractRedisClient c = client;
-        client = null;
-        if (conn != null) {
-            conn.close();
-        }
-        if (c != null) {
-            c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        Link l = link.getAndSet(null);
+        if (l != null) {
+            l.close();
         }
     }
 
     @Override
     public synchronized void close() {
-        shutdownClient();
+        disconnect();
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

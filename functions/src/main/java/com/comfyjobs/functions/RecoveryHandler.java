@@ -1,6 +1,7 @@
 package com.comfyjobs.functions;
 
 import com.comfyjobs.functions.wiring.CurrentInvocation;
+import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.service.JobObserver;
 import com.comfyjobs.service.RecoveryService;
@@ -55,6 +56,9 @@ public class RecoveryHandler extends LazyHandler<Map<String, Object>, Map<String
                 throw new IllegalArgumentException("unknown action '" + action + "'; use \"cleanup\" or leave it out");
             }
             return summary.toMap();
+        } catch (StateStoreErrorException e) {
+            observer.stateStoreError();
+            throw e;
         } finally {
             observer.flush();
             JsonLog.clear();

@@ -1,6 +1,7 @@
 package com.comfyjobs.job.redis;
 
 import com.comfyjobs.config.Env;
+import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.observability.JsonLog;
 import io.lettuce.core.AbstractRedisClient;
@@ -27,6 +28,7 @@ import io.lettuce.core.resource.EpollProvider;
 import io.lettuce.core.resource.ExtendedKeepAliveSupport;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,12 +37,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One lettuce connection to a standalone Redis or a Redis Cluster, opened on first use and reused by
  * every caller (lettuce connections are thread-safe and pipeline concurrent commands). Connect and
- * command timeouts are explicit so a call never hangs past them, and every lettuce failure comes out
- * as {@link StateStoreUnavailableException}.
+ * command timeouts are explicit so a call never hangs past them.
+ *
+ * <h2>Outages and errors</h2>
+ * A lost connection, a timeout, or an error reply that names a passing state of the server comes out
+ * as {@link StateStoreUnavailableException} (HTTP 503 with Retry-After). The passing states are the
+ * error codes in {@link #PASSING_STATES}: LOADING (the dataset is still being loaded after a
+ * restart), BUSY (a script runs past its time limit; it ends or gets killed), MASTERDOWN (a replica
+ * lost its primary), CLUSTERDOWN (the cluster is failing over or has uncovered slots), TRYAGAIN (a
+ * multi-key command met a slot in migration), NOREPLICAS (too few replicas for min-replicas-to-write
+ * while they reconnect) and READONLY (the connection reached a replica, as a primary becomes one in
+ * a failover; the connection is also replaced, so the next command resolves the endpoint afresh).
+ * Every other error reply becomes {@link StateStoreErrorException}: OOM (memory is full; waiting
+ * will not free it), MISCONF (persistence failing), WRONGTYPE, NOSCRIPT past {@link LuaScript}'s
+ * EVAL fallback, script runtime errors, authentication and permission errors, a provider's request
+ * limits, and MOVED or ASK, which lettuce follows in cluster mode and which otherwise mean
+ * REDIS_CLUSTER is wrong. Redis 6 wraps an error raised inside a script as "ERR Error running script
+ * ... -CODE ..."; the wrapped code is the one classified.
  *
  * <p>A lost connection is re-established by lettuce in the background; commands issued meanwhile
  * wait for it up to the command timeout. A failed first connect is retried on the next call, so a
@@ -75,6 +94,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * nodes that left the cluster.
  */
 public final class RedisConnection implements AutoCloseable {
+    /** Error codes of a server in a passing state, worth a retry after a few seconds. */
+    static final Set<String> PASSING_STATES = Set.of("LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN",
+            "NOREPLICAS", "READONLY");
+    private static final Pattern SCRIPT_WRAPPED = Pattern.compile("^ERR Error running script .*?: -([A-Z]+) ");
     static final int KEEPALIVE_IDLE_SECONDS = 10;
     static final int KEEPALIVE_INTERVAL_SECONDS = 5;
     static final int KEEPALIVE_PROBES = 3;
@@ -150,7 +173,10 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
-    /** Waits for a command's answer within the timeout; any failure becomes the typed exception. */
+    /**
+     * Waits for a command's answer within the timeout; a failure becomes
+     * {@link StateStoreUnavailableException} or {@link StateStoreErrorException}.
+     */
     public <T> T await(CompletionStage<T> future) {
         Link on = link.get();
         try {
@@ -164,7 +190,17 @@ public final class RedisConnection implements AutoCloseable {
             }
             if (cause instanceof RedisCommandExecutionException) {
                 answered(on);
-            } else if (silence(cause)) {
+                String code = errorCode(cause.getMessage());
+                if ("READONLY".equals(code)) {
+                    replace(on, "READONLY: the connection reached a replica");
+                }
+                if (PASSING_STATES.contains(code)) {
+                    throw unavailable(cause);
+                }
+                throw new StateStoreErrorException("Redis at " + Env.redact(settings.url()) + " answered an error: "
+                        + cause.getMessage(), cause);
+            }
+            if (silence(cause)) {
                 timedOut(on);
             }
             throw unavailable(cause);
@@ -182,6 +218,19 @@ public final class RedisConnection implements AutoCloseable {
     public StateStoreUnavailableException unavailable(Throwable cause) {
         return new StateStoreUnavailableException("Redis at " + Env.redact(settings.url()) + " is unavailable: "
                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+    }
+
+    /** The error code of an error reply: its first word, or the one Redis 6 wrapped into a script error. */
+    static String errorCode(String reply) {
+        if (reply == null) {
+            return "";
+        }
+        Matcher wrapped = SCRIPT_WRAPPED.matcher(reply);
+        if (wrapped.find()) {
+            return wrapped.group(1);
+        }
+        int space = reply.indexOf(' ');
+        return space < 0 ? reply : reply.substring(0, space);
     }
 
     /**

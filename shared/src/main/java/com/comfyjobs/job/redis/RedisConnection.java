@@ -6,6 +6,7 @@ import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.observability.JsonLog;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -45,6 +46,11 @@ import java.util.regex.Pattern;
  * every caller (lettuce connections are thread-safe and pipeline concurrent commands). Connect and
  * command timeouts are explicit so a call never hangs past them.
  *
+ * <p>A lost connection is re-established by lettuce in the background; commands issued meanwhile
+ * wait for it up to the command timeout. A failed first connect is retried on the next call, so a
+ * Redis that is down at cold start does not break the container for good. {@link #disconnect()}
+ * closes the socket but keeps the settings, for a SnapStart snapshot.
+ *
  * <h2>Outages and errors</h2>
  * A lost connection, a timeout, or an error reply that names a passing state of the server comes out
  * as {@link StateStoreUnavailableException} (HTTP 503 with Retry-After). The passing states are the
@@ -60,11 +66,6 @@ import java.util.regex.Pattern;
  * limits, and MOVED or ASK, which lettuce follows in cluster mode and which otherwise mean
  * REDIS_CLUSTER is wrong. Redis 6 wraps an error raised inside a script as "ERR Error running script
  * ... -CODE ..."; the wrapped code is the one classified.
- *
- * <p>A lost connection is re-established by lettuce in the background; commands issued meanwhile
- * wait for it up to the command timeout. A failed first connect is retried on the next call, so a
- * Redis that is down at cold start does not break the container for good. {@link #disconnect()}
- * closes the socket but keeps the settings, for a SnapStart snapshot.
  *
  * <h2>Half-open connections</h2>
  * A failover that moves Redis to another machine may leave the old socket open with nobody behind
@@ -92,6 +93,40 @@ import java.util.regex.Pattern;
  * A cluster client also reads the topology every {@link RedisSettings#topologyRefresh()}, besides
  * the refreshes that redirects and reconnects trigger; only periodic refreshes close connections to
  * nodes that left the cluster.
+ *
+ * <h2>Replayed commands</h2>
+ * When its socket closes, lettuce reconnects and sends again what had no answer yet: the commands
+ * written but unanswered (moved from {@code CommandHandler}'s stack into {@code DefaultEndpoint}'s
+ * disconnected buffer on {@code channelInactive}) and those issued while disconnected (buffered
+ * there, as {@code DisconnectedBehavior.DEFAULT} accepts commands while auto-reconnect is on). That
+ * is at-least-once: a command that ran but whose reply was lost runs again, which is why every
+ * script must recognise its own replay as the same write. The rule kept here: a command is replayed
+ * only while its caller still waits for it; once the caller has given up, it never reaches Redis
+ * later. Lettuce already keeps it, so no {@code replayFilter} is set:
+ * <ul>
+ * <li>A command that times out is completed by lettuce's own timer ({@code CommandExpiryWriter}),
+ * and a completed command is never written again: {@code DefaultEndpoint.drainCommands} drops it
+ * when flushing the buffer after the reconnect, {@code CommandHandler.write} skips it (its
+ * {@code isWriteable} is {@code !isDone()}), and {@code RetryListener} does not requeue it. In a
+ * cluster the timer runs on the node connection and completes lettuce's {@code ClusterCommand}
+ * wrapper itself, which is what its {@code isDone()} reads.</li>
+ * <li>A {@code replayFilter} would not add to that: lettuce consults it only when a command enters
+ * the disconnected buffer while disconnected and when a failed socket write is requeued, not for
+ * the unanswered commands moved out of the stack on a disconnect; and a command it filters out is
+ * dropped without being completed, leaving its caller to the timeout.</li>
+ * <li>This class gives up on a command only after lettuce's timeout plus a margin; if the margin is
+ * ever reached first (a future lettuce never completed), the command is cancelled, which makes it
+ * done. In a cluster that cancel reaches only the caller's future, not the {@code ClusterCommand}
+ * around it, so there lettuce's timer (at most one command timeout later) remains what stops it;
+ * for a {@link LuaScript} call the cancel reaches only the script's own future, and the same
+ * timer, which always fires first, stops the EVALSHA or EVAL.</li>
+ * <li>Maintenance notifications (a Redis Enterprise feature that relaxes timeouts by 10 s during
+ * maintenance and moves connections) are switched off: none of the supported providers sends them,
+ * the relaxed timeout would outlive the caller, and the handshake saves a round trip.</li>
+ * </ul>
+ * Bytes already on the wire are beyond any client: a timed-out command may still have run, or run
+ * later if Redis was only slow. A reset connection fails its oldest unanswered command with the
+ * reset ({@code CommandHandler.exceptionCaught}) instead of replaying it; the others are replayed.
  */
 public final class RedisConnection implements AutoCloseable {
     /** Error codes of a server in a passing state, worth a retry after a few seconds. */
@@ -205,11 +240,13 @@ public final class RedisConnection implements AutoCloseable {
             }
             throw unavailable(cause);
         } catch (TimeoutException e) {
+            giveUp(future);
             timedOut(on);
             throw unavailable(e);
         } catch (CancellationException e) {
             throw unavailable(e);
         } catch (InterruptedException e) {
+            giveUp(future);
             Thread.currentThread().interrupt();
             throw unavailable(e);
         }
@@ -218,6 +255,11 @@ public final class RedisConnection implements AutoCloseable {
     public StateStoreUnavailableException unavailable(Throwable cause) {
         return new StateStoreUnavailableException("Redis at " + Env.redact(settings.url()) + " is unavailable: "
                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+    }
+
+    /** A lettuce command that is done is never written again, not even on a replay (see the class comment). */
+    private static void giveUp(CompletionStage<?> future) {
+        future.toCompletableFuture().cancel(false);
     }
 
     /** The error code of an error reply: its first word, or the one Redis 6 wrapped into a script error. */
@@ -284,7 +326,10 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     static ClusterClientOptions clusterOptions(RedisSettings settings) {
-        return ClusterClientOptions.builder()
+        ClusterClientOptions.Builder cluster = ClusterClientOptions.builder();
+        // a ClientOptions.Builder method: chained, it would lose the cluster builder's type
+        cluster.maintNotificationsConfig(MaintNotificationsConfig.disabled());
+        return cluster
                 .socketOptions(socketOptions(settings))
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -296,6 +341,7 @@ public final class RedisConnection implements AutoCloseable {
 
     static ClientOptions standaloneOptions(RedisSettings settings) {
         return ClientOptions.builder()
+                .maintNotificationsConfig(MaintNotificationsConfig.disabled())
                 .socketOptions(socketOptions(settings))
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
                 .build();

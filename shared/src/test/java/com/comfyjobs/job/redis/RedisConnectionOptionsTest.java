@@ -1,9 +1,11 @@
 package com.comfyjobs.job.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.resource.EpollProvider;
@@ -28,10 +30,13 @@ class RedisConnectionOptionsTest {
         assertEquals(EnumSet.allOf(ClusterTopologyRefreshOptions.RefreshTrigger.class), Set.copyOf(refresh.getAdaptiveRefreshTriggers()));
     }
 
+    /** Lettuce's timer completes a command when its caller gives up, and only then is it never sent again. */
     @Test
-    void commandsTimeOutOnTheirOwn() {
-        assertTrue(RedisConnection.clusterOptions(settings).getTimeoutOptions().isTimeoutCommands());
-        assertTrue(RedisConnection.standaloneOptions(settings).getTimeoutOptions().isTimeoutCommands());
+    void lettuceTimesCommandsOutItselfAndNeverStretchesTheTimeout() {
+        for (ClientOptions o : new ClientOptions[] {RedisConnection.clusterOptions(settings), RedisConnection.standaloneOptions(settings)}) {
+            assertTrue(o.getTimeoutOptions().isTimeoutCommands());
+            assertFalse(o.getMaintNotificationsConfig().maintNotificationsEnabled(), "maintenance would relax timeouts by 10 s");
+        }
     }
 
     /** Lambda runs Linux on x86_64 or arm64; the epoll jars for both must be on the classpath. */

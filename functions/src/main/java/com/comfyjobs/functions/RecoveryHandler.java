@@ -3,6 +3,7 @@ package com.comfyjobs.functions;
 import com.comfyjobs.functions.wiring.CurrentInvocation;
 import com.comfyjobs.functions.wiring.LazyHandler;
 import com.comfyjobs.job.MigrationResult;
+import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.service.JobObserver;
 import com.comfyjobs.service.RecoveryService;
@@ -58,6 +59,9 @@ public class RecoveryHandler extends LazyHandler<Map<String, Object>, Map<String
                 return Map.of("complete", r.complete(), "keysMoved", r.keysMoved(), "detail", r.detail());
             }
             throw new IllegalArgumentException("unknown action '" + action + "'; use \"cleanup\", \"migrate\" or leave it out");
+        } catch (StateStoreErrorException e) {
+            observer.stateStoreError();
+            throw e;
         } finally {
             observer.flush();
             JsonLog.clear();

@@ -15,9 +15,9 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
 
 /**
  * Design section 6: CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
- * deliveries, recovery outcomes) collected during an invocation and written by {@link #flush()} at
- * its end as one EMF record; the three analytics events as structured log records and, when
- * configured, to PostHog. Nothing here throws into a request.
+ * deliveries, recovery outcomes, state store errors) collected during an invocation and written by
+ * {@link #flush()} at its end as one EMF record; the three analytics events as structured log
+ * records and, when configured, to PostHog. Nothing here throws into a request.
  */
 public final class MetricsJobObserver implements JobObserver {
     private final ObservabilitySettings settings;
@@ -95,6 +95,11 @@ public final class MetricsJobObserver implements JobObserver {
         put("RecoverySkipped", s.skipped.get(), Unit.COUNT);
         put("RecoveryUnreadable", s.unreadable.get(), Unit.COUNT);
         put("RecoveryDuration", s.durationMs, Unit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void stateStoreError() {
+        put("StateStoreErrors", 1, Unit.COUNT);
     }
 
     @Override

@@ -29,6 +29,12 @@ public interface JobObserver {
     /** A recovery run ended with this summary. */
     void recoveryRun(RecoverySummary summary);
 
+    /**
+     * The state store answered an error that is no outage (out of memory, a failed script, a wrong
+     * type): a request failed and someone has to look (metrics: StateStoreErrors).
+     */
+    void stateStoreError();
+
     /** The invocation is ending: write what was collected (one EMF record) and send pending events. */
     void flush();
 
@@ -60,6 +66,10 @@ public interface JobObserver {
 
         @Override
         public void recoveryRun(RecoverySummary summary) {
+        }
+
+        @Override
+        public void stateStoreError() {
         }
 
         @Override

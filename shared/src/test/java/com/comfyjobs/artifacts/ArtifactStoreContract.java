@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.JobArtifact;
-import com.comfyjobs.testsupport.DroppingProxy;
+import com.comfyjobs.testsupport.TcpProxy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -158,15 +158,15 @@ public abstract class ArtifactStoreContract {
     void aConnectionCutMidUploadIsRetriedWithTheSameBytes() throws Exception {
         byte[] small = random(2 * MB, 5);
         byte[] large = random(11 * MB + 7, 6);
-        try (DroppingProxy proxy = new DroppingProxy(endpoint(), 256 * 1024)) {
+        try (TcpProxy proxy = new TcpProxy(endpoint())) {
             ArtifactStore flaky = ArtifactStore.create(new ArtifactSettings(store.bucket(), "us-east-1", proxy.endpoint(),
                     Duration.ofHours(1), 5 * MB), StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())));
             try {
-                proxy.dropNext(1);
+                proxy.cutUploads(1, 256 * 1024);
                 JobArtifact one = flaky.copy(oneShot(small), small.length, "image/png", "artifacts/u/j/1/9/cut.png", "cut.png");
-                proxy.dropNext(1);
+                proxy.cutUploads(1, 256 * 1024);
                 JobArtifact parts = flaky.copy(oneShot(large), large.length, "image/png", "artifacts/u/j/1/9/cut-big.png", "cut-big.png");
-                assertEquals(2, proxy.dropped(), "each upload met a cut connection");
+                assertEquals(2, proxy.uploadsCut(), "each upload met a cut connection");
                 assertArrayEquals(small, stored(one.key()));
                 assertArrayEquals(large, stored(parts.key()));
             } finally {

@@ -30,6 +30,29 @@ class EnvTest {
         failsNaming("REDIS_SHARDS", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_SHARDS", "many"))));
         failsNaming("REDIS_CLUSTER", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_CLUSTER", "maybe"))));
         failsNaming("REDIS_COMMAND_TIMEOUT_MS", null, () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_COMMAND_TIMEOUT_MS", "-5"))));
+        assertEquals(3, d.reconnectAfterTimeouts());
+        assertEquals(Duration.ofSeconds(60), d.topologyRefresh());
+        assertEquals(1_000_000, d.maxRequestBytes());
+        RedisSettings set = RedisSettings.fromEnv(new Env(Map.of("REDIS_RECONNECT_AFTER_TIMEOUTS", "1",
+                "REDIS_TOPOLOGY_REFRESH_SECONDS", "3600", "REDIS_MAX_REQUEST_BYTES", "65536")));
+        assertEquals(1, set.reconnectAfterTimeouts());
+        assertEquals(Duration.ofHours(1), set.topologyRefresh());
+        assertEquals(65536, set.maxRequestBytes());
+        failsNaming("REDIS_RECONNECT_AFTER_TIMEOUTS", null,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_RECONNECT_AFTER_TIMEOUTS", "0"))));
+        failsNaming("REDIS_RECONNECT_AFTER_TIMEOUTS", null,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_RECONNECT_AFTER_TIMEOUTS", "101"))));
+        failsNaming("REDIS_TOPOLOGY_REFRESH_SECONDS", null,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_TOPOLOGY_REFRESH_SECONDS", "4"))));
+        failsNaming("REDIS_TOPOLOGY_REFRESH_SECONDS", null,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_TOPOLOGY_REFRESH_SECONDS", "soon"))));
+        failsNaming("REDIS_MAX_REQUEST_BYTES", null,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_MAX_REQUEST_BYTES", "65535"))));
+        failsNaming("REDIS_MAX_REQUEST_BYTES", null,
+                () -> RedisSettings.fromEnv(new Env(Map.of("REDIS_MAX_REQUEST_BYTES", "536870913"))));
+        failsNaming("REDIS_RECONNECT_AFTER_TIMEOUTS", null, () -> d.withReconnectAfterTimeouts(0));
+        failsNaming("REDIS_TOPOLOGY_REFRESH_SECONDS", null, () -> d.withTopologyRefresh(Duration.ofHours(2)));
+        failsNaming("REDIS_MAX_REQUEST_BYTES", null, () -> d.withMaxRequestBytes(1024));
     }
 
     @Test

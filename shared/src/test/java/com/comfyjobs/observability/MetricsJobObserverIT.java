@@ -49,6 +49,7 @@ class MetricsJobObserverIT {
         s.scanned.set(5);
         s.resubmitted.set(2);
         observer.recoveryRun(s);
+        observer.stateStoreError();
         observer.flush();
 
         String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
@@ -61,11 +62,12 @@ class MetricsJobObserverIT {
         List<String> names = new ArrayList<>();
         directive.get("Metrics").forEach(m -> names.add(m.get("Name").asText()));
         assertTrue(names.containsAll(List.of("QueueWait", "JobsSucceeded", "JobDuration", "WebhookApplied", "WebhookDuplicate",
-                "RecoveryScanned", "RecoveryResubmitted", "RecoveryDuration")), names.toString());
+                "RecoveryScanned", "RecoveryResubmitted", "RecoveryDuration", "StateStoreErrors")), names.toString());
         assertEquals(350, record.get("QueueWait").asInt());
         assertEquals(4200, record.get("JobDuration").asInt());
         assertEquals(1, record.get("JobsSucceeded").asInt());
         assertEquals(2, record.get("RecoveryResubmitted").asInt());
+        assertEquals(1, record.get("StateStoreErrors").asInt());
 
         out.reset();
         observer.flush();

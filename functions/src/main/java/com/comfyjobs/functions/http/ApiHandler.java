@@ -2,6 +2,7 @@ package com.comfyjobs.functions.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.service.ClientError;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * What every HTTP handler shares: the caller's identity (401 without one), problem+json for refused
  * requests, 503 with Retry-After when the state store is down, and a generic 500 that shows no
- * internals for anything unexpected (logged with the request id).
+ * internals for anything unexpected (logged with the request id), an error answer of the state
+ * store included (also counted as StateStoreErrors).
  */
 public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     static final long RETRY_AFTER_OUTAGE_SECONDS = 5;
@@ -52,13 +54,21 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
             JsonLog.error("state store unavailable", e);
             return HttpResponses.problem(503, "Service unavailable", "job state is temporarily unreachable; retry shortly",
                     null, Map.of("Retry-After", Long.toString(RETRY_AFTER_OUTAGE_SECONDS)));
+        } catch (StateStoreErrorException e) {
+            observer.stateStoreError();
+            JsonLog.error("state store answered an error", e);
+            return internalError();
         } catch (RuntimeException e) {
             JsonLog.error("unexpected failure", e);
-            return HttpResponses.problem(500, "Internal error", "the request failed unexpectedly; it has been logged", null, Map.of());
+            return internalError();
         } finally {
             observer.flush();
             JsonLog.clear();
         }
+    }
+
+    private static APIGatewayV2HTTPResponse internalError() {
+        return HttpResponses.problem(500, "Internal error", "the request failed unexpectedly; it has been logged", null, Map.of());
     }
 
     /** Routes behind the JWT authorizer need a caller; the webhook route authenticates by signature. */

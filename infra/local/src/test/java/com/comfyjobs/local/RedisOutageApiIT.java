@@ -1,11 +1,15 @@
 package com.comfyjobs.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Redis goes down under the API: submit answers 503 with Retry-After within the configured timeout
  * and sends nothing to ComfyUI; reads answer 503; webhooks answer 503 (their senders retry). Once
- * Redis is back (with its AOF), recovery brings every job to its end.
+ * Redis is back (with its AOF), recovery brings every job to its end. A Redis that answers an error
+ * instead (out of memory) is no outage: 500, with nothing of Redis in the answer.
  */
 class RedisOutageApiIT {
     private static LocalStack stack;
@@ -39,6 +44,39 @@ class RedisOutageApiIT {
     @AfterAll
     static void stop() {
         stack.close();
+    }
+
+    @Test
+    void aFullRedisIs500WithoutItsTextWhileAStoppedOneIs503() {
+        RedisClient admin = RedisClient.create(stack.redis().uri().toString());
+        try (StatefulRedisConnection<String, String> c = admin.connect()) {
+            c.sync().configSet("maxmemory-policy", "noeviction");
+            c.sync().configSet("maxmemory", "1");
+            Api.Response full;
+            try {
+                full = api.submit("u", Api.submitBody(5), null);
+            } finally {
+                c.sync().configSet("maxmemory", "0");
+            }
+            assertEquals(500, full.status(), full.body().toString());
+            assertEquals("application/problem+json", full.header("Content-Type"));
+            assertNull(full.header("Retry-After"), "waiting does not free memory");
+            for (String internal : List.of("OOM", "maxmemory", "redis", "Redis", "script")) {
+                assertFalse(full.raw().body().contains(internal), full.raw().body());
+            }
+        } finally {
+            admin.shutdown();
+        }
+
+        stack.redis().stop();
+        try {
+            Api.Response down = api.submit("u", Api.submitBody(6), null);
+            assertEquals(503, down.status(), down.body().toString());
+            assertEquals("application/problem+json", down.header("Content-Type"));
+            assertTrue(Integer.parseInt(down.header("Retry-After")) > 0);
+        } finally {
+            stack.redis().start();
+        }
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.stream.IntStream;
 public final class RedisClusterNodes implements AutoCloseable {
     private static final int SLOTS = 16384;
     private final List<RedisNode> nodes = new ArrayList<>();
+    private final List<TcpProxy> proxies = new ArrayList<>();
 
     private RedisClusterNodes() {
     }
@@ -27,7 +28,35 @@ public final class RedisClusterNodes implements AutoCloseable {
         RedisClusterNodes cluster = new RedisClusterNodes();
         try {
             for (int i = 0; i < masters; i++) {
-                cluster.nodes.add(RedisNode.clusterNode());
+                cluster.nodes.add(RedisNode.clusterNode(FreePorts.forRedis(), List.of()));
+            }
+            cluster.assemble();
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A cluster whose clients reach each node only through a {@link TcpProxy} of its own: every node
+     * announces its proxy's port (set at start, because Redis 6.2 applies a changed
+     * cluster-announce-port to the other nodes' view only), while the cluster bus stays direct.
+     */
+    public static RedisClusterNodes behindProxies(int masters) {
+        RedisClusterNodes cluster = new RedisClusterNodes();
+        try {
+            while (cluster.nodes.size() < masters) {
+                int port = FreePorts.forRedis();
+                TcpProxy proxy = new TcpProxy(URI.create("redis://127.0.0.1:" + port));
+                if (proxy.port() == port || proxy.port() == port + 10000) {
+                    // the proxy took a port chosen for the node before the node could bind it
+                    proxy.close();
+                    continue;
+                }
+                cluster.proxies.add(proxy);
+                cluster.nodes.add(RedisNode.clusterNode(port, List.of("cluster-announce-ip 127.0.0.1",
+                        "cluster-announce-port " + proxy.port(), "cluster-announce-bus-port " + (port + 10000))));
             }
             cluster.assemble();
             return cluster;
@@ -77,17 +106,25 @@ public final class RedisClusterNodes implements AutoCloseable {
         return true;
     }
 
-    /** A seed URI; clients discover the other nodes from it. */
+    /** A seed URI (through its proxy, if the nodes have proxies); clients discover the other nodes from it. */
     public URI uri() {
-        return nodes.get(0).uri();
+        return proxies.isEmpty() ? nodes.get(0).uri() : proxies.get(0).endpoint();
     }
 
     public List<RedisNode> nodes() {
         return List.copyOf(nodes);
     }
 
+    /** The proxies in front of the nodes, in node order; empty unless started {@link #behindProxies}. */
+    public List<TcpProxy> proxies() {
+        return List.copyOf(proxies);
+    }
+
     @Override
     public void close() {
+        for (TcpProxy p : proxies) {
+            p.close();
+        }
         for (RedisNode n : nodes) {
             n.close();
         }

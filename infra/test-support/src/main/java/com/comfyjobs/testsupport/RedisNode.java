@@ -42,9 +42,13 @@ public final class RedisNode implements AutoCloseable {
         return start(List.of("appendonly yes", "appendfsync everysec"));
     }
 
-    /** A node ready to join a Redis Cluster. */
-    static RedisNode clusterNode() {
-        return start(List.of("appendonly no", "cluster-enabled yes", "cluster-node-timeout 5000"));
+    /** A node on {@code port} ready to join a Redis Cluster, with {@code extra} settings. */
+    static RedisNode clusterNode(int port, List<String> extra) {
+        List<String> settings = new ArrayList<>(List.of("appendonly no", "cluster-enabled yes", "cluster-node-timeout 5000"));
+        settings.addAll(extra);
+        RedisNode n = new RedisNode(port, settings);
+        n.start();
+        return n;
     }
 
     private static RedisNode start(List<String> extra) {

@@ -19,14 +19,28 @@ import java.util.Objects;
  * <tr><td>REDIS_CONNECT_TIMEOUT_MS</td><td>1000</td><td>TCP (and TLS) connect timeout</td></tr>
  * <tr><td>REDIS_COMMAND_TIMEOUT_MS</td><td>2000</td><td>longest wait for one command's answer</td></tr>
  * <tr><td>JOB_RETENTION_HOURS</td><td>24</td><td>how long terminal jobs are kept</td></tr>
+ * <tr><td>REDIS_RECONNECT_AFTER_TIMEOUTS</td><td>3</td><td>command timeouts in a row, with no answer between
+ * them, after which the connection is taken for dead and replaced (1-100)</td></tr>
+ * <tr><td>REDIS_TOPOLOGY_REFRESH_SECONDS</td><td>60</td><td>cluster only: how often the cluster's layout is
+ * read again, besides the refreshes that redirects and reconnects trigger (5-3600)</td></tr>
+ * <tr><td>REDIS_MAX_REQUEST_BYTES</td><td>1000000</td><td>the largest single request the store sends;
+ * Upstash refuses requests over 1 MB (65536-536870912)</td></tr>
  * </table>
  */
 public record RedisSettings(URI url, boolean cluster, int shards, String keyPrefix, Duration connectTimeout,
-                            Duration commandTimeout, Duration retention) {
+                            Duration commandTimeout, Duration retention, int reconnectAfterTimeouts,
+                            Duration topologyRefresh, int maxRequestBytes) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+    public static final int DEFAULT_RECONNECT_AFTER_TIMEOUTS = 3;
+    public static final Duration DEFAULT_TOPOLOGY_REFRESH = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
+    private static final Duration MIN_TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+    private static final Duration MAX_TOPOLOGY_REFRESH = Duration.ofHours(1);
+    private static final int MIN_REQUEST_BYTES = 64 * 1024;
+    private static final int MAX_REQUEST_BYTES = 512 * 1024 * 1024;
 
     public RedisSettings {
         Objects.requireNonNull(url, "url");
@@ -36,6 +50,17 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
         }
         if (!keyPrefix.matches("[A-Za-z0-9_.-]{1,32}")) {
             throw new ConfigException("REDIS_KEY_PREFIX must be 1-32 letters, digits, '_', '.' or '-', was '" + keyPrefix + "'");
+        }
+        if (reconnectAfterTimeouts < 1 || reconnectAfterTimeouts > 100) {
+            throw new ConfigException("REDIS_RECONNECT_AFTER_TIMEOUTS must be between 1 and 100, was " + reconnectAfterTimeouts);
+        }
+        Objects.requireNonNull(topologyRefresh, "topologyRefresh");
+        if (topologyRefresh.compareTo(MIN_TOPOLOGY_REFRESH) < 0 || topologyRefresh.compareTo(MAX_TOPOLOGY_REFRESH) > 0) {
+            throw new ConfigException("REDIS_TOPOLOGY_REFRESH_SECONDS must be between 5 and 3600, was " + topologyRefresh.toSeconds());
+        }
+        if (maxRequestBytes < MIN_REQUEST_BYTES || maxRequestBytes > MAX_REQUEST_BYTES) {
+            throw new ConfigException("REDIS_MAX_REQUEST_BYTES must be between " + MIN_REQUEST_BYTES + " and " + MAX_REQUEST_BYTES
+                    + ", was " + maxRequestBytes);
         }
     }
 
@@ -47,34 +72,58 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
                 env.string("REDIS_KEY_PREFIX", "cj"),
                 env.millis("REDIS_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(50), Duration.ofSeconds(30)),
                 env.millis("REDIS_COMMAND_TIMEOUT_MS", DEFAULT_COMMAND_TIMEOUT, Duration.ofMillis(50), Duration.ofSeconds(60)),
-                Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365)));
+                Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365)),
+                env.integer("REDIS_RECONNECT_AFTER_TIMEOUTS", DEFAULT_RECONNECT_AFTER_TIMEOUTS, 1, 100),
+                env.seconds("REDIS_TOPOLOGY_REFRESH_SECONDS", DEFAULT_TOPOLOGY_REFRESH, MIN_TOPOLOGY_REFRESH, MAX_TOPOLOGY_REFRESH),
+                env.integer("REDIS_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, MAX_REQUEST_BYTES));
     }
 
     /** Defaults for a server at {@code url}; tests and tools change single fields with the withers. */
     public static RedisSettings of(URI url, boolean cluster) {
-        return new RedisSettings(url, cluster, 16, "cj", DEFAULT_CONNECT_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_RETENTION);
+        return new RedisSettings(url, cluster, 16, "cj", DEFAULT_CONNECT_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_RETENTION,
+                DEFAULT_RECONNECT_AFTER_TIMEOUTS, DEFAULT_TOPOLOGY_REFRESH, DEFAULT_MAX_REQUEST_BYTES);
     }
 
     public RedisSettings withShards(int n) {
-        return new RedisSettings(url, cluster, n, keyPrefix, connectTimeout, commandTimeout, retention);
+        return new RedisSettings(url, cluster, n, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
+                topologyRefresh, maxRequestBytes);
     }
 
     public RedisSettings withKeyPrefix(String p) {
-        return new RedisSettings(url, cluster, shards, p, connectTimeout, commandTimeout, retention);
+        return new RedisSettings(url, cluster, shards, p, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
+                topologyRefresh, maxRequestBytes);
     }
 
     public RedisSettings withTimeouts(Duration connect, Duration command) {
-        return new RedisSettings(url, cluster, shards, keyPrefix, connect, command, retention);
+        return new RedisSettings(url, cluster, shards, keyPrefix, connect, command, retention, reconnectAfterTimeouts,
+                topologyRefresh, maxRequestBytes);
     }
 
     public RedisSettings withRetention(Duration r) {
-        return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, r);
+        return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, r, reconnectAfterTimeouts,
+                topologyRefresh, maxRequestBytes);
+    }
+
+    public RedisSettings withReconnectAfterTimeouts(int n) {
+        return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, n,
+                topologyRefresh, maxRequestBytes);
+    }
+
+    public RedisSettings withTopologyRefresh(Duration every) {
+        return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
+                every, maxRequestBytes);
+    }
+
+    public RedisSettings withMaxRequestBytes(int bytes) {
+        return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
+                topologyRefresh, bytes);
     }
 
     @Override
     public String toString() {
         return "RedisSettings[url=" + Env.redact(url) + ", cluster=" + cluster + ", shards=" + shards
                 + ", keyPrefix=" + keyPrefix + ", connectTimeout=" + connectTimeout + ", commandTimeout="
-                + commandTimeout + ", retention=" + retention + "]";
+                + commandTimeout + ", retention=" + retention + ", reconnectAfterTimeouts=" + reconnectAfterTimeouts
+                + ", topologyRefresh=" + topologyRefresh + ", maxRequestBytes=" + maxRequestBytes + "]";
     }
 }

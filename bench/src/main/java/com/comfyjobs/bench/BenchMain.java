@@ -9,10 +9,13 @@ import java.util.Locale;
 
 /**
  * bench/run: every benchmark, each row a ratio against the raw limit measured in the same run.
- * {@code --quick} keeps the whole run under a minute; {@code --write FILE} also writes the results,
- * the machine and the command as markdown.
+ * {@code --quick} keeps the whole run short; {@code --only webhook,memory} runs only those sections;
+ * {@code --write FILE} also writes the results, the machine and the command as markdown.
  */
 public final class BenchMain {
+    /** The sections to run; null for all. */
+    private static List<String> only;
+
     private BenchMain() {
     }
 
@@ -22,6 +25,9 @@ public final class BenchMain {
         for (int i = 0; i < args.length - 1; i++) {
             if ("--write".equals(args[i])) {
                 write = Path.of(args[i + 1]);
+            }
+            if ("--only".equals(args[i])) {
+                only = List.of(args[i + 1].split(","));
             }
         }
         Path root = Path.of("").toAbsolutePath();
@@ -62,6 +68,9 @@ public final class BenchMain {
 
     /** Runs one section and says on stderr how long it took, so a slow section is easy to find. */
     private static List<Row> section(String name, Section section) throws Exception {
+        if (only != null && !only.contains(name)) {
+            return List.of();
+        }
         long t0 = System.nanoTime();
         List<Row> rows = section.run();
         System.err.printf(Locale.ROOT, "bench: %s took %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
@@ -80,6 +89,7 @@ public final class BenchMain {
             rows.add(new Row("webhook", "progress event, " + t + ", p99", "us", ours.p99Micros(), bare.p99Micros(), "bare EVALSHA", ""));
         }
         rows.addAll(Harness.webhookRoundTrips());
+        rows.addAll(LongestScripts.run(quick));
         return rows;
     }
 

@@ -69,6 +69,7 @@ public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> out
         if (message.isEmpty()) {
             message = data.path("exception_type").asText("ComfyUI reported an error");
         }
+        message = JobError.bounded(message);
         return new JobError("execution_error", message, optText(data, "node_id"), optText(data, "node_type"),
                 data.hasNonNull("exception_type") ? data.get("exception_type") : null);
     }

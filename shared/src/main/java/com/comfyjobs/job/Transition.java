@@ -77,15 +77,18 @@ public final class Transition {
         leaseOwner = b.leaseOwner;
         underLease = b.underLease;
         releaseLease = b.releaseLease;
-        status = b.status;
-        statusIfCancelRequested = b.statusIfCancelRequested;
+        List<JobOutput> outputs = b.addOutputs == null ? List.of() : List.copyOf(b.addOutputs);
+        maxOutputs = b.maxOutputs;
+        // a list over the cap by itself fails the job here: the store never has to read it
+        boolean overflow = !outputs.isEmpty() && (outputs.size() > maxOutputs || JobOutput.listBytes(outputs) > JobOutput.LIST_MAX_BYTES);
+        addOutputs = overflow ? List.of() : outputs;
+        status = overflow ? JobStatus.FAILED : b.status;
+        statusIfCancelRequested = overflow ? null : b.statusIfCancelRequested;
         requeue = b.requeue;
         progress = b.progress;
         graph = b.graph;
-        addOutputs = b.addOutputs == null ? List.of() : List.copyOf(b.addOutputs);
-        maxOutputs = b.maxOutputs;
         artifacts = b.artifacts == null ? null : List.copyOf(b.artifacts);
-        error = b.error;
+        error = overflow ? JobError.tooManyOutputs(maxOutputs) : b.error;
         requestCancel = b.requestCancel;
         markSubmitted = b.markSubmitted;
         observed = b.observed;

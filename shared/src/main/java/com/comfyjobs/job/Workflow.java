@@ -18,6 +18,8 @@ import java.util.Objects;
  * the nodes mean is ComfyUI's business (it answers 400 with node_errors).
  */
 public final class Workflow {
+    /** ComfyUI's ids are short ("3", "12:5" inside subgraphs); the bound keeps every event about the graph small. */
+    public static final int MAX_NODE_ID_CHARS = 64;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final String json;
@@ -44,6 +46,9 @@ public final class Workflow {
             JsonNode n = e.getValue();
             if (id.isEmpty()) {
                 throw new InvalidWorkflowException("workflow has a node with an empty id");
+            }
+            if (id.length() > MAX_NODE_ID_CHARS) {
+                throw new InvalidWorkflowException("workflow has a node id longer than " + MAX_NODE_ID_CHARS + " characters");
             }
             if (!n.isObject()) {
                 throw new InvalidWorkflowException("node '" + id + "' must be an object with class_type and inputs");

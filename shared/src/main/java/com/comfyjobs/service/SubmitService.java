@@ -8,6 +8,7 @@ import com.comfyjobs.job.IdempotencyRecord;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.JobTooLargeException;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.observability.JsonLog;
 import java.time.Clock;
@@ -58,7 +59,12 @@ public final class SubmitService {
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
         Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server);
-        CreateResult created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+        CreateResult created;
+        try {
+            created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+        } catch (JobTooLargeException e) {
+            throw new ClientError(413, "Payload too large", e.getMessage());
+        }
         switch (created.outcome()) {
             case CREATED:
                 return dispatchNew(created.job(), request);

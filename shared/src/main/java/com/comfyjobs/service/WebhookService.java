@@ -5,7 +5,6 @@ import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
-import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.Transition;
@@ -137,13 +136,8 @@ public final class WebhookService {
             case "progress_state" -> t.status(JobStatus.RUNNING).graph(progressState(d.path("nodes")));
             case "executed" -> {
                 String node = d.path("node").asText();
-                List<JobOutput> outputs = HistoryEntry.nodeOutputs(node, d.path("output"));
-                if (outputs.size() > settings.maxOutputs()) {
-                    // more than the cap in one event: the store never has to read such a list
-                    t.status(JobStatus.FAILED).error(JobError.tooManyOutputs(settings.maxOutputs()));
-                } else {
-                    t.status(JobStatus.RUNNING).graph(GraphUpdate.finished(List.of(node))).addOutputs(outputs, settings.maxOutputs());
-                }
+                t.status(JobStatus.RUNNING).graph(GraphUpdate.finished(List.of(node)))
+                        .addOutputs(HistoryEntry.nodeOutputs(node, d.path("output")), settings.maxOutputs());
             }
             case "execution_success" -> t.status(JobStatus.FINALIZING);
             case "execution_error" -> t.status(JobStatus.FAILED).error(HistoryEntry.executionError("execution_error", d));

@@ -437,6 +437,19 @@ public abstract class JobStoreContract {
         assertEquals(JobStatus.FAILED, over.job().status());
         assertEquals(JobError.tooManyOutputs(3), over.job().error());
         assertEquals(three, over.job().outputs(), "the outputs that overflowed are not stored");
+
+        Job wide = created(user(), 0);
+        String name = "x".repeat(100 * 1024);
+        assertTrue(store.transition(Transition.of(wide.id(), at(1)).addOutputs(List.of(new JobOutput("9", name + "1", "", "output"),
+                new JobOutput("9", name + "2", "", "output")), MAX_OUTPUTS).build()).applied());
+        TransitionResult overBytes = store.transition(Transition.of(wide.id(), at(2))
+                .addOutputs(List.of(new JobOutput("9", name + "3", "", "output")), MAX_OUTPUTS).returnJob().build());
+        assertEquals(JobError.TOO_MANY_OUTPUTS, overBytes.job().error().type(), "the stored list has a byte cap as well");
+        assertEquals(2, overBytes.job().outputs().size());
+        Transition tooLargeAlone = Transition.of(wide.id(), at(3)).addOutputs(List.of(new JobOutput("9", "y".repeat(300 * 1024), "", "output")),
+                MAX_OUTPUTS).build();
+        assertTrue(tooLargeAlone.addOutputs().isEmpty(), "a list over the cap by itself never reaches the store");
+        assertEquals(JobStatus.FAILED, tooLargeAlone.status());
     }
 
     @Test

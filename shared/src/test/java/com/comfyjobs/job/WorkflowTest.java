@@ -22,7 +22,8 @@ class WorkflowTest {
     @ParameterizedTest
     @ValueSource(strings = {"[]", "\"x\"", "{}", "{\"1\": 5}", "{\"1\": {\"inputs\": {}}}", "{\"1\": {\"class_type\": 3, \"inputs\": {}}}",
             "{\"1\": {\"class_type\": \" \", \"inputs\": {}}}", "{\"1\": {\"class_type\": \"KSampler\"}}",
-            "{\"1\": {\"class_type\": \"KSampler\", \"inputs\": []}}", "{\"\": {\"class_type\": \"KSampler\", \"inputs\": {}}}"})
+            "{\"1\": {\"class_type\": \"KSampler\", \"inputs\": []}}", "{\"\": {\"class_type\": \"KSampler\", \"inputs\": {}}}",
+            "{\"12345678901234567890123456789012345678901234567890123456789012345\": {\"class_type\": \"KSampler\", \"inputs\": {}}}"})
     void rejectsWhatIsNotAnApiFormatGraph(String json) throws Exception {
         assertThrows(InvalidWorkflowException.class, () -> Workflow.of(JSON.readTree(json)));
     }

@@ -290,4 +290,36 @@ class DispatchEdgesIT {
         }
         throw new IllegalStateException("INFO memory has no used_memory");
     }
+
+    @Test
+    void aSubmissionLargerThanTheStoreAcceptsAnswers413BeforeAnythingIsWritten() throws Exception {
+        start(o -> o.env.put("REDIS_MAX_REQUEST_BYTES", "200000"));
+        ObjectNode body = new ObjectMapper().createObjectNode();
+        ObjectNode wf = Api.workflow(10);
+        ((ObjectNode) wf.get("6").get("inputs")).put("text", "a cat ".repeat(50_000));
+        body.set("workflow", wf);
+        assertEquals(200, api.list("u10", null).status(), "the store has recorded its layout");
+        String before = stack.redis().digest();
+        Api.Response r = api.submit("u10", body.toString(), "big-1");
+        assertEquals(413, r.status(), r.body().toString());
+        assertEquals("application/problem+json", r.header("Content-Type"));
+        assertTrue(r.body().get("detail").asText().contains("REDIS_MAX_REQUEST_BYTES"), r.body().toString());
+        assertEquals(before, stack.redis().digest(), "nothing was written");
+        assertTrue(stack.simulator().submittedPrompts().isEmpty(), "nothing was sent");
+    }
+
+    @Test
+    void aJobReportingMoreOutputsThanTheCapFailsWithAClearError() throws Exception {
+        start(o -> o.env.put("MAX_OUTPUTS_PER_JOB", "1"));
+        ObjectNode body = new ObjectMapper().createObjectNode();
+        ObjectNode wf = Api.workflow(11);
+        ((ObjectNode) wf.get("5").get("inputs")).put("batch_size", 2);
+        body.set("workflow", wf);
+        String job = api.submit("u11", body.toString(), null).body().get("jobId").asText();
+        JsonNode failed = api.await("u11", job, Api.terminal(), LIMIT, null);
+        assertEquals("failed", failed.get("status").asText(), failed.toString());
+        assertEquals("too_many_outputs", failed.get("error").get("type").asText());
+        assertTrue(failed.get("error").get("message").asText().contains("MAX_OUTPUTS_PER_JOB"));
+        assertTrue(failed.get("outputs").isEmpty(), "the outputs over the cap were not stored");
+    }
 }

@@ -3,12 +3,6 @@ package com.comfyjobs.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -214,14 +208,7 @@ class HostileInputIT {
     }
 
     private static String redisDigest() {
-        RedisClient c = RedisClient.create(stack.env().raw("REDIS_URL"));
-        try (StatefulRedisConnection<String, String> conn = c.connect()) {
-            // DEBUG DIGEST: one hash over every key and value; any write changes it
-            return conn.sync().dispatch(CommandType.DEBUG, new StatusOutput<>(StringCodec.UTF8),
-                    new CommandArgs<>(StringCodec.UTF8).add("DIGEST"));
-        } finally {
-            c.shutdown();
-        }
+        return stack.redis().digest();
     }
 
     private static int s3Objects() {

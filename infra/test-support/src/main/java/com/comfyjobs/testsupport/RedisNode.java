@@ -1,5 +1,11 @@
 package com.comfyjobs.testsupport;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -95,6 +101,16 @@ public final class RedisNode implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server = null;
+    }
+
+    /** DEBUG DIGEST: one hash over every key and value; any write changes it. */
+    public String digest() {
+        RedisClient client = RedisClient.create(uri().toString());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            return c.sync().dispatch(CommandType.DEBUG, new StatusOutput<>(StringCodec.UTF8), new CommandArgs<>(StringCodec.UTF8).add("DIGEST"));
+        } finally {
+            client.shutdown();
+        }
     }
 
     public synchronized boolean isRunning() {

@@ -102,6 +102,11 @@ public final class TcpProxy implements AutoCloseable {
         loseNext.set(new LostReply(pattern.clone(), ending));
     }
 
+    /** Forgets a {@link #loseReplyToNext} that has not struck yet (when it was armed on several proxies at once). */
+    public void keepReplies() {
+        loseNext.set(null);
+    }
+
     /**
      * Every open connection stops forwarding in both directions without closing: what either side
      * sends is read and dropped. New connections are accepted and dropped the same way.

@@ -145,7 +145,7 @@ final class TransitionApplier {
         if (!t.addOutputs().isEmpty()) {
             Set<JobOutput> outputs = new LinkedHashSet<>(base.outputs());
             outputs.addAll(t.addOutputs());
-            if (outputs.size() > t.maxOutputs()) {
+            if (outputs.size() > t.maxOutputs() || JobOutput.listBytes(outputs) > JobOutput.LIST_MAX_BYTES) {
                 tooMany = true;
             } else {
                 b.outputs(new ArrayList<>(outputs));

@@ -9,9 +9,11 @@ import com.comfyjobs.job.ListCursor;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.JobTooLargeException;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
 import com.comfyjobs.job.StaleBatch;
+import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.job.StoredDataException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
@@ -25,6 +27,7 @@ import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,6 +119,14 @@ public final class RedisJobStore implements JobStore {
         Job job = n.job();
         String user = job.userId();
         IdempotencyClaim claim = n.idempotency();
+        Job stored = job.toBuilder().workflowSha256(n.workflow().sha256()).workflowBytes(n.workflow().bytes()).build();
+        String[] insertKeys = {k.job(job.id()), k.workflow(job.id()), k.active(k.shardOf(job.id())), k.counts(k.shardOf(job.id()))};
+        String[] insertArgs = insertArgs(stored, n.workflow());
+        long size = requestBytes(insertKeys, insertArgs);
+        if (size > settings.maxRequestBytes()) {
+            throw new JobTooLargeException("the job as stored would take " + size + " bytes in one request; the state store accepts at most "
+                    + settings.maxRequestBytes() + " (REDIS_MAX_REQUEST_BYTES)");
+        }
         layout.adoptUser(cmd(), user);
         layout.adoptIdempotency(cmd(), user, claim == null ? null : claim.key());
         List<Object> admitted = admitCall(n);
@@ -134,28 +145,46 @@ public final class RedisJobStore implements JobStore {
             default:
                 throw new IllegalStateException("admit.lua answered " + admitted.get(0));
         }
-        Job stored = job.toBuilder().workflowSha256(n.workflow().sha256()).workflowBytes(n.workflow().bytes()).build();
-        Map<String, String> fields = codec.encode(stored);
+        Long inserted = redis.await(insert.<Long>call(cmd(), ScriptOutputType.INTEGER, insertKeys, insertArgs));
+        if (inserted != 1L) {
+            return CreateResult.idExists();
+        }
+        if (claim != null) {
+            try {
+                redis.await(confirm.<Long>call(cmd(), ScriptOutputType.INTEGER, new String[] {k.idempotency(user, claim.key())}, job.id()));
+            } catch (StateStoreUnavailableException e) {
+                // the job is stored and must be answered as such; an unmarked record still finds it, and
+                // answers for a missing job only within the admission window
+            }
+        }
+        return CreateResult.created(stored);
+    }
+
+    /** insert.lua's arguments: id, heartbeat, user, workflow, then the hash's fields and values. */
+    private String[] insertArgs(Job job, Workflow workflow) {
+        Map<String, String> fields = codec.encode(job);
         String[] args = new String[4 + fields.size() * 2];
         args[0] = job.id();
         args[1] = JobHashCodec.millis(job.heartbeatAt());
-        args[2] = user;
-        args[3] = n.workflow().json();
+        args[2] = job.userId();
+        args[3] = workflow.json();
         int i = 4;
         for (Map.Entry<String, String> f : fields.entrySet()) {
             args[i++] = f.getKey();
             args[i++] = f.getValue();
         }
-        int shard = k.shardOf(job.id());
-        Long inserted = redis.await(insert.<Long>call(cmd(), ScriptOutputType.INTEGER,
-                new String[] {k.job(job.id()), k.workflow(job.id()), k.active(shard), k.counts(shard)}, args));
-        if (inserted != 1L) {
-            return CreateResult.idExists();
+        return args;
+    }
+
+    /** The size of an EVALSHA with these keys and arguments on the wire (RESP framing included). */
+    private static long requestBytes(String[] keys, String[] args) {
+        long bytes = 64;
+        for (String[] part : List.of(keys, args)) {
+            for (String s : part) {
+                bytes += s.getBytes(StandardCharsets.UTF_8).length + 16;
+            }
         }
-        if (claim != null) {
-            redis.await(confirm.<Long>call(cmd(), ScriptOutputType.INTEGER, new String[] {k.idempotency(user, claim.key())}, job.id()));
-        }
-        return CreateResult.created(stored);
+        return bytes;
     }
 
     private List<Object> admitCall(NewJob n) {

@@ -68,6 +68,7 @@ final class RedisTransitionSpec {
                 a.addObject().put("node", o.node()).put("filename", o.filename()).put("subfolder", o.subfolder()).put("type", o.type());
             }
             s.put("maxOutputs", t.maxOutputs());
+            s.put("maxOutputBytes", JobOutput.LIST_MAX_BYTES);
         }
         if (t.artifacts() != null) {
             s.put("artifacts", codec.artifactsJson(t.artifacts()));

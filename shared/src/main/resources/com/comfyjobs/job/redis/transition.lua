@@ -13,7 +13,7 @@
 --   expectUpdated (ms, string), eventTtlMs, lease (ms, string) with leaseBy (owner), under (owner whose
 --   lease must be held), releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server,
 --   prompt}, progress, graph {cached [..], finished [..], executing, running {node, value, max}},
---   addOutputs [..] with maxOutputs, artifacts (JSON text), error (JSON text), markSubmitted, observed,
+--   addOutputs [..] with maxOutputs and maxOutputBytes (the stored list's limits), artifacts (JSON text), error (JSON text), markSubmitted, observed,
 --   server, char, meta (JSON text), returnJob
 -- Returns {outcome, previousStatus, status, attempt, userId[, field, value, ...]} where outcome is
 --   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held | lease_lost, or
@@ -225,7 +225,12 @@ if spec.addOutputs then
   if #outputs > spec.maxOutputs then
     too_many = true
   elseif added > 0 then
-    set.outputs = empty_array_json(outputs)
+    local encoded = empty_array_json(outputs)
+    if #encoded > spec.maxOutputBytes then
+      too_many = true
+    else
+      set.outputs = encoded
+    end
   end
 end
 if spec.artifacts then set.artifacts = spec.artifacts end
@@ -233,7 +238,8 @@ if spec.error and not cancel_chosen then set.error = spec.error end
 if too_many then
   target = 'failed'
   set.error = cjson.encode({type = 'too_many_outputs', message = 'ComfyUI reported more than ' .. spec.maxOutputs
-    .. ' output files for this job; the limit is MAX_OUTPUTS_PER_JOB'})
+    .. ' output files for this job (or a list of them over ' .. math.floor(spec.maxOutputBytes / 1024)
+    .. ' KiB); the limit is MAX_OUTPUTS_PER_JOB'})
 end
 
 if target then

@@ -1,0 +1,132 @@
+package com.comfyjobs.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.job.redis.LuaScript;
+import com.comfyjobs.job.redis.RedisJobStore;
+import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.testing.JobFixtures;
+import com.comfyjobs.testsupport.RedisClusterNodes;
+import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.testsupport.TcpProxy;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lettuce sends a command again after a reconnect when its reply was lost and its caller still
+ * waits, so every script runs a second time now and then (TcpProxy loses the reply after Redis ran
+ * it and closes the connection). Each of our writes must recognise itself: the same job admitted and
+ * stored once, answered as stored; the same transition applied once, answered as applied. On one
+ * node and on a cluster (a proxy in front of each master).
+ */
+class ReplayedWritesIT {
+    private static RedisNode node;
+    private static TcpProxy nodeProxy;
+    private static RedisClusterNodes cluster;
+
+    @BeforeAll
+    static void start() {
+        node = RedisNode.standalone();
+        nodeProxy = new TcpProxy(node.uri());
+        cluster = RedisClusterNodes.behindProxies(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        nodeProxy.close();
+        node.close();
+        cluster.close();
+    }
+
+    private static RedisJobStore nodeStore() {
+        return RedisJobStore.connect(RedisSettings.of(nodeProxy.endpoint(), false).withKeyPrefix("replay-n" + System.nanoTime()));
+    }
+
+    private static RedisJobStore clusterStore() {
+        return RedisJobStore.connect(RedisSettings.of(cluster.uri(), true).withKeyPrefix("replay-c" + System.nanoTime()));
+    }
+
+    private static List<TcpProxy> proxies(boolean onCluster) {
+        return onCluster ? cluster.proxies() : List.of(nodeProxy);
+    }
+
+    /** The next call of this script, on whichever server it goes to, runs there and its reply is lost. */
+    private static <T> T losingTheReplyOf(String script, boolean onCluster, Supplier<T> call) {
+        byte[] sha = LuaScript.load(script).sha().getBytes(StandardCharsets.US_ASCII);
+        proxies(onCluster).forEach(p -> p.loseReplyToNext(sha, TcpProxy.Ending.CLOSE));
+        try {
+            return call.get();
+        } finally {
+            proxies(onCluster).forEach(TcpProxy::keepReplies);
+        }
+    }
+
+    private static int lost(boolean onCluster) {
+        return proxies(onCluster).stream().mapToInt(TcpProxy::repliesLost).sum();
+    }
+
+    @Test
+    void aJobWhoseInsertReplyWasLostIsStoredOnceAndAnsweredAsStored() {
+        aJobWhoseInsertReplyWasLostIsStoredOnce(false);
+    }
+
+    @Test
+    void aJobWhoseInsertReplyWasLostIsStoredOnceAndAnsweredAsStoredOnACluster() {
+        aJobWhoseInsertReplyWasLostIsStoredOnce(true);
+    }
+
+    private void aJobWhoseInsertReplyWasLostIsStoredOnce(boolean onCluster) {
+        try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+            store.prime();
+            int before = lost(onCluster);
+            Map<JobStatus, Long> counts = store.countByStatus();
+            CreateResult r = losingTheReplyOf("insert.lua", onCluster,
+                    () -> store.create(JobFixtures.withKey(JobFixtures.queued("u", JobFixtures.now()), "k", "fp")));
+            assertEquals(before + 1, lost(onCluster), "the reply was lost and the script sent again");
+            assertEquals(CreateResult.Outcome.CREATED, r.outcome());
+            assertTrue(store.findById(r.job().id()).isPresent());
+            assertEquals(counts.get(JobStatus.QUEUED) + 1, store.countByStatus().get(JobStatus.QUEUED), "counted once");
+            assertEquals(1, store.countByUserId("u"));
+            assertTrue(store.findIdempotencyRecord("u", "k").orElseThrow().jobStored());
+        }
+    }
+
+    @Test
+    void anAdmissionWhoseReplyWasLostCountsTheJobOnce() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                int before = lost(onCluster);
+                CreateResult r = losingTheReplyOf("admit.lua", onCluster,
+                        () -> store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()), JobFixtures.defaultWorkflow(), 1, null)));
+                assertEquals(before + 1, lost(onCluster));
+                assertEquals(CreateResult.Outcome.CREATED, r.outcome(), "at a cap of one, the replay is not a second job");
+                assertEquals(1, store.countActiveByUserId("u"));
+                assertEquals(1, store.countByUserId("u"));
+            }
+        }
+    }
+
+    @Test
+    void aRequeueWhoseReplyWasLostIsAppliedOnce() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                Job j = store.create(JobFixtures.newJob("u", JobFixtures.now())).job();
+                int before = lost(onCluster);
+                TransitionResult r = losingTheReplyOf("transition.lua", onCluster, () -> store.transition(Transition.of(j.id(),
+                        JobFixtures.now()).expectAttempt(1).requeue(2, "http://comfy-2:8188", j.id() + "_2").returnJob().build()));
+                assertEquals(before + 1, lost(onCluster));
+                assertEquals(TransitionOutcome.APPLIED, r.outcome(), "the replay is recognised as the same write");
+                assertEquals(2, r.job().attempt());
+                assertEquals(2, store.findById(j.id()).orElseThrow().attempt());
+            }
+        }
+    }
+}

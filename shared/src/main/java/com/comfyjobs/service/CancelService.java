@@ -32,19 +32,30 @@ public final class CancelService {
         this.observer = observer;
     }
 
-    /** @return the job after the request; throws 404 for unknown or foreign ids and 409 when too late */
+    /**
+     * @return the job after the request (a job canceled already is answered as it is); throws 404 for
+     *         unknown or foreign ids and 409 when it ended otherwise or is saving its outputs
+     */
     public Job cancel(String userId, String jobId) {
         if (!PromptIds.isJobId(jobId)) {
             throw ClientError.notFound();
         }
         Job job = store.findById(jobId).filter(j -> j.userId().equals(userId)).orElseThrow(ClientError::notFound);
+        if (job.status() == JobStatus.CANCELED) {
+            // DELETE is idempotent: a client that lost the answer to its first cancel asks again
+            return job;
+        }
         if (!job.status().isCancelable()) {
             throw tooLate(job);
         }
         TransitionResult asked = store.transition(Transition.of(jobId, now()).expectStatus(JobStatus.QUEUED, JobStatus.RUNNING)
                 .requestCancel().returnJob().build());
         if (!asked.applied()) {
-            throw tooLate(store.findById(jobId).orElse(job));
+            Job now = store.findById(jobId).orElse(job);
+            if (now.status() == JobStatus.CANCELED) {
+                return now;
+            }
+            throw tooLate(now);
         }
         job = asked.job();
         boolean dispatchInFlight = !job.isSubmitted() && job.isLeasedByAnotherThan(null, now());

@@ -129,4 +129,26 @@ class ReplayedWritesIT {
             }
         }
     }
+
+    @Test
+    void aTerminalChangeWhoseIndexCleanupIsCutIsStillAnsweredAsMade() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                Job j = store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()), JobFixtures.defaultWorkflow(), 1, null)).job();
+                int before = lost(onCluster);
+                proxies(onCluster).forEach(p -> p.loseReplyToNext("ZREM".getBytes(StandardCharsets.US_ASCII)));
+                TransitionResult r;
+                try {
+                    r = store.updateStatus(j.id(), JobStatus.CANCELED, JobFixtures.now());
+                } finally {
+                    proxies(onCluster).forEach(TcpProxy::keepReplies);
+                }
+                assertEquals(before + 1, lost(onCluster), "the index cleanup met a reset connection");
+                assertTrue(r.becameTerminal(), "the job is canceled, and answered as canceled");
+                assertEquals(CreateResult.Outcome.CREATED, store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()),
+                        JobFixtures.defaultWorkflow(), 1, null)).outcome(), "the index entry left behind is repaired at the cap");
+            }
+        }
+    }
 }

@@ -320,6 +320,7 @@ public final class RedisJobStore implements JobStore {
         }
     }
 
+    /** Drops index entries of jobs that are gone; a repair, so a failure here never fails what called it. */
     private void prune(String userId, List<String> dangling) {
         if (!dangling.isEmpty()) {
             String[] ids = dangling.toArray(String[]::new);
@@ -328,7 +329,11 @@ public final class RedisJobStore implements JobStore {
             for (String index : userIndexes(userId)) {
                 removals.add(c.zrem(index, ids).toCompletableFuture());
             }
-            removals.forEach(redis::await);
+            try {
+                removals.forEach(redis::await);
+            } catch (StateStoreUnavailableException e) {
+                // the entries are dropped again the next time they are met
+            }
         }
     }
 
@@ -369,9 +374,14 @@ public final class RedisJobStore implements JobStore {
         }
         TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job);
         if (result.becameTerminal()) {
-            redis.await(cmd().zrem(k.userLive(user), id));
-            if (layout.migrating()) {
-                redis.await(cmd().zrem(layout.legacyKeys().userLive(user), id));
+            try {
+                redis.await(cmd().zrem(k.userLive(user), id));
+                if (layout.migrating()) {
+                    redis.await(cmd().zrem(layout.legacyKeys().userLive(user), id));
+                }
+            } catch (StateStoreUnavailableException e) {
+                // the change is made and must be answered as made; a live-index entry left behind is
+                // dropped when the user next reaches the cap (repairLiveIndex)
             }
         }
         return result;

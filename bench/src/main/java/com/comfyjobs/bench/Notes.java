@@ -10,6 +10,11 @@ final class Notes {
               `bare` is an EVALSHA of the same `transition.lua` with the same kind of arguments on the same lettuce
               connection. Every delivery has its own webhook-id, so deduplication never short-cuts the path.
               Round trips are counted on the client (lettuce command events) over 1,000 events.
+              The **longest script** rows time single EVALSHAs of `transition.lua` at the limits one request can
+              reach (the outputs cap in number and in bytes, a progress_state of the largest graph with the
+              longest node ids), on the server (SLOWLOG, microseconds of execution, median of runs on fresh
+              jobs): Redis runs one script at a time, so this is how long one event can hold everyone else up.
+              The raw limit is a script that only decodes the same argument; the target is 10 ms.
             - **get**: JMH. The `GetJobHandler` path (event in, identity from the JWT claims, one HGETALL, JSON with
               a presigned artifact URL out) against a bare HGETALL of the same key.
             - **submit**: `SubmitJobHandler` against a redis-server and the ComfyUI simulator on loopback (its
@@ -17,7 +22,8 @@ final class Notes {
               POST /prompt to the same simulator at the same concurrency, which every submit must make. Both
               paths run first for half as many requests, so neither is measured while the JIT compiles it.
               All of it (callers, handler, Redis, simulator) shares the 2 cores, so the 32-caller rows are
-              mostly queueing for CPU; the 1-caller rows show our own cost: three round trips and the JSON work.
+              mostly queueing for CPU; the 1-caller rows show our own cost: three round trips and the JSON work
+              (four with an Idempotency-Key: the key's record is marked once its job is written).
             - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
               some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
               history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
@@ -26,7 +32,7 @@ final class Notes {
               jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
               No SnapStart: with it, the init part of these numbers is paid once per version instead.
             - **memory**: `MEMORY USAGE` of the job hash and workflow key, against the size of the job's own JSON
-              and the workflow JSON. A terminal job's artifacts field passes 64 bytes, so Redis turns its hash
+              and, while it is live, the workflow JSON (a finished job keeps only the workflow's SHA-256 and size). A terminal job's artifacts field passes 64 bytes, so Redis turns its hash
               from a listpack into a hashtable; that costs ~800 B and varies by a few hundred bytes between
               runs with the table's incremental rehashing.
             - **artifact**: a fresh JVM with `-Xmx256m` streams the output from the simulator's /view into

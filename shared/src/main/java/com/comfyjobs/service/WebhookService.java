@@ -153,8 +153,9 @@ public final class WebhookService {
         }
         if (!r.applied()) {
             boolean superseded = r.outcome() == TransitionOutcome.WRONG_ATTEMPT && attempt < r.attempt();
+            // a succeeded job's prompt ran to its end: its late (reordered, retried) events are no orphan
             boolean ended = r.outcome() == TransitionOutcome.STATUS_CONFLICT && r.status() != null && r.status().isTerminal()
-                    && attempt == r.attempt();
+                    && r.status() != JobStatus.SUCCEEDED && attempt == r.attempt();
             if ((superseded || ended) && RUNNING_EVENTS.contains(e.type()) && !(e.type().equals("executing") && d.path("node").isNull())) {
                 stopOrphan(e.promptId(), now);
             }

@@ -1,17 +1,17 @@
 package com.comfyjobs.bench;
 
+import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.service.PromptIds;
-import com.comfyjobs.service.ServiceSettings;
 import com.comfyjobs.testsupport.RedisNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -13,9 +13,15 @@ final class Workflows {
     private Workflows() {
     }
 
+    /** ComfyUI's default workflow, compact as SubmitRequest keeps it. */
     static Workflow standard() {
+        return Workflow.parse(tree().toString());
+    }
+
+    /** The default workflow as a tree, to change before it is parsed. */
+    static ObjectNode tree() {
         try {
-            return Workflow.of(JSON.readTree(Workflows.class.getResourceAsStream("/workflows/default-txt2img.json")));
+            return (ObjectNode) JSON.readTree(Workflows.class.getResourceAsStream("/workflows/default-txt2img.json"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -28,13 +34,13 @@ final class Workflows {
 
     /** The default workflow grown to about {@code bytes} with long prompts, as real workflows carry. */
     static Workflow padded(int bytes) {
-        ObjectNode wf = standard().tree();
+        ObjectNode wf = tree();
         int missing = bytes - standard().json().length();
         StringBuilder text = new StringBuilder("a lighthouse on a cliff at dawn, oil painting");
         while (text.length() < missing) {
             text.append(", intricate detail, volumetric light, golden hour");
         }
         ((ObjectNode) wf.get("6").get("inputs")).put("text", text.substring(0, Math.max(10, missing)));
-        return Workflow.of(wf);
+        return Workflow.parse(wf.toString());
     }
 }

@@ -5,9 +5,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
-import com.comfyjobs.job.JobJson;
+import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.observability.JsonLog;
-import com.comfyjobs.service.CancelService;
+import com.comfyjobs.query.CancelService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 

@@ -5,13 +5,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
-import com.comfyjobs.service.ClientError;
-import com.comfyjobs.service.WebhookService;
-import com.comfyjobs.webhook.MalformedWebhookException;
-import com.comfyjobs.webhook.WebhookRejectedException;
+import com.comfyjobs.progress.WebhookService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
-import java.util.Map;
 
 /**
  * POST /webhooks/comfyui: ComfyUI's progress, authenticated by its Standard Webhooks signature (no
@@ -37,13 +33,7 @@ public class ComfyWebhookHandler extends ApiHandler {
 
     @Override
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String ignored) {
-        try {
-            service.handle(HttpRequests.body(event), HttpRequests.headers(event));
-            return HttpResponses.noContent();
-        } catch (WebhookRejectedException e) {
-            return HttpResponses.problem(401, "Invalid webhook signature", e.getMessage(), null, Map.of());
-        } catch (MalformedWebhookException e) {
-            throw ClientError.badRequest(e.getMessage());
-        }
+        service.handle(HttpRequests.body(event), HttpRequests.headers(event));
+        return HttpResponses.noContent();
     }
 }

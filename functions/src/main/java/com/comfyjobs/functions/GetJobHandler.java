@@ -5,8 +5,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
-import com.comfyjobs.service.ClientError;
-import com.comfyjobs.service.JobQueryService;
+import com.comfyjobs.functions.http.JobJson;
+import com.comfyjobs.query.JobQueryService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 
@@ -25,8 +25,6 @@ public class GetJobHandler extends ApiHandler {
 
     @Override
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
-        return service.get(userId, HttpRequests.pathParameter(event, "jobId"))
-                .map(job -> HttpResponses.json(200, job))
-                .orElseThrow(ClientError::notFound);
+        return HttpResponses.json(200, JobJson.view(service.get(userId, HttpRequests.pathParameter(event, "jobId"))));
     }
 }

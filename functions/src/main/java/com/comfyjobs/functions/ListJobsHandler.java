@@ -5,7 +5,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
-import com.comfyjobs.service.JobQueryService;
+import com.comfyjobs.functions.http.JobJson;
+import com.comfyjobs.query.JobQueryService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 
@@ -24,7 +25,7 @@ public class ListJobsHandler extends ApiHandler {
 
     @Override
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
-        return HttpResponses.json(200, service.list(userId, HttpRequests.queryParameter(event, "status"),
-                HttpRequests.queryParameter(event, "limit"), HttpRequests.queryParameter(event, "cursor")));
+        return HttpResponses.json(200, JobJson.page(service.list(userId, HttpRequests.queryParameter(event, "status"),
+                HttpRequests.queryParameter(event, "limit"), HttpRequests.queryParameter(event, "cursor"))));
     }
 }

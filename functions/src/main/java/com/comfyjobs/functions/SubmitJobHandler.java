@@ -2,16 +2,16 @@ package com.comfyjobs.functions;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.Job;
-import com.comfyjobs.job.JobJson;
 import com.comfyjobs.observability.JsonLog;
-import com.comfyjobs.service.ServiceSettings;
-import com.comfyjobs.service.SubmitOutcome;
-import com.comfyjobs.service.SubmitRequest;
-import com.comfyjobs.service.SubmitService;
+import com.comfyjobs.submit.SubmitOutcome;
+import com.comfyjobs.submit.SubmitRequest;
+import com.comfyjobs.submit.SubmitService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.context.ApplicationContext;
@@ -53,7 +53,7 @@ public class SubmitJobHandler extends ApiHandler {
             return HttpResponses.json(202, body, headers);
         }
         ObjectNode ext = HttpResponses.object().put("jobId", job.id());
-        JsonNode details = job.error().details();
+        JsonNode details = JobJson.details(job.error());
         if (details != null) {
             ext.set("error", details.get("error"));
             ext.set("node_errors", details.get("node_errors"));

@@ -9,7 +9,6 @@ import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.simulator.ComfyUiSimulator;
-import com.comfyjobs.functions.LocalLambdaContext;
 import com.comfyjobs.testsupport.RedisNode;
 import com.comfyjobs.testsupport.S3Server;
 import com.fasterxml.jackson.databind.JsonNode;

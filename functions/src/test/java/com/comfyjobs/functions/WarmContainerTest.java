@@ -10,7 +10,6 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.functions.wiring.CurrentInvocation;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.memory.InMemoryJobStore;
-import com.comfyjobs.functions.LocalLambdaContext;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;

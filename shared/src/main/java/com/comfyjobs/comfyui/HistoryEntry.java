@@ -71,7 +71,7 @@ public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> out
         }
         message = JobError.bounded(message);
         return new JobError("execution_error", message, optText(data, "node_id"), optText(data, "node_type"),
-                data.hasNonNull("exception_type") ? data.get("exception_type") : null);
+                data.hasNonNull("exception_type") ? data.get("exception_type").toString() : null);
     }
 
     /** Every file entry of a node output dict: any key whose value is a list of {filename, subfolder, type}. */

@@ -1,6 +1,5 @@
 package com.comfyjobs.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +38,7 @@ public record Job(
         JobError error,
         boolean cancelRequested,
         String idempotencyKey,
-        JsonNode metadata,
+        String metadataJson,
         int nodeCount,
         List<String> cachedNodes,
         List<String> finishedNodes,
@@ -116,7 +115,7 @@ public record Job(
         private JobError error;
         private boolean cancelRequested;
         private String idempotencyKey;
-        private JsonNode metadata;
+        private String metadataJson;
         private int nodeCount;
         private List<String> cachedNodes = List.of();
         private List<String> finishedNodes = List.of();
@@ -151,7 +150,7 @@ public record Job(
             error = j.error;
             cancelRequested = j.cancelRequested;
             idempotencyKey = j.idempotencyKey;
-            metadata = j.metadata;
+            metadataJson = j.metadataJson;
             nodeCount = j.nodeCount;
             cachedNodes = j.cachedNodes;
             finishedNodes = j.finishedNodes;
@@ -183,7 +182,7 @@ public record Job(
         public Builder error(JobError v) { error = v; return this; }
         public Builder cancelRequested(boolean v) { cancelRequested = v; return this; }
         public Builder idempotencyKey(String v) { idempotencyKey = v; return this; }
-        public Builder metadata(JsonNode v) { metadata = v; return this; }
+        public Builder metadataJson(String v) { metadataJson = v; return this; }
         public Builder nodeCount(int v) { nodeCount = v; return this; }
         public Builder cachedNodes(List<String> v) { cachedNodes = v; return this; }
         public Builder finishedNodes(List<String> v) { finishedNodes = v; return this; }
@@ -194,7 +193,7 @@ public record Job(
             return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
                     comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
                     submittedAt, leaseUntil, leaseOwner, outputs, artifacts, error, cancelRequested, idempotencyKey,
-                    metadata, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes);
+                    metadataJson, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes);
         }
     }
 }

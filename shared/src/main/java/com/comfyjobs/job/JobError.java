@@ -1,14 +1,13 @@
 package com.comfyjobs.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 
 /**
  * Why a job failed. {@code type} is machine-readable (for example {@code execution_error},
- * {@code comfyui_rejected}, {@code max_attempts}); {@code details} keeps what ComfyUI said verbatim
- * (its error object and node_errors) so callers can show it.
+ * {@code comfyui_rejected}, {@code max_attempts}); {@code detailsJson} keeps what ComfyUI said as JSON
+ * text (its error object and node_errors, or its exception type) so callers can show it.
  */
-public record JobError(String type, String message, String nodeId, String nodeType, JsonNode details) {
+public record JobError(String type, String message, String nodeId, String nodeType, String detailsJson) {
     /** The job reported more output files than MAX_OUTPUTS_PER_JOB; transition.lua writes the same error. */
     public static final String TOO_MANY_OUTPUTS = "too_many_outputs";
 

@@ -1,6 +1,5 @@
 package com.comfyjobs.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -54,8 +53,8 @@ public interface JobStore extends AutoCloseable {
     TransitionResult transition(Transition transition);
 
     /** Partial update of the descriptive fields; null leaves a field as it is. */
-    default TransitionResult update(String jobId, String characterId, JsonNode metadata, Instant now) {
-        return transition(Transition.of(jobId, now).characterId(characterId).metadata(metadata).build());
+    default TransitionResult update(String jobId, String characterId, String metadataJson, Instant now) {
+        return transition(Transition.of(jobId, now).characterId(characterId).metadataJson(metadataJson).build());
     }
 
     /** Moves the job to {@code status} if the rules allow it from its current status. */

@@ -1,8 +1,7 @@
 package com.comfyjobs.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -61,7 +60,7 @@ public final class Transition {
     private final boolean observed;
     private final String comfyServer;
     private final String characterId;
-    private final JsonNode metadata;
+    private final String metadataJson;
     private final boolean returnJob;
 
     private Transition(Builder b) {
@@ -94,7 +93,7 @@ public final class Transition {
         observed = b.observed;
         comfyServer = b.comfyServer;
         characterId = b.characterId;
-        metadata = b.metadata;
+        metadataJson = b.metadataJson;
         returnJob = b.returnJob;
         if (status != null && requeue != null) {
             throw new IllegalArgumentException("a transition either sets a status or requeues, not both");
@@ -143,7 +142,7 @@ public final class Transition {
     public boolean observed() { return observed; }
     public String comfyServer() { return comfyServer; }
     public String characterId() { return characterId; }
-    public JsonNode metadata() { return metadata; }
+    public String metadataJson() { return metadataJson; }
     public boolean returnJob() { return returnJob; }
 
     /** Fluent construction; only {@code jobId} and {@code now} are required. */
@@ -173,7 +172,7 @@ public final class Transition {
         private boolean observed;
         private String comfyServer;
         private String characterId;
-        private JsonNode metadata;
+        private String metadataJson;
         private boolean returnJob;
 
         private Builder(String jobId, Instant now) {
@@ -316,8 +315,9 @@ public final class Transition {
             return this;
         }
 
-        public Builder metadata(JsonNode m) {
-            metadata = m;
+        /** Replaces the caller's metadata (a JSON object, as text). */
+        public Builder metadataJson(String m) {
+            metadataJson = m;
             return this;
         }
 

@@ -1,26 +1,25 @@
 package com.comfyjobs.job;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.Objects;
 
 /**
- * A ComfyUI workflow in API format (node id -> {class_type, inputs}), kept as compact JSON because it
- * is stored once and sent to ComfyUI again only on resubmission. Construction checks the shape; what
- * the nodes mean is ComfyUI's business (it answers 400 with node_errors).
+ * A ComfyUI workflow in API format (node id -> {class_type, inputs}), kept as the compact JSON it was
+ * submitted as: it is stored once and sent to ComfyUI again only on resubmission. Construction checks
+ * the shape, reading the text once as a stream of tokens; what the nodes mean is ComfyUI's business
+ * (it answers 400 with node_errors).
  */
 public final class Workflow {
     /** ComfyUI's ids are short ("3", "12:5" inside subgraphs); the bound keeps every event about the graph small. */
     public static final int MAX_NODE_ID_CHARS = 64;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private final String json;
     private final int nodeCount;
@@ -31,50 +30,68 @@ public final class Workflow {
         this.nodeCount = nodeCount;
     }
 
-    /** Checks that {@code node} is an object of nodes, each with a class_type string and an inputs object. */
-    public static Workflow of(JsonNode node) {
-        if (node == null || !node.isObject()) {
-            throw new InvalidWorkflowException("workflow must be a JSON object of nodes (API format)");
-        }
-        if (node.isEmpty()) {
-            throw new InvalidWorkflowException("workflow has no nodes");
-        }
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> e = fields.next();
-            String id = e.getKey();
-            JsonNode n = e.getValue();
-            if (id.isEmpty()) {
-                throw new InvalidWorkflowException("workflow has a node with an empty id");
+    /**
+     * Checks that {@code json} is an object of nodes, each with a class_type string and an inputs object.
+     *
+     * @throws InvalidWorkflowException naming what is wrong
+     */
+    public static Workflow parse(String json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new InvalidWorkflowException("workflow must be a JSON object of nodes (API format)");
             }
-            if (id.length() > MAX_NODE_ID_CHARS) {
-                throw new InvalidWorkflowException("workflow has a node id longer than " + MAX_NODE_ID_CHARS + " characters");
+            int nodes = 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                node(p, p.currentName());
+                nodes++;
             }
-            if (!n.isObject()) {
-                throw new InvalidWorkflowException("node '" + id + "' must be an object with class_type and inputs");
+            if (p.nextToken() != null) {
+                throw new InvalidWorkflowException("workflow is followed by more JSON");
             }
-            JsonNode classType = n.get("class_type");
-            if (classType == null || !classType.isTextual() || classType.asText().isBlank()) {
-                throw new InvalidWorkflowException("node '" + id + "' has no class_type string");
+            if (nodes == 0) {
+                throw new InvalidWorkflowException("workflow has no nodes");
             }
-            JsonNode inputs = n.get("inputs");
-            if (inputs == null || !inputs.isObject()) {
-                throw new InvalidWorkflowException("node '" + id + "' has no inputs object");
-            }
-        }
-        try {
-            return new Workflow(MAPPER.writeValueAsString(node), node.size());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed JSON tree could not be written back", e);
+            return new Workflow(json, nodes);
+        } catch (IOException e) {
+            throw new InvalidWorkflowException("workflow is not valid JSON");
         }
     }
 
-    /** Restores a workflow that was validated before it was stored. */
+    /** One node: {@code p} is on its id; leaves {@code p} on the node's closing brace. */
+    private static void node(JsonParser p, String id) throws IOException {
+        if (id.isEmpty()) {
+            throw new InvalidWorkflowException("workflow has a node with an empty id");
+        }
+        if (id.length() > MAX_NODE_ID_CHARS) {
+            throw new InvalidWorkflowException("workflow has a node id longer than " + MAX_NODE_ID_CHARS + " characters");
+        }
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            throw new InvalidWorkflowException("node '" + id + "' must be an object with class_type and inputs");
+        }
+        boolean classType = false;
+        boolean inputs = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("class_type".equals(field)) {
+                classType = value == JsonToken.VALUE_STRING && !p.getText().isBlank();
+            } else if ("inputs".equals(field)) {
+                inputs = value == JsonToken.START_OBJECT;
+            }
+            p.skipChildren();
+        }
+        if (!classType) {
+            throw new InvalidWorkflowException("node '" + id + "' has no class_type string");
+        }
+        if (!inputs) {
+            throw new InvalidWorkflowException("node '" + id + "' has no inputs object");
+        }
+    }
+
+    /** Restores a workflow that was checked before it was stored. */
     public static Workflow fromStoredJson(String json) {
         try {
-            return of(MAPPER.readTree(json));
-        } catch (JsonProcessingException e) {
-            throw new StoredDataException("stored workflow is not valid JSON", e);
+            return parse(json);
         } catch (InvalidWorkflowException e) {
             throw new StoredDataException("stored workflow is malformed: " + e.getMessage(), e);
         }
@@ -88,7 +105,7 @@ public final class Workflow {
         return nodeCount;
     }
 
-    /** Its size as stored and sent: UTF-8 bytes of the compact JSON. */
+    /** Its size as stored and sent: UTF-8 bytes of the JSON. */
     public long bytes() {
         return json.getBytes(StandardCharsets.UTF_8).length;
     }
@@ -107,14 +124,6 @@ public final class Workflow {
         return s;
     }
 
-    public ObjectNode tree() {
-        try {
-            return (ObjectNode) MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("workflow JSON was valid when stored", e);
-        }
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof Workflow && ((Workflow) o).json.equals(json);
@@ -122,7 +131,7 @@ public final class Workflow {
 
     @Override
     public int hashCode() {
-        return Objects.hash(json);
+        return json.hashCode();
     }
 
     @Override

@@ -1,8 +1,7 @@
 package com.comfyjobs.observability;
 
 import com.comfyjobs.job.Job;
-import com.comfyjobs.service.JobObserver;
-import com.comfyjobs.service.RecoverySummary;
+import com.comfyjobs.recovery.RecoverySummary;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;

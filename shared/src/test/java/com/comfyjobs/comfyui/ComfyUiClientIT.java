@@ -9,7 +9,10 @@ import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.testing.JobFixtures;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,10 +51,18 @@ class ComfyUiClientIT {
         return client.submit(promptId, "comfyjobs", w, Map.of("jobId", "j-1", "userId", "u-1"));
     }
 
+    private static ObjectNode tree(Workflow w) {
+        try {
+            return (ObjectNode) new ObjectMapper().readTree(w.json());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static Workflow withCheckpoint(String ckpt) {
-        ObjectNode wf = JobFixtures.defaultWorkflow().tree();
+        ObjectNode wf = tree(JobFixtures.defaultWorkflow());
         ((ObjectNode) wf.get("4").get("inputs")).put("ckpt_name", ckpt);
-        return Workflow.of(wf);
+        return Workflow.parse(wf.toString());
     }
 
     @Test
@@ -82,9 +93,9 @@ class ComfyUiClientIT {
                 submit(pid(), withCheckpoint("nope.safetensors")));
         assertEquals("prompt_outputs_failed_validation", missing.type());
         assertEquals("value_not_in_list", missing.nodeErrors().get("4").get("errors").get(0).get("type").asText());
-        ObjectNode unknown = JobFixtures.defaultWorkflow().tree();
+        ObjectNode unknown = tree(JobFixtures.defaultWorkflow());
         ((ObjectNode) unknown.get("3")).put("class_type", "NoSuchNode");
-        SubmitResult.Rejected bad = assertInstanceOf(SubmitResult.Rejected.class, submit(pid(), Workflow.of(unknown)));
+        SubmitResult.Rejected bad = assertInstanceOf(SubmitResult.Rejected.class, submit(pid(), Workflow.parse(unknown.toString())));
         assertEquals("invalid_prompt", bad.type());
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.service.ServiceSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.comfyjobs.testing.JobFixtures;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class WorkflowTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,7 +25,7 @@ class WorkflowTest {
             "{\"1\": {\"class_type\": \"KSampler\", \"inputs\": []}}", "{\"\": {\"class_type\": \"KSampler\", \"inputs\": {}}}",
             "{\"12345678901234567890123456789012345678901234567890123456789012345\": {\"class_type\": \"KSampler\", \"inputs\": {}}}"})
     void rejectsWhatIsNotAnApiFormatGraph(String json) throws Exception {
-        assertThrows(InvalidWorkflowException.class, () -> Workflow.of(JSON.readTree(json)));
+        assertThrows(InvalidWorkflowException.class, () -> Workflow.parse(json));
     }
 
     @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
-import com.comfyjobs.service.RecoverySummary;
+import com.comfyjobs.recovery.RecoverySummary;
 import com.comfyjobs.testing.JobFixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

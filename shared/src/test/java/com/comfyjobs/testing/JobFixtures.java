@@ -5,9 +5,9 @@ import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.Workflow;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +17,6 @@ import java.util.UUID;
 
 /** Jobs and workflows for tests: ComfyUI's default text-to-image workflow and fresh queued jobs. */
 public final class JobFixtures {
-    private static final ObjectMapper JSON = new ObjectMapper();
     public static final int DEFAULT_CAP = 1000;
 
     private JobFixtures() {
@@ -26,7 +25,8 @@ public final class JobFixtures {
     /** ComfyUI's default text-to-image workflow: seven nodes, SaveImage as output. */
     public static Workflow defaultWorkflow() {
         try {
-            return Workflow.of(JSON.readTree(JobFixtures.class.getResourceAsStream("/workflows/default-txt2img.json")));
+            return Workflow.parse(new String(JobFixtures.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
+                    StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -34,7 +34,7 @@ public final class JobFixtures {
 
     public static Workflow workflowFromFile(Path p) {
         try {
-            return Workflow.of(JSON.readTree(Files.readString(p)));
+            return Workflow.parse(Files.readString(p));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,19 +2,19 @@ package com.comfyjobs.functions.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.wiring.LazyHandler;
 import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.job.StateStoreUnavailableException;
+import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
-import com.comfyjobs.service.ClientError;
-import com.comfyjobs.service.JobObserver;
 import io.micronaut.context.ApplicationContext;
-import com.comfyjobs.functions.wiring.LazyHandler;
 import jakarta.inject.Inject;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What every HTTP handler shares: the caller's identity (401 without one), problem+json for refused
- * requests, 503 with Retry-After when the state store is down, and a generic 500 that shows no
+ * requests (the services' domain errors, mapped in {@link Problems}), 503 with Retry-After when the state store is down, and a generic 500 that shows no
  * internals for anything unexpected (logged with the request id), an error answer of the state
  * store included (also counted as StateStoreErrors).
  */
@@ -48,8 +48,6 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
                 }
             }
             return handle(event, user);
-        } catch (ClientError e) {
-            return HttpResponses.problem(e);
         } catch (StateStoreUnavailableException e) {
             JsonLog.error("state store unavailable", e);
             return HttpResponses.problem(503, "Service unavailable", "job state is temporarily unreachable; retry shortly",
@@ -59,6 +57,10 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
             JsonLog.error("state store answered an error", e);
             return internalError();
         } catch (RuntimeException e) {
+            Optional<ApiProblem> refused = Problems.of(e);
+            if (refused.isPresent()) {
+                return HttpResponses.problem(refused.get());
+            }
             JsonLog.error("unexpected failure", e);
             return internalError();
         } finally {

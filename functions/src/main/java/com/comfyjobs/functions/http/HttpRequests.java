@@ -1,7 +1,6 @@
 package com.comfyjobs.functions.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.comfyjobs.service.ClientError;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
@@ -22,7 +21,7 @@ public final class HttpRequests {
             try {
                 return Base64.getDecoder().decode(body);
             } catch (IllegalArgumentException ex) {
-                throw ClientError.badRequest("request body is not valid base64");
+                throw ApiProblem.badRequest("request body is not valid base64");
             }
         }
         return body.getBytes(StandardCharsets.UTF_8);

@@ -1,7 +1,6 @@
 package com.comfyjobs.functions.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.comfyjobs.service.ClientError;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +32,7 @@ public final class HttpResponses {
         return APIGatewayV2HTTPResponse.builder().withStatusCode(204).withHeaders(Map.of()).build();
     }
 
-    public static APIGatewayV2HTTPResponse problem(ClientError e) {
+    public static APIGatewayV2HTTPResponse problem(ApiProblem e) {
         Map<String, String> headers = new HashMap<>();
         if (e.retryAfterSeconds() > 0) {
             headers.put("Retry-After", Long.toString(e.retryAfterSeconds()));

@@ -1,8 +1,9 @@
 package com.comfyjobs.functions.wiring;
 
-import com.comfyjobs.job.JobJson;
+import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.observability.JsonLog;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.crac.Context;
@@ -36,7 +37,7 @@ final class SnapStartHooks implements Resource {
         try {
             store.prime();
             store.findById("00000000-0000-4000-8000-000000000000");
-            JobJson.parseTimestamp(JobJson.timestamp(java.time.Instant.now()));
+            JobJson.parseTimestamp(JobJson.timestamp(Instant.now()));
         } catch (RuntimeException e) {
             // Priming is an optimisation: a snapshot without it still works, only its first request is slower.
             JsonLog.warn("SnapStart priming failed", "reason", e.getMessage());

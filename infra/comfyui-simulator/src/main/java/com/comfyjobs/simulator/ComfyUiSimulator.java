@@ -2,10 +2,10 @@ package com.comfyjobs.simulator;
 
 import com.comfyjobs.simulator.engine.EventBus;
 import com.comfyjobs.simulator.engine.ExecutionLedger;
-import com.comfyjobs.simulator.engine.PromptFate;
 import com.comfyjobs.simulator.engine.Executor;
 import com.comfyjobs.simulator.engine.FaultState;
 import com.comfyjobs.simulator.engine.Generation;
+import com.comfyjobs.simulator.engine.PromptFate;
 import com.comfyjobs.simulator.engine.PromptQueue;
 import com.comfyjobs.simulator.engine.Session;
 import com.comfyjobs.simulator.engine.Timing;

@@ -4,10 +4,10 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.functions.LocalLambdaContext;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.simulator.WebhookOptions;
 import com.comfyjobs.testsupport.FreePorts;
-import com.comfyjobs.functions.LocalLambdaContext;
 import com.comfyjobs.testsupport.RedisNode;
 import com.comfyjobs.testsupport.S3Server;
 import io.micronaut.context.ApplicationContext;
@@ -28,8 +28,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL), S3 (S3Proxy on

@@ -56,7 +56,7 @@ class RecoveryEdgesIT {
             o.webhook = b -> b.dropPercent(100);
         });
         JobStore store = stack.context().getBean(JobStore.class);
-        Workflow workflow = Workflow.of(Api.workflow(1));
+        Workflow workflow = Workflow.parse(Api.workflow(1).toString());
         Instant old = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
         RedisClient raw = RedisClient.create(stack.redis().uri().toString());
         try (StatefulRedisConnection<String, String> c = raw.connect()) {

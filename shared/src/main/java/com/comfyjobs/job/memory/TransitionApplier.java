@@ -88,8 +88,8 @@ final class TransitionApplier {
         if (t.characterId() != null) {
             b.characterId(t.characterId());
         }
-        if (t.metadata() != null) {
-            b.metadata(t.metadata());
+        if (t.metadataJson() != null) {
+            b.metadataJson(t.metadataJson());
         }
         if (t.requestCancel()) {
             b.cancelRequested(true);

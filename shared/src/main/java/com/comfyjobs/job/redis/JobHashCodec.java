@@ -94,7 +94,7 @@ final class JobHashCodec {
             h.put(CANCEL, "1");
         }
         put(h, IDEMPOTENCY_KEY, j.idempotencyKey());
-        put(h, METADATA, j.metadata() == null ? null : write(j.metadata()));
+        put(h, METADATA, j.metadataJson());
         h.put(NODE_COUNT, Integer.toString(j.nodeCount()));
         h.put(CACHED, write(json.valueToTree(j.cachedNodes())));
         h.put(DONE, write(json.valueToTree(j.finishedNodes())));
@@ -132,7 +132,7 @@ final class JobHashCodec {
                     .error(error(h.get(ERROR)))
                     .cancelRequested("1".equals(h.get(CANCEL)))
                     .idempotencyKey(h.get(IDEMPOTENCY_KEY))
-                    .metadata(h.get(METADATA) == null ? null : read(h.get(METADATA)))
+                    .metadataJson(h.get(METADATA))
                     .nodeCount(Integer.parseInt(h.getOrDefault(NODE_COUNT, "0")))
                     .cachedNodes(strings(h.get(CACHED)))
                     .finishedNodes(strings(h.get(DONE)))
@@ -176,8 +176,8 @@ final class JobHashCodec {
         if (e.nodeType() != null) {
             o.put("nodeType", e.nodeType());
         }
-        if (e.details() != null) {
-            o.set("details", e.details());
+        if (e.detailsJson() != null) {
+            o.set("details", read(e.detailsJson()));
         }
         return write(o);
     }
@@ -205,7 +205,7 @@ final class JobHashCodec {
         JsonNode n = read(v);
         JsonNode details = n.get("details");
         return new JobError(text(n, "type"), text(n, "message"), n.hasNonNull("nodeId") ? n.get("nodeId").asText() : null,
-                n.hasNonNull("nodeType") ? n.get("nodeType").asText() : null, details == null || details.isNull() ? null : details);
+                n.hasNonNull("nodeType") ? n.get("nodeType").asText() : null, details == null || details.isNull() ? null : details.toString());
     }
 
     private List<String> strings(String v) {

@@ -84,8 +84,8 @@ final class RedisTransitionSpec {
         if (t.characterId() != null) {
             s.put("char", t.characterId());
         }
-        if (t.metadata() != null) {
-            s.put("meta", codec.write(t.metadata()));
+        if (t.metadataJson() != null) {
+            s.put("meta", t.metadataJson());
         }
         flag(s, "returnJob", t.returnJob());
         return codec.write(s);

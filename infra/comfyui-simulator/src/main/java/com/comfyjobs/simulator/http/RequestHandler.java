@@ -1,8 +1,8 @@
 package com.comfyjobs.simulator.http;
 
+import com.comfyjobs.simulator.engine.FaultState;
 import com.comfyjobs.simulator.engine.PromptQueue;
 import com.comfyjobs.simulator.engine.Session;
-import com.comfyjobs.simulator.engine.FaultState;
 import com.comfyjobs.simulator.json.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.Unpooled;

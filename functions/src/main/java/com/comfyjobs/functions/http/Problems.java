@@ -1,0 +1,57 @@
+package com.comfyjobs.functions.http;
+
+import com.comfyjobs.progress.MalformedWebhookException;
+import com.comfyjobs.progress.WebhookRejectedException;
+import com.comfyjobs.progress.WebhookTooLargeException;
+import com.comfyjobs.query.CancelRefusedException;
+import com.comfyjobs.query.InvalidQueryException;
+import com.comfyjobs.query.JobNotFoundException;
+import com.comfyjobs.submit.SubmissionRefusedException;
+import java.util.Optional;
+
+/**
+ * The one place where the services' refusals become HTTP: each domain error and its status, title
+ * and Retry-After. Titles are stable: clients switch on the problem type made from them.
+ */
+final class Problems {
+    private Problems() {
+    }
+
+    /** The problem to answer for {@code e}, or empty when it is not a refusal (an outage or a bug). */
+    static Optional<ApiProblem> of(RuntimeException e) {
+        if (e instanceof ApiProblem p) {
+            return Optional.of(p);
+        }
+        if (e instanceof SubmissionRefusedException r) {
+            return Optional.of(submission(r));
+        }
+        if (e instanceof JobNotFoundException) {
+            return Optional.of(new ApiProblem(404, "Not found", e.getMessage()));
+        }
+        if (e instanceof InvalidQueryException || e instanceof MalformedWebhookException) {
+            return Optional.of(ApiProblem.badRequest(e.getMessage()));
+        }
+        if (e instanceof CancelRefusedException) {
+            return Optional.of(new ApiProblem(409, "Job cannot be canceled", e.getMessage()));
+        }
+        if (e instanceof WebhookTooLargeException) {
+            return Optional.of(new ApiProblem(413, "Payload too large", e.getMessage()));
+        }
+        if (e instanceof WebhookRejectedException) {
+            return Optional.of(new ApiProblem(401, "Invalid webhook signature", e.getMessage()));
+        }
+        return Optional.empty();
+    }
+
+    private static ApiProblem submission(SubmissionRefusedException r) {
+        long retry = r.retryAfter() == null ? 0 : Math.max(1, r.retryAfter().toSeconds());
+        return switch (r.reason()) {
+            case MALFORMED -> ApiProblem.badRequest(r.getMessage());
+            case TOO_LARGE -> new ApiProblem(413, "Payload too large", r.getMessage());
+            case TOO_MANY_ACTIVE_JOBS -> new ApiProblem(429, "Too many active jobs", r.getMessage(), null, retry);
+            case KEY_REUSED -> new ApiProblem(422, "Idempotency-Key reused", r.getMessage());
+            case KEY_IN_FLIGHT -> new ApiProblem(409, "Request in progress", r.getMessage(), null, retry);
+            case KEY_JOB_GONE -> new ApiProblem(410, "Job no longer kept", r.getMessage());
+        };
+    }
+}

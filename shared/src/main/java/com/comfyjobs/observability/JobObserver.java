@@ -1,0 +1,80 @@
+package com.comfyjobs.observability;
+
+import com.comfyjobs.job.Job;
+import com.comfyjobs.recovery.RecoverySummary;
+import java.time.Duration;
+
+/**
+ * What the services report as they work: the metrics and analytics events of design section 6.
+ * Implementations must be cheap and must not throw; a reporting failure never fails a request.
+ */
+public interface JobObserver {
+    /** A job was admitted and stored (analytics: comfyui_job_state_saved). */
+    void jobSaved(Job job);
+
+    /** ComfyUI started the job: the queue wait is known. */
+    void jobStarted(Job job, Duration queueWait);
+
+    /** The job reached its terminal state (metrics: jobs by final status, duration). */
+    void jobFinished(Job job);
+
+    /** Recovery brought a job back on track (analytics: comfyui_job_recovered). */
+    void jobRecovered(Job job, String how, Duration recoveryTime);
+
+    /** Recovery could not save a job (analytics: comfyui_job_recovery_failed). */
+    void recoveryFailed(Job job, String reason);
+
+    /** One webhook event's fate: applied, duplicate, ignored or rejected. */
+    void webhookEvent(String outcome);
+
+    /** A recovery run ended with this summary. */
+    void recoveryRun(RecoverySummary summary);
+
+    /**
+     * The state store answered an error that is no outage (out of memory, a failed script, a wrong
+     * type): a request failed and someone has to look (metrics: StateStoreErrors).
+     */
+    void stateStoreError();
+
+    /** The invocation is ending: write what was collected (one EMF record) and send pending events. */
+    void flush();
+
+    /** Does nothing; for tests that observe state instead. */
+    JobObserver NONE = new JobObserver() {
+        @Override
+        public void jobSaved(Job job) {
+        }
+
+        @Override
+        public void jobStarted(Job job, Duration queueWait) {
+        }
+
+        @Override
+        public void jobFinished(Job job) {
+        }
+
+        @Override
+        public void jobRecovered(Job job, String how, Duration recoveryTime) {
+        }
+
+        @Override
+        public void recoveryFailed(Job job, String reason) {
+        }
+
+        @Override
+        public void webhookEvent(String outcome) {
+        }
+
+        @Override
+        public void recoveryRun(RecoverySummary summary) {
+        }
+
+        @Override
+        public void stateStoreError() {
+        }
+
+        @Override
+        public void flush() {
+        }
+    };
+}

@@ -1,0 +1,165 @@
+package com.comfyjobs.progress;
+
+import com.comfyjobs.artifacts.ArtifactCopyException;
+import com.comfyjobs.artifacts.ArtifactKeys;
+import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.comfyui.ComfyUiClient;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.Download;
+import com.comfyjobs.comfyui.DownloadResult;
+import com.comfyjobs.comfyui.HistoryEntry;
+import com.comfyjobs.comfyui.Reply;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobArtifact;
+import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobOutput;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.Transition;
+import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.submit.Dispatcher;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Turns a finalizing job into a succeeded one: copies every output file ComfyUI listed (type
+ * "output") to S3 under stable keys, then records the artifacts in the same transition that marks
+ * the job succeeded. Works within a time budget; whatever stops it (budget, S3, ComfyUI) leaves the
+ * job finalizing for the next try, which overwrites rather than duplicates (and skips files already
+ * copied whole). One finalizer at a time per job, by lease. ComfyUI's history is the only complete
+ * list of a prompt's outputs (the executed events that also list them may have been lost), so a job
+ * whose history ComfyUI forgot (a restart, the history cap) is never declared succeeded: recovery
+ * runs it again.
+ */
+public final class Finalizer {
+    public enum Result {
+        SUCCEEDED,
+        /** Not finished this time (budget, S3 or ComfyUI); the job stays finalizing. */
+        INCOMPLETE,
+        /** An output ComfyUI listed can never be fetched: the job failed. */
+        FAILED,
+        /** ComfyUI no longer has the prompt's history, so which outputs it made is unknown; the job stays finalizing. */
+        OUTPUTS_FORGOTTEN,
+        /** Another finalizer holds the job, or it is no longer finalizing. */
+        SKIPPED
+    }
+
+    /** The lease outlasts the copy's time budget by this much: the last write of a copy is still fenced by it. */
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+
+    private final JobStore store;
+    private final ComfyUiPool pool;
+    private final ArtifactStore artifacts;
+    private final Clock clock;
+    private final JobObserver observer;
+
+    public Finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer) {
+        this.store = store;
+        this.pool = pool;
+        this.artifacts = artifacts;
+        this.clock = clock;
+        this.observer = observer;
+    }
+
+    public Result finalize(Job job, Duration budget) {
+        Instant start = now();
+        Instant deadline = start.plus(budget);
+        TransitionResult claim = store.transition(Transition.of(job.id(), start).expectStatus(JobStatus.FINALIZING)
+                .expectAttempt(job.attempt()).acquireLease(Dispatcher.newLeaseOwner(), deadline.plus(LEASE_MARGIN))
+                .returnJob().build());
+        if (!claim.applied()) {
+            return Result.SKIPPED;
+        }
+        job = claim.job();
+        ComfyUiClient client = pool.client(job.comfyServer());
+        Reply<Optional<HistoryEntry>> history = client.history(job.promptId());
+        if (!(history instanceof Reply.Ok<Optional<HistoryEntry>> ok)) {
+            return release(job, "ComfyUI did not answer the history request");
+        }
+        if (ok.value().isEmpty()) {
+            release(job, "ComfyUI no longer has the prompt's history; its outputs are unknown");
+            return Result.OUTPUTS_FORGOTTEN;
+        }
+        List<JobOutput> outputs = ok.value().get().deliverables();
+        List<JobArtifact> copied = new ArrayList<>();
+        for (JobOutput o : outputs) {
+            if (now().isAfter(deadline)) {
+                return release(job, "time budget used up after " + copied.size() + " of " + outputs.size() + " outputs");
+            }
+            String key = ArtifactKeys.key(job.userId(), job.id(), job.attempt(), o.node(), o.subfolder(), o.filename());
+            Optional<JobArtifact> a;
+            try {
+                a = copy(client, o, key);
+            } catch (ArtifactCopyException | SdkException e) {
+                return release(job, "copy failed: " + e.getMessage());
+            }
+            if (a == null) {
+                return fail(job, JobError.of("output_unavailable", "ComfyUI refuses to serve output " + o.filename()));
+            }
+            if (a.isEmpty()) {
+                return release(job, "output " + o.filename() + " is not (yet) served by ComfyUI");
+            }
+            copied.add(a.get());
+        }
+        TransitionResult done = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
+                .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.SUCCEEDED).artifacts(copied)
+                .returnJob().build());
+        if (done.becameTerminal()) {
+            observer.jobFinished(done.job());
+            return Result.SUCCEEDED;
+        }
+        return Result.SKIPPED;
+    }
+
+    /**
+     * @return the artifact; empty when ComfyUI cannot serve the file now (404, unreachable); null when
+     *         it refuses the name for good (400/403)
+     */
+    private Optional<JobArtifact> copy(ComfyUiClient client, JobOutput o, String key) throws ArtifactCopyException {
+        long existing = artifacts.sizeOf(key);
+        DownloadResult r = client.download(o.filename(), o.subfolder(), o.type());
+        if (r instanceof DownloadResult.Refused) {
+            return null;
+        }
+        if (!(r instanceof DownloadResult.Found found)) {
+            return Optional.empty();
+        }
+        try (Download d = found.download()) {
+            if (existing >= 0 && existing == d.contentLength()) {
+                return Optional.of(new JobArtifact(key, o.filename(), d.contentType(), existing));
+            }
+            return Optional.of(artifacts.copy(d.body(), d.contentLength(), d.contentType(), key, o.filename()));
+        } catch (IOException e) {
+            throw new ArtifactCopyException("closing the download of " + o.filename() + " failed", e);
+        }
+    }
+
+    private Result release(Job job, String reason) {
+        JsonLog.warn("finalization incomplete", "jobId", job.id(), "reason", reason);
+        store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING).expectAttempt(job.attempt())
+                .underLease(job.leaseOwner()).releaseLease().build());
+        return Result.INCOMPLETE;
+    }
+
+    private Result fail(Job job, JobError error) {
+        TransitionResult r = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
+                .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.FAILED).error(error).returnJob().build());
+        if (r.becameTerminal()) {
+            observer.jobFinished(r.job());
+        }
+        return Result.FAILED;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

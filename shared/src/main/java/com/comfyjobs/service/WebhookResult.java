@@ -1,5 +1,0 @@
-package com.comfyjobs.service;
-
-/** What one delivery did, event by event: applied, already applied, or not ours to apply. */
-public record WebhookResult(int applied, int duplicates, int ignored) {
-}

@@ -1,0 +1,186 @@
+package com.comfyjobs.submit;
+
+import com.comfyjobs.comfyui.ComfyUiClient;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.CreateResult;
+import com.comfyjobs.job.IdempotencyClaim;
+import com.comfyjobs.job.IdempotencyRecord;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.JobTooLargeException;
+import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.PromptIds;
+import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.observability.JsonLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+/**
+ * POST /jobs: admits a job (per-user cap, idempotency), stores it and submits it to ComfyUI. The job
+ * is stored before ComfyUI hears of it, so a Redis outage answers 503 with nothing sent; ComfyUI
+ * being down is not an error (the job waits, recovery submits it). Once the job is stored the answer
+ * is "accepted", whatever happens to the submission afterwards (a lost answer from ComfyUI, Redis
+ * failing while the submission is recorded): the rest is recovery's work, and an error answer would
+ * only make the caller submit a second job.
+ *
+ * <p>Idempotency follows the IETF Idempotency-Key draft: the same key with the same payload replays
+ * the first answer (errors included), with another payload is refused, and while the first request is
+ * still writing its job the caller is asked to retry. A key whose job is no longer kept never creates
+ * it again: that would run the same work twice under the same prompt id.
+ */
+public final class SubmitService {
+    private static final int MAX_KEY_LENGTH = 255;
+    /**
+     * How long after its admission a key's job may still be missing because the first request died
+     * before writing it; past this, a missing job was written and has since been removed.
+     */
+    static final Duration ADMISSION_WINDOW = Duration.ofMinutes(15);
+    /** A live job takes seconds to minutes; asking again sooner than this mostly meets the cap again. */
+    private static final Duration RETRY_WHEN_AT_THE_CAP = Duration.ofSeconds(30);
+
+    private final JobStore store;
+    private final ComfyUiPool pool;
+    private final Dispatcher dispatcher;
+    private final ServiceSettings settings;
+    private final Clock clock;
+    private final JobObserver observer;
+
+    public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
+                         JobObserver observer) {
+        this.store = store;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.settings = settings;
+        this.clock = clock;
+        this.observer = observer;
+    }
+
+    public SubmitOutcome submit(String userId, SubmitRequest request, String idempotencyKey) {
+        IdempotencyClaim claim = claim(request, idempotencyKey);
+        Optional<ComfyUiClient> server = pool.choose();
+        Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server);
+        CreateResult created;
+        try {
+            created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+        } catch (JobTooLargeException e) {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.TOO_LARGE, e.getMessage());
+        }
+        switch (created.outcome()) {
+            case CREATED:
+                return dispatchNew(created.job(), request);
+            case ACTIVE_LIMIT:
+                throw tooManyActive(created.activeJobs());
+            case IDEMPOTENCY_MISMATCH:
+                throw new SubmissionRefusedException(SubmissionRefusedException.Reason.KEY_REUSED,
+                        "this Idempotency-Key was already used with a different request body");
+            case IDEMPOTENT_REPLAY:
+                return replay(userId, request, idempotencyKey, claim, created.previous(), server);
+            case ID_EXISTS:
+            default:
+                throw new IllegalStateException("a fresh random job id collided: " + job.id());
+        }
+    }
+
+    private SubmitOutcome dispatchNew(Job job, SubmitRequest request) {
+        observer.jobSaved(job);
+        DispatchResult d;
+        try {
+            d = dispatcher.submitNew(job, request.workflow());
+        } catch (RuntimeException e) {
+            JsonLog.error("the job is stored but its submission failed half-way; recovery completes it", e, "jobId", job.id());
+            return SubmitOutcome.accepted(job, false);
+        }
+        if (d.kind() == DispatchResult.Kind.REJECTED) {
+            return SubmitOutcome.rejected(d.job(), false);
+        }
+        return SubmitOutcome.accepted(job, false);
+    }
+
+    private SubmitOutcome replay(String userId, SubmitRequest request, String idempotencyKey, IdempotencyClaim claim,
+                                 IdempotencyRecord previous, Optional<ComfyUiClient> server) {
+        Instant now = now();
+        Optional<Job> existing = store.findById(previous.jobId());
+        if (existing.isEmpty()) {
+            if (previous.jobStored() || previous.createdAt().plus(ADMISSION_WINDOW).isBefore(now)) {
+                throw new SubmissionRefusedException(SubmissionRefusedException.Reason.KEY_JOB_GONE, idempotencyKey != null
+                        ? "the job this key created is no longer kept; use a new Idempotency-Key to run it again"
+                        : "the job an identical request created is no longer kept; retry after DEDUPE_IDENTICAL_SECONDS");
+            }
+            if (previous.createdAt().plus(settings.dispatchLease()).isAfter(now)) {
+                throw inFlight();
+            }
+            // The first request stored its key and died before storing the job: finish its admission.
+            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server);
+            CreateResult resumed = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+            if (resumed.outcome() == CreateResult.Outcome.CREATED) {
+                return dispatchNew(resumed.job(), request);
+            }
+            if (resumed.outcome() == CreateResult.Outcome.ACTIVE_LIMIT) {
+                throw tooManyActive(resumed.activeJobs());
+            }
+            throw inFlight();
+        }
+        Job job = existing.get();
+        if (job.status() == JobStatus.FAILED && job.error() != null && "comfyui_rejected".equals(job.error().type())) {
+            return SubmitOutcome.rejected(job, true);
+        }
+        if (job.status() == JobStatus.QUEUED && !job.isSubmitted() && !job.isLeasedByAnotherThan(null, now)) {
+            // The first request stored the job but its submission did not complete: finish it, checking
+            // ComfyUI first so a submission that did get through is not sent twice.
+            try {
+                dispatcher.resume(job);
+            } catch (RuntimeException e) {
+                JsonLog.error("resuming a stored job's submission failed; recovery completes it", e, "jobId", job.id());
+            }
+        }
+        return SubmitOutcome.accepted(job, true);
+    }
+
+    private IdempotencyClaim claim(SubmitRequest request, String key) {
+        if (key != null) {
+            if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+                throw SubmissionRefusedException.malformed("Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters");
+            }
+            return new IdempotencyClaim(key, request.fingerprint(), settings.idempotencyTtl());
+        }
+        if (!settings.dedupeIdentical().isZero()) {
+            String fingerprint = request.fingerprint();
+            return new IdempotencyClaim("auto:" + fingerprint, fingerprint, settings.dedupeIdentical());
+        }
+        return null;
+    }
+
+    /** A job in its first state, its first dispatch owned by this request under a fresh lease. */
+    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, Optional<ComfyUiClient> server) {
+        Instant now = now();
+        return Job.queued(id, userId, request.type(), now)
+                .characterId(request.characterId())
+                .metadataJson(request.metadataJson())
+                .idempotencyKey(idempotencyKey)
+                .comfyServer(server.map(c -> c.baseUrl().toString()).orElse(null))
+                .promptId(PromptIds.of(id, 1))
+                .nodeCount(request.workflow().nodeCount())
+                .leaseUntil(now.plus(settings.dispatchLease()))
+                .leaseOwner(Dispatcher.newLeaseOwner())
+                .build();
+    }
+
+    private SubmissionRefusedException tooManyActive(long active) {
+        return new SubmissionRefusedException(SubmissionRefusedException.Reason.TOO_MANY_ACTIVE_JOBS, "you have " + active
+                + " jobs queued or running; the limit is " + settings.maxActiveJobs(), RETRY_WHEN_AT_THE_CAP);
+    }
+
+    private static SubmissionRefusedException inFlight() {
+        return new SubmissionRefusedException(SubmissionRefusedException.Reason.KEY_IN_FLIGHT,
+                "a request with this Idempotency-Key is still being processed; retry shortly", Duration.ofSeconds(1));
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

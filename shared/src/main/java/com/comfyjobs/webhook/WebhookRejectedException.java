@@ -1,8 +1,0 @@
-package com.comfyjobs.webhook;
-
-/** A delivery whose signature, timestamp or headers do not check out: answered 401, nothing changes. */
-public class WebhookRejectedException extends Exception {
-    public WebhookRejectedException(String message) {
-        super(message);
-    }
-}

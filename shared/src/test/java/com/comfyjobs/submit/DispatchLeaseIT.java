@@ -1,0 +1,109 @@
+package com.comfyjobs.submit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.ComfyUiSettings;
+import com.comfyjobs.config.Env;
+import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.redis.RedisJobStore;
+import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.testing.JobFixtures;
+import com.comfyjobs.testsupport.RedisNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two workers (two Lambda containers, each with its own Redis connection) over one job, with real
+ * threads, a real redis-server and the simulator. Worker A takes the dispatch lease and is paused
+ * past its end while it looks the prompt up on ComfyUI (as a frozen container or a long GC pause
+ * would); worker B takes the job over meanwhile. Exactly one of them may send the prompt.
+ */
+class DispatchLeaseIT {
+    private static final Duration LEASE = Duration.ofSeconds(6);
+
+    /** Wall-clock time for both workers, which the test can move on (a pause in A is time passing for everyone). */
+    private static final class MovableClock extends Clock {
+        private final AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
+
+        void advance(Duration d) {
+            ahead.updateAndGet(a -> a.plus(d));
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(ahead.get());
+        }
+    }
+
+    @Test
+    void aWorkerWhoseLeaseRanOutMidFlightNeverSendsWhatAnotherWorkerTookOver() throws Exception {
+        try (RedisNode redis = RedisNode.standalone();
+             ComfyUiSimulator sim = ComfyUiSimulator.builder().port(0).stepMillis(5).build().start()) {
+            sim.faults().holdQueue(true);
+            MovableClock clock = new MovableClock();
+            ServiceSettings settings = ServiceSettings.fromEnv(new Env(Map.of("DISPATCH_LEASE_SECONDS", Long.toString(LEASE.toSeconds()))));
+            ComfyUiSettings comfy = ComfyUiSettings.of(List.of(sim.baseUri())).withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(1));
+            RedisSettings rs = RedisSettings.of(redis.uri(), false);
+            try (RedisJobStore storeA = RedisJobStore.connect(rs); RedisJobStore storeB = RedisJobStore.connect(rs)) {
+                // a job whose first submission did not complete: its server is known, ComfyUI never heard of it
+                Job job = JobFixtures.queued("u", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).toBuilder()
+                        .comfyServer(sim.baseUrl()).build();
+                storeA.create(new NewJob(job, JobFixtures.defaultWorkflow(), 10, null));
+                Dispatcher a = new Dispatcher(storeA, new ComfyUiPool(comfy, clock), settings, clock, JobObserver.NONE);
+                Dispatcher b = new Dispatcher(storeB, new ComfyUiPool(comfy, clock), settings, clock, JobObserver.NONE);
+
+                // every ComfyUI answer takes 300 ms: A's look-up (history, queue, history) takes 900 ms
+                sim.faults().slowResponses(Duration.ofMillis(300));
+                CompletableFuture<DispatchResult> workerA = CompletableFuture.supplyAsync(() -> a.resume(job));
+                awaitLeased(storeA, job.id());
+                // A is paused past the end of its lease; B finds the job free and takes it
+                clock.advance(LEASE.plusSeconds(1));
+                Thread.sleep(100);
+                DispatchResult byB = b.resume(storeB.findById(job.id()).orElseThrow());
+                DispatchResult byA = workerA.get();
+
+                assertEquals(List.of(job.promptId()), sim.submittedPrompts(), "sent once: A " + byA + ", B " + byB);
+                assertEquals(DispatchResult.Kind.SUBMITTED, byB.kind(), byB.toString());
+                Job after = storeB.findById(job.id()).orElseThrow();
+                assertTrue(after.isSubmitted());
+                assertNull(after.leaseUntil(), "B's lease ended with its submission, A freed nothing of B's");
+            }
+        }
+    }
+
+    private static void awaitLeased(JobStore store, String jobId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (store.findById(jobId).orElseThrow().leaseUntil() == null) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("worker A never took the lease");
+            }
+            Thread.sleep(5);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package com.comfyjobs.submit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.comfyjobs.job.JobType;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SubmitRequestTest {
+    private static final String WF = "{\"9\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"8\",0]}},"
+            + "\"8\":{\"class_type\":\"VAEDecode\",\"inputs\":{}}}";
+
+    private static SubmitRequest parse(String body) {
+        return SubmitRequest.parse(body.getBytes(StandardCharsets.UTF_8), 1024 * 1024);
+    }
+
+    @Test
+    void parsesAllFields() {
+        SubmitRequest r = parse("{\"workflow\":" + WF + ",\"type\":\"face_swap\",\"characterId\":\"c1\",\"metadata\":{\"a\":1}}");
+        assertEquals(2, r.workflow().nodeCount());
+        assertEquals(JobType.FACE_SWAP, r.type());
+        assertEquals("c1", r.characterId());
+        assertEquals("{\"a\":1}", r.metadataJson());
+        assertEquals(JobType.IMAGE_GENERATION, parse("{\"workflow\":" + WF + "}").type());
+    }
+
+    @Test
+    void fingerprintIgnoresKeyOrderAndWhitespaceButNotContent() {
+        String a = parse("{\"workflow\":" + WF + ",\"metadata\":{\"x\":1,\"y\":2}}").fingerprint();
+        String b = parse("{ \"metadata\": {\"y\":2, \"x\":1},\n \"workflow\": {\"8\":{\"inputs\":{},\"class_type\":\"VAEDecode\"},"
+                + "\"9\":{\"inputs\":{\"images\":[\"8\",0]},\"class_type\":\"SaveImage\"}} }").fingerprint();
+        assertEquals(a, b);
+        assertNotEquals(a, parse("{\"workflow\":" + WF + ",\"metadata\":{\"x\":1,\"y\":3}}").fingerprint());
+        assertEquals(parse("{\"workflow\":" + WF + "}").fingerprint(), parse("{\"workflow\":" + WF + ",\"type\":\"image_generation\"}").fingerprint());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "{", "[]", "null", "{\"workflow\":null}", "{\"workflow\":[]}", "{\"workflow\":{}}",
+            "{\"workflow\":{\"1\":{\"class_type\":\"X\"}}}", "{\"workflow\":" + WF + ",\"type\":\"video\"}",
+            "{\"workflow\":" + WF + ",\"type\":5}", "{\"workflow\":" + WF + ",\"characterId\":\"\"}",
+            "{\"workflow\":" + WF + ",\"metadata\":[1]}", "{\"workflow\":" + WF + ",\"extra\":1}",
+            "{\"workflow\":" + WF + ",\"workflow\":" + WF + "}", "{\"workflow\":" + WF + "}}", "{\"workflow\":" + WF + "} []"})
+    void badBodiesAreA400(String body) {
+        SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class, () -> parse(body));
+        assertEquals(SubmissionRefusedException.Reason.MALFORMED, e.reason());
+        assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+    }
+
+    @Test
+    void oversizedBodiesAreA413AndDeepOnesA400() {
+        byte[] big = new byte[2048];
+        assertEquals(SubmissionRefusedException.Reason.TOO_LARGE,
+                assertThrows(SubmissionRefusedException.class, () -> SubmitRequest.parse(big, 1024)).reason());
+        String deep = "{\"workflow\":{\"1\":{\"class_type\":\"X\",\"inputs\":{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}}}}";
+        SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class, () -> parse(deep));
+        assertEquals(SubmissionRefusedException.Reason.MALFORMED, e.reason());
+        assertTrue(e.getMessage().contains("nests"));
+    }
+
+    @Test
+    void unknownFieldNamesAreQuotedSafely() {
+        SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class,
+                () -> parse("{\"workflow\":" + WF + ",\"" + "\\u0007x".repeat(30) + "\":1}"));
+        assertTrue(e.getMessage().contains("..."));
+        assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl));
+    }
+}

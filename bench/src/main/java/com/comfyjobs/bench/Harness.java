@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
-import com.comfyjobs.comfyui.SubmitResult;
+import com.comfyjobs.comfyui.PromptSubmitResult;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.LocalLambdaContext;
@@ -155,7 +155,7 @@ final class Harness {
                 }
             };
             Op rawOp = i -> {
-                if (!(client.submit(PromptIds.newJobId() + "_1", "bench", wf, Map.of()) instanceof SubmitResult.Accepted)) {
+                if (!(client.submit(PromptIds.newJobId() + "_1", "bench", wf, Map.of()) instanceof PromptSubmitResult.Accepted)) {
                     throw new IllegalStateException("bare POST /prompt failed");
                 }
             };

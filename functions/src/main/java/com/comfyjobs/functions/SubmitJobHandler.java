@@ -9,7 +9,7 @@ import com.comfyjobs.functions.http.HttpResponses;
 import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.observability.JsonLog;
-import com.comfyjobs.submit.SubmitOutcome;
+import com.comfyjobs.submit.SubmitResult;
 import com.comfyjobs.submit.SubmitRequest;
 import com.comfyjobs.submit.SubmitService;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,14 +39,14 @@ public class SubmitJobHandler extends ApiHandler {
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
         SubmitRequest request = SubmitRequest.parse(HttpRequests.body(event), settings.maxRequestBytes());
         String key = HttpRequests.header(event, "Idempotency-Key").orElse(null);
-        SubmitOutcome outcome = service.submit(userId, request, key);
-        Job job = outcome.job();
+        SubmitResult result = service.submit(userId, request, key);
+        Job job = result.job();
         JsonLog.job(job.id());
         Map<String, String> headers = new HashMap<>();
-        if (outcome.replayed()) {
+        if (result.replayed()) {
             headers.put("Idempotent-Replayed", "true");
         }
-        if (outcome.accepted()) {
+        if (result.outcome() == SubmitResult.Outcome.ACCEPTED) {
             headers.put("Location", "/jobs/" + job.id());
             ObjectNode body = HttpResponses.object().put("jobId", job.id()).put("status", "queued")
                     .put("createdAt", JobJson.timestamp(job.createdAt()));

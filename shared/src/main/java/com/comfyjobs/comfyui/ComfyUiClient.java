@@ -60,26 +60,26 @@ public final class ComfyUiClient {
      * Queues {@code workflow} under a prompt id we choose. {@code extraData} comes back verbatim in
      * /history and /queue: it carries our job and user ids.
      */
-    public SubmitResult submit(String promptId, String clientId, Workflow workflow, Map<String, String> extraData) {
+    public PromptSubmitResult submit(String promptId, String clientId, Workflow workflow, Map<String, String> extraData) {
         HttpResponse<byte[]> r;
         try {
             r = http.send(post("/prompt", promptBody(promptId, clientId, workflow, extraData), settings.requestTimeout()),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            return new SubmitResult.Unavailable(reason(e), !neverSent(e));
+            return new PromptSubmitResult.Unavailable(reason(e), !neverSent(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new SubmitResult.Unavailable("interrupted", true);
+            return new PromptSubmitResult.Unavailable("interrupted", true);
         }
         JsonNode answer = parse(r.body());
         if (r.statusCode() == 200 && answer != null && answer.path("prompt_id").isTextual()) {
-            return new SubmitResult.Accepted(answer.get("prompt_id").asText(), answer.path("number").asLong(),
+            return new PromptSubmitResult.Accepted(answer.get("prompt_id").asText(), answer.path("number").asLong(),
                     answer.path("node_errors"));
         }
         if (r.statusCode() == 400 && answer != null && answer.has("error")) {
-            return new SubmitResult.Rejected(answer.get("error"), answer.path("node_errors"));
+            return new PromptSubmitResult.Rejected(answer.get("error"), answer.path("node_errors"));
         }
-        return new SubmitResult.Unavailable(unexpected("POST /prompt", r.statusCode()), true);
+        return new PromptSubmitResult.Unavailable(unexpected("POST /prompt", r.statusCode()), true);
     }
 
     /** Failures that happen before a request can have reached the server. */

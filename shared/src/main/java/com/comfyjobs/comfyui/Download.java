@@ -5,14 +5,10 @@ import java.io.InputStream;
 
 /**
  * An output file being streamed from ComfyUI's /view. The caller reads {@link #body()} and must
- * close the download; nothing is buffered beyond the socket's own.
+ * close the download; nothing is buffered beyond the socket's own. {@code contentLength} is -1 when
+ * ComfyUI sent no Content-Length.
  */
 public record Download(InputStream body, long contentLength, String contentType) implements AutoCloseable {
-    /** -1 when ComfyUI did not send a Content-Length. */
-    public boolean lengthKnown() {
-        return contentLength >= 0;
-    }
-
     @Override
     public void close() throws IOException {
         body.close();

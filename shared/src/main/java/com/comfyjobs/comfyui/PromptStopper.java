@@ -11,21 +11,6 @@ import java.util.List;
  * on every server of the pool.
  */
 public final class PromptStopper {
-    /** What stopping found. */
-    public enum Outcome {
-        /** Neither queued nor running on any server asked: it will not run (again). */
-        GONE,
-        /** It was running: an interrupt was sent; ComfyUI confirms with execution_interrupted. */
-        INTERRUPTED,
-        /** It had finished already; {@link Result#entry()} says how. */
-        FINISHED,
-        /** A server did not answer: nothing can be concluded. */
-        UNKNOWN
-    }
-
-    public record Result(Outcome outcome, HistoryEntry entry) {
-    }
-
     private final ComfyUiPool pool;
 
     public PromptStopper(ComfyUiPool pool) {
@@ -33,7 +18,7 @@ public final class PromptStopper {
     }
 
     /** Stops {@code promptId} on {@code server}, or on every server of the pool when it is null. */
-    public Result stop(String promptId, String server) {
+    public StopResult stop(String promptId, String server) {
         List<ComfyUiClient> where = new ArrayList<>();
         if (server != null) {
             where.add(pool.client(server));
@@ -42,9 +27,9 @@ public final class PromptStopper {
                 where.add(pool.client(u.toString()));
             }
         }
-        Result combined = new Result(Outcome.GONE, null);
+        StopResult combined = new StopResult(StopResult.Outcome.GONE, null);
         for (ComfyUiClient client : where) {
-            Result r = stopOn(client, promptId);
+            StopResult r = stopOn(client, promptId);
             if (r.outcome().ordinal() > combined.outcome().ordinal()) {
                 combined = r;
             }
@@ -62,7 +47,7 @@ public final class PromptStopper {
         }
     }
 
-    private static Result stopOn(ComfyUiClient client, String promptId) {
+    private static StopResult stopOn(ComfyUiClient client, String promptId) {
         // a pending prompt is removed before it is looked for, so a lookup that sees it pending is a race
         // with its start, settled by a second look
         for (int round = 0; round < 2; round++) {
@@ -70,18 +55,18 @@ public final class PromptStopper {
             PromptLocation where = PromptLocation.find(client, promptId);
             switch (where.place()) {
                 case ABSENT:
-                    return new Result(Outcome.GONE, null);
+                    return new StopResult(StopResult.Outcome.GONE, null);
                 case RUNNING:
                     client.interrupt(promptId);
-                    return new Result(Outcome.INTERRUPTED, null);
+                    return new StopResult(StopResult.Outcome.INTERRUPTED, null);
                 case FINISHED:
-                    return new Result(Outcome.FINISHED, where.entry());
+                    return new StopResult(StopResult.Outcome.FINISHED, where.entry());
                 case UNAVAILABLE:
-                    return new Result(Outcome.UNKNOWN, null);
+                    return new StopResult(StopResult.Outcome.UNKNOWN, null);
                 default:
                     break;
             }
         }
-        return new Result(Outcome.UNKNOWN, null);
+        return new StopResult(StopResult.Outcome.UNKNOWN, null);
     }
 }

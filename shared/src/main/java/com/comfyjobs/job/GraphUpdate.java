@@ -40,8 +40,4 @@ public record GraphUpdate(List<String> cached, List<String> finished, String exe
     public static GraphUpdate running(String node, int value, int max) {
         return new GraphUpdate(null, null, null, node, value, max);
     }
-
-    public GraphUpdate withFinished(List<String> nodes) {
-        return new GraphUpdate(cached, nodes, executing, running, value, max);
-    }
 }

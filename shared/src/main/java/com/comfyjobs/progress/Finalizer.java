@@ -41,18 +41,6 @@ import software.amazon.awssdk.core.exception.SdkException;
  * runs it again.
  */
 public final class Finalizer {
-    public enum Result {
-        SUCCEEDED,
-        /** Not finished this time (budget, S3 or ComfyUI); the job stays finalizing. */
-        INCOMPLETE,
-        /** An output ComfyUI listed can never be fetched: the job failed. */
-        FAILED,
-        /** ComfyUI no longer has the prompt's history, so which outputs it made is unknown; the job stays finalizing. */
-        OUTPUTS_FORGOTTEN,
-        /** Another finalizer holds the job, or it is no longer finalizing. */
-        SKIPPED
-    }
-
     /** The lease outlasts the copy's time budget by this much: the last write of a copy is still fenced by it. */
     private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
 
@@ -70,14 +58,14 @@ public final class Finalizer {
         this.observer = observer;
     }
 
-    public Result finalize(Job job, Duration budget) {
+    public FinalizeOutcome finalize(Job job, Duration budget) {
         Instant start = now();
         Instant deadline = start.plus(budget);
         TransitionResult claim = store.transition(Transition.of(job.id(), start).expectStatus(JobStatus.FINALIZING)
                 .expectAttempt(job.attempt()).acquireLease(Dispatcher.newLeaseOwner(), deadline.plus(LEASE_MARGIN))
                 .returnJob().build());
         if (!claim.applied()) {
-            return Result.SKIPPED;
+            return FinalizeOutcome.SKIPPED;
         }
         job = claim.job();
         ComfyUiClient client = pool.client(job.comfyServer());
@@ -87,7 +75,7 @@ public final class Finalizer {
         }
         if (ok.value().isEmpty()) {
             release(job, "ComfyUI no longer has the prompt's history; its outputs are unknown");
-            return Result.OUTPUTS_FORGOTTEN;
+            return FinalizeOutcome.OUTPUTS_FORGOTTEN;
         }
         List<JobOutput> outputs = ok.value().get().deliverables();
         List<JobArtifact> copied = new ArrayList<>();
@@ -115,9 +103,9 @@ public final class Finalizer {
                 .returnJob().build());
         if (done.becameTerminal()) {
             observer.jobFinished(done.job());
-            return Result.SUCCEEDED;
+            return FinalizeOutcome.SUCCEEDED;
         }
-        return Result.SKIPPED;
+        return FinalizeOutcome.SKIPPED;
     }
 
     /**
@@ -143,20 +131,20 @@ public final class Finalizer {
         }
     }
 
-    private Result release(Job job, String reason) {
+    private FinalizeOutcome release(Job job, String reason) {
         JsonLog.warn("finalization incomplete", "jobId", job.id(), "reason", reason);
         store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING).expectAttempt(job.attempt())
                 .underLease(job.leaseOwner()).releaseLease().build());
-        return Result.INCOMPLETE;
+        return FinalizeOutcome.INCOMPLETE;
     }
 
-    private Result fail(Job job, JobError error) {
+    private FinalizeOutcome fail(Job job, JobError error) {
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
                 .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.FAILED).error(error).returnJob().build());
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
         }
-        return Result.FAILED;
+        return FinalizeOutcome.FAILED;
     }
 
     private Instant now() {

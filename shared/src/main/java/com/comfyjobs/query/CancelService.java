@@ -2,6 +2,7 @@ package com.comfyjobs.query;
 
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.PromptStopper;
+import com.comfyjobs.comfyui.StopResult;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
@@ -66,11 +67,11 @@ public final class CancelService {
             // nothing was sent anywhere; a dispatcher that takes the job from here on sees the cancel first
             return dispatchInFlight ? job : cancelNow(job);
         }
-        PromptStopper.Result stop = stopper.stop(job.promptId(), job.comfyServer());
-        if (stop.outcome() == PromptStopper.Outcome.GONE && !dispatchInFlight) {
+        StopResult stop = stopper.stop(job.promptId(), job.comfyServer());
+        if (stop.outcome() == StopResult.Outcome.GONE && !dispatchInFlight) {
             return cancelNow(job);
         }
-        boolean onComfyUi = stop.outcome() == PromptStopper.Outcome.INTERRUPTED || stop.outcome() == PromptStopper.Outcome.FINISHED;
+        boolean onComfyUi = stop.outcome() == StopResult.Outcome.INTERRUPTED || stop.outcome() == StopResult.Outcome.FINISHED;
         if (onComfyUi && !job.isSubmitted()) {
             // its submission was never confirmed: record that ComfyUI has it, so it is settled like any submitted job
             TransitionResult seen = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())

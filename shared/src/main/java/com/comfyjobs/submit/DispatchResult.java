@@ -3,8 +3,8 @@ package com.comfyjobs.submit;
 import com.comfyjobs.job.Job;
 
 /** What an attempt to hand a queued job to ComfyUI came to. */
-public record DispatchResult(Kind kind, Job job, String reason) {
-    public enum Kind {
+public record DispatchResult(Outcome outcome, Job job, String reason) {
+    public enum Outcome {
         /** ComfyUI accepted the prompt now. */
         SUBMITTED,
         /** ComfyUI had the prompt already (an earlier submission got through): not sent again. */

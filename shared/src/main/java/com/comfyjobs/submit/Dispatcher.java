@@ -4,7 +4,8 @@ import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.PromptLocation;
 import com.comfyjobs.comfyui.PromptStopper;
-import com.comfyjobs.comfyui.SubmitResult;
+import com.comfyjobs.comfyui.StopResult;
+import com.comfyjobs.comfyui.PromptSubmitResult;
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Job;
@@ -86,7 +87,7 @@ public final class Dispatcher {
     public DispatchResult submitNew(Job job, Workflow workflow) {
         if (job.comfyServer() == null) {
             release(job);
-            return new DispatchResult(DispatchResult.Kind.DEFERRED, job, "no ComfyUI server answered");
+            return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, "no ComfyUI server answered");
         }
         return send(job, workflow, pool.client(job.comfyServer()));
     }
@@ -102,12 +103,12 @@ public final class Dispatcher {
                 .expectStatus(JobStatus.QUEUED).expectAttempt(stale.attempt())
                 .acquireLease(newLeaseOwner(), now.plus(settings.dispatchLease())).returnJob().build());
         if (!claim.applied()) {
-            return new DispatchResult(DispatchResult.Kind.SKIPPED, stale, claim.outcome().name());
+            return new DispatchResult(DispatchResult.Outcome.SKIPPED, stale, claim.outcome().name());
         }
         Job job = claim.job();
         if (job.isSubmitted()) {
             release(job);
-            return new DispatchResult(DispatchResult.Kind.ALREADY_THERE, job, null);
+            return new DispatchResult(DispatchResult.Outcome.ALREADY_THERE, job, null);
         }
         if (job.cancelRequested()) {
             return settleCancel(job);
@@ -124,7 +125,7 @@ public final class Dispatcher {
         if (where.isInComfyUi()) {
             TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                     .underLease(job.leaseOwner()).markSubmitted().returnJob().build());
-            return new DispatchResult(r.applied() ? DispatchResult.Kind.ALREADY_THERE : DispatchResult.Kind.SKIPPED,
+            return new DispatchResult(r.applied() ? DispatchResult.Outcome.ALREADY_THERE : DispatchResult.Outcome.SKIPPED,
                     r.applied() ? r.job() : job, null);
         }
         if (where.place() == PromptLocation.Place.ABSENT) {
@@ -153,7 +154,7 @@ public final class Dispatcher {
             if (held) {
                 release(job);
             }
-            return new DispatchResult(DispatchResult.Kind.DEFERRED, job, "no ComfyUI server answered");
+            return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, "no ComfyUI server answered");
         }
         String server = next.get().baseUrl().toString();
         String owner = held ? job.leaseOwner() : newLeaseOwner();
@@ -171,7 +172,7 @@ public final class Dispatcher {
         }
         TransitionResult r = store.transition(move.build());
         if (!r.applied()) {
-            return new DispatchResult(DispatchResult.Kind.SKIPPED, job, r.outcome().name());
+            return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, r.outcome().name());
         }
         if (r.job().cancelRequested()) {
             return settleCancel(r.job());
@@ -182,25 +183,25 @@ public final class Dispatcher {
     private DispatchResult send(Job job, Workflow workflow, ComfyUiClient client) {
         Optional<Job> leased = leaseCoveringOneCall(job);
         if (leased.isEmpty()) {
-            return new DispatchResult(DispatchResult.Kind.SKIPPED, job, "the lease was lost before sending");
+            return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "the lease was lost before sending");
         }
         job = leased.get();
-        SubmitResult result = client.submit(job.promptId(), CLIENT_ID, workflow,
+        PromptSubmitResult result = client.submit(job.promptId(), CLIENT_ID, workflow,
                 Map.of("jobId", job.id(), "userId", job.userId(), "attempt", Integer.toString(job.attempt())));
-        if (result instanceof SubmitResult.Accepted) {
+        if (result instanceof PromptSubmitResult.Accepted) {
             return accepted(job);
         }
-        if (result instanceof SubmitResult.Rejected rejected) {
+        if (result instanceof PromptSubmitResult.Rejected rejected) {
             DispatchResult failed = fail(job, rejection(rejected));
-            return new DispatchResult(DispatchResult.Kind.REJECTED, failed.job(), rejected.message());
+            return new DispatchResult(DispatchResult.Outcome.REJECTED, failed.job(), rejected.message());
         }
-        SubmitResult.Unavailable unavailable = (SubmitResult.Unavailable) result;
+        PromptSubmitResult.Unavailable unavailable = (PromptSubmitResult.Unavailable) result;
         pool.invalidate();
         if (!unavailable.maybeReceived()) {
             release(job);
         }
         // else the lease runs out on its own: whoever looks next does so only once this request can no longer land
-        return new DispatchResult(DispatchResult.Kind.DEFERRED, job, unavailable.reason());
+        return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, unavailable.reason());
     }
 
     private DispatchResult accepted(Job job) {
@@ -212,14 +213,14 @@ public final class Dispatcher {
                 // the cancel came while we were sending: take the prompt back out of ComfyUI
                 return settleCancel(after);
             }
-            return new DispatchResult(DispatchResult.Kind.SUBMITTED, after, null);
+            return new DispatchResult(DispatchResult.Outcome.SUBMITTED, after, null);
         }
         Optional<Job> now = store.findById(job.id());
         if (now.isEmpty() || now.get().isTerminal() || now.get().attempt() != job.attempt()) {
             // ended or moved on while we were sending: what we just queued is nobody's work
             stopper.stop(job.promptId(), job.comfyServer());
         }
-        return new DispatchResult(DispatchResult.Kind.SKIPPED, now.orElse(job), r.outcome().name());
+        return new DispatchResult(DispatchResult.Outcome.SKIPPED, now.orElse(job), r.outcome().name());
     }
 
     /**
@@ -245,29 +246,29 @@ public final class Dispatcher {
      * ComfyUI; otherwise left to ComfyUI's confirmation (its interrupted webhook, or recovery).
      */
     private DispatchResult settleCancel(Job job) {
-        PromptStopper.Result stop = job.comfyServer() == null ? new PromptStopper.Result(PromptStopper.Outcome.GONE, null)
+        StopResult stop = job.comfyServer() == null ? new StopResult(StopResult.Outcome.GONE, null)
                 : stopper.stop(job.promptId(), job.comfyServer());
-        if (stop.outcome() != PromptStopper.Outcome.GONE) {
+        if (stop.outcome() != StopResult.Outcome.GONE) {
             Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).underLease(job.leaseOwner())
                     .releaseLease();
-            if (stop.outcome() != PromptStopper.Outcome.UNKNOWN) {
+            if (stop.outcome() != StopResult.Outcome.UNKNOWN) {
                 // ComfyUI has it (interrupted now, or finished): from here on it is settled as a submitted job
                 t.observed();
             }
             store.transition(t.build());
-            return new DispatchResult(DispatchResult.Kind.SKIPPED, job, "cancel requested; ComfyUI confirms");
+            return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "cancel requested; ComfyUI confirms");
         }
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                 .expectStatus(JobStatus.QUEUED, JobStatus.RUNNING).underLease(job.leaseOwner())
                 .status(JobStatus.CANCELED).returnJob().build());
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
-            return new DispatchResult(DispatchResult.Kind.CANCELED, r.job(), null);
+            return new DispatchResult(DispatchResult.Outcome.CANCELED, r.job(), null);
         }
-        return new DispatchResult(DispatchResult.Kind.SKIPPED, job, r.outcome().name());
+        return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, r.outcome().name());
     }
 
-    static JobError rejection(SubmitResult.Rejected rejected) {
+    static JobError rejection(PromptSubmitResult.Rejected rejected) {
         ObjectNode details = JSON.createObjectNode();
         details.set("error", withoutTracebacks(rejected.error()));
         JsonNode nodeErrors = withoutTracebacks(rejected.nodeErrors());
@@ -324,7 +325,7 @@ public final class Dispatcher {
             observer.jobFinished(r.job());
         }
         Job after = r.job() != null ? r.job() : job;
-        return new DispatchResult(error.type().equals("max_attempts") ? DispatchResult.Kind.GAVE_UP : DispatchResult.Kind.REJECTED,
+        return new DispatchResult(error.type().equals("max_attempts") ? DispatchResult.Outcome.GAVE_UP : DispatchResult.Outcome.REJECTED,
                 after, error.message());
     }
 

@@ -60,7 +60,7 @@ public final class SubmitService {
         this.observer = observer;
     }
 
-    public SubmitOutcome submit(String userId, SubmitRequest request, String idempotencyKey) {
+    public SubmitResult submit(String userId, SubmitRequest request, String idempotencyKey) {
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
         Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server);
@@ -86,22 +86,22 @@ public final class SubmitService {
         }
     }
 
-    private SubmitOutcome dispatchNew(Job job, SubmitRequest request) {
+    private SubmitResult dispatchNew(Job job, SubmitRequest request) {
         observer.jobSaved(job);
         DispatchResult d;
         try {
             d = dispatcher.submitNew(job, request.workflow());
         } catch (RuntimeException e) {
             JsonLog.error("the job is stored but its submission failed half-way; recovery completes it", e, "jobId", job.id());
-            return SubmitOutcome.accepted(job, false);
+            return SubmitResult.accepted(job, false);
         }
-        if (d.kind() == DispatchResult.Kind.REJECTED) {
-            return SubmitOutcome.rejected(d.job(), false);
+        if (d.outcome() == DispatchResult.Outcome.REJECTED) {
+            return SubmitResult.rejected(d.job(), false);
         }
-        return SubmitOutcome.accepted(job, false);
+        return SubmitResult.accepted(job, false);
     }
 
-    private SubmitOutcome replay(String userId, SubmitRequest request, String idempotencyKey, IdempotencyClaim claim,
+    private SubmitResult replay(String userId, SubmitRequest request, String idempotencyKey, IdempotencyClaim claim,
                                  IdempotencyRecord previous, Optional<ComfyUiClient> server) {
         Instant now = now();
         Optional<Job> existing = store.findById(previous.jobId());
@@ -127,7 +127,7 @@ public final class SubmitService {
         }
         Job job = existing.get();
         if (job.status() == JobStatus.FAILED && job.error() != null && "comfyui_rejected".equals(job.error().type())) {
-            return SubmitOutcome.rejected(job, true);
+            return SubmitResult.rejected(job, true);
         }
         if (job.status() == JobStatus.QUEUED && !job.isSubmitted() && !job.isLeasedByAnotherThan(null, now)) {
             // The first request stored the job but its submission did not complete: finish it, checking
@@ -138,7 +138,7 @@ public final class SubmitService {
                 JsonLog.error("resuming a stored job's submission failed; recovery completes it", e, "jobId", job.id());
             }
         }
-        return SubmitOutcome.accepted(job, true);
+        return SubmitResult.accepted(job, true);
     }
 
     private IdempotencyClaim claim(SubmitRequest request, String key) {

@@ -47,7 +47,7 @@ class ComfyUiClientIT {
         return UUID.randomUUID() + "_1";
     }
 
-    private SubmitResult submit(String promptId, Workflow w) {
+    private PromptSubmitResult submit(String promptId, Workflow w) {
         return client.submit(promptId, "comfyjobs", w, Map.of("jobId", "j-1", "userId", "u-1"));
     }
 
@@ -68,8 +68,8 @@ class ComfyUiClientIT {
     @Test
     void submitRunsAndHistoryReportsTheOutputs() throws Exception {
         String pid = pid();
-        SubmitResult r = submit(pid, JobFixtures.defaultWorkflow());
-        assertEquals(pid, assertInstanceOf(SubmitResult.Accepted.class, r).promptId());
+        PromptSubmitResult r = submit(pid, JobFixtures.defaultWorkflow());
+        assertEquals(pid, assertInstanceOf(PromptSubmitResult.Accepted.class, r).promptId());
         sim.awaitIdle(IDLE);
         HistoryEntry h = client.history(pid).orElse(Optional.empty()).orElseThrow();
         assertEquals(HistoryEntry.Outcome.SUCCESS, h.outcome());
@@ -89,13 +89,13 @@ class ComfyUiClientIT {
 
     @Test
     void rejectionsCarryComfyUisErrorAndNodeErrors() {
-        SubmitResult.Rejected missing = assertInstanceOf(SubmitResult.Rejected.class,
+        PromptSubmitResult.Rejected missing = assertInstanceOf(PromptSubmitResult.Rejected.class,
                 submit(pid(), withCheckpoint("nope.safetensors")));
         assertEquals("prompt_outputs_failed_validation", missing.type());
         assertEquals("value_not_in_list", missing.nodeErrors().get("4").get("errors").get(0).get("type").asText());
         ObjectNode unknown = tree(JobFixtures.defaultWorkflow());
         ((ObjectNode) unknown.get("3")).put("class_type", "NoSuchNode");
-        SubmitResult.Rejected bad = assertInstanceOf(SubmitResult.Rejected.class, submit(pid(), Workflow.parse(unknown.toString())));
+        PromptSubmitResult.Rejected bad = assertInstanceOf(PromptSubmitResult.Rejected.class, submit(pid(), Workflow.parse(unknown.toString())));
         assertEquals("invalid_prompt", bad.type());
     }
 
@@ -103,8 +103,8 @@ class ComfyUiClientIT {
     void unknownHistoryIsEmptyAndDuplicatePromptIdsRunTwice() throws Exception {
         assertEquals(Optional.empty(), client.history(pid()).orElse(null));
         String pid = pid();
-        assertInstanceOf(SubmitResult.Accepted.class, submit(pid, JobFixtures.defaultWorkflow()));
-        assertInstanceOf(SubmitResult.Accepted.class, submit(pid, JobFixtures.defaultWorkflow()));
+        assertInstanceOf(PromptSubmitResult.Accepted.class, submit(pid, JobFixtures.defaultWorkflow()));
+        assertInstanceOf(PromptSubmitResult.Accepted.class, submit(pid, JobFixtures.defaultWorkflow()));
         sim.awaitIdle(IDLE);
         assertEquals(2, sim.executionCount(pid), "ComfyUI does not deduplicate prompt ids");
     }
@@ -157,7 +157,7 @@ class ComfyUiClientIT {
     @Test
     void faultsAreUnavailableNeverExceptions() throws Exception {
         sim.faults().serverErrors(true);
-        assertInstanceOf(SubmitResult.Unavailable.class, submit(pid(), JobFixtures.defaultWorkflow()));
+        assertInstanceOf(PromptSubmitResult.Unavailable.class, submit(pid(), JobFixtures.defaultWorkflow()));
         assertInstanceOf(Reply.Unavailable.class, client.history(pid()));
         assertInstanceOf(Reply.Unavailable.class, client.queue());
         sim.faults().serverErrors(false);
@@ -167,7 +167,7 @@ class ComfyUiClientIT {
         sim.faults().slowResponses(Duration.ZERO);
 
         sim.faults().stopListening();
-        assertInstanceOf(SubmitResult.Unavailable.class, submit(pid(), JobFixtures.defaultWorkflow()));
+        assertInstanceOf(PromptSubmitResult.Unavailable.class, submit(pid(), JobFixtures.defaultWorkflow()));
         assertInstanceOf(DownloadResult.Unavailable.class, client.download("a.png", "", "output"));
         assertInstanceOf(Reply.Unavailable.class, client.interrupt("x"));
         sim.faults().startListening();
@@ -198,7 +198,7 @@ class ComfyUiClientIT {
         ComfyUiSettings with = without.withHeader("Authorization", "Bearer s3cret");
         ComfyUiClient authorized = new ComfyUiClient(sim.baseUri(), ComfyUiClient.httpClient(with), with);
         assertTrue(authorized.systemStats().isOk());
-        assertInstanceOf(SubmitResult.Accepted.class, authorized.submit(pid(), "c", JobFixtures.defaultWorkflow(), Map.of()));
+        assertInstanceOf(PromptSubmitResult.Accepted.class, authorized.submit(pid(), "c", JobFixtures.defaultWorkflow(), Map.of()));
     }
 
     @Test

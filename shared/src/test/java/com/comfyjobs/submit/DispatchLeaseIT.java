@@ -89,7 +89,7 @@ class DispatchLeaseIT {
                 DispatchResult byA = workerA.get();
 
                 assertEquals(List.of(job.promptId()), sim.submittedPrompts(), "sent once: A " + byA + ", B " + byB);
-                assertEquals(DispatchResult.Kind.SUBMITTED, byB.kind(), byB.toString());
+                assertEquals(DispatchResult.Outcome.SUBMITTED, byB.outcome(), byB.toString());
                 Job after = storeB.findById(job.id()).orElseThrow();
                 assertTrue(after.isSubmitted());
                 assertNull(after.leaseUntil(), "B's lease ended with its submission, A freed nothing of B's");

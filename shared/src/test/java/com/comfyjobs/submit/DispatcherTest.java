@@ -48,7 +48,7 @@ class DispatcherTest {
                     + " \"class_type\": \"CheckpointLoaderSimple\"}");
         }
         JsonNode nodeErrors = new ObjectMapper().readTree(many.append("}").toString());
-        var rejected = new com.comfyjobs.comfyui.SubmitResult.Rejected(new ObjectMapper().readTree("{\"type\": \"prompt_outputs_failed_validation\","
+        var rejected = new com.comfyjobs.comfyui.PromptSubmitResult.Rejected(new ObjectMapper().readTree("{\"type\": \"prompt_outputs_failed_validation\","
                 + " \"message\": \"Prompt outputs failed validation\"}"), nodeErrors);
         JsonNode details = new ObjectMapper().readTree(Dispatcher.rejection(rejected).detailsJson());
         assertTrue(details.toString().length() < Dispatcher.MAX_STORED_DETAILS_CHARS + 1024, details.toString().length() + " chars");

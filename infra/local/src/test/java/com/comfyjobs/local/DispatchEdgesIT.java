@@ -235,7 +235,7 @@ class DispatchEdgesIT {
         assertTrue(store.transition(Transition.of(job, later).expectAttempt(1).graph(GraphUpdate.executing("4")).build()).applied());
         Workflow workflow = store.findWorkflow(job).orElseThrow();
         DispatchResult d = stack.context().getBean(Dispatcher.class).moveToAnotherServer(read, workflow, List.of(read.comfyServer()));
-        assertEquals(DispatchResult.Kind.SKIPPED, d.kind(), d.toString());
+        assertEquals(DispatchResult.Outcome.SKIPPED, d.outcome(), d.toString());
         assertEquals(1, stored(job).attempt(), "the live attempt is not superseded");
         assertEquals(List.of(job + "_1"), stack.simulator().submittedPrompts());
     }

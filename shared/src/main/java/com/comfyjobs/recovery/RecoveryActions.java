@@ -1,0 +1,270 @@
+package com.comfyjobs.recovery;
+
+import com.comfyjobs.comfyui.ComfyUiClient;
+import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.HistoryEntry;
+import com.comfyjobs.comfyui.PromptLocation;
+import com.comfyjobs.comfyui.PromptStopper;
+import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.PromptIds;
+import com.comfyjobs.job.Transition;
+import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.Workflow;
+import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.progress.FinalizeOutcome;
+import com.comfyjobs.progress.Finalizer;
+import com.comfyjobs.submit.DispatchResult;
+import com.comfyjobs.submit.Dispatcher;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Carries out what {@link Reconciler} decided for one stale job: every change is guarded by the
+ * job's attempt and by its being unchanged since it was read, so a decision taken on a read that
+ * a webhook overtook changes nothing. Calls toward a ComfyUI server pass its {@link ServerGate}.
+ */
+final class RecoveryActions {
+    private final JobStore store;
+    private final ComfyUiPool pool;
+    private final Dispatcher dispatcher;
+    private final Finalizer finalizer;
+    private final PromptStopper stopper;
+    private final ServiceSettings settings;
+    private final Clock clock;
+    private final JobObserver observer;
+    private final ServerGate gate = new ServerGate();
+    private final Map<String, QueueCache> queues = new ConcurrentHashMap<>();
+
+    RecoveryActions(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings, Clock clock,
+                    JobObserver observer) {
+        this.store = store;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.finalizer = finalizer;
+        this.stopper = new PromptStopper(pool);
+        this.settings = settings;
+        this.clock = clock;
+        this.observer = observer;
+    }
+
+    /** Reconciles one stale job against ComfyUI. */
+    void reconcile(Job job, RecoverySummary summary) {
+        Instant began = now();
+        boolean overran = overran(job);
+        switch (Reconciler.first(job, overran)) {
+            case FINISH_OVERRUN -> finish(job, summary, began, true);
+            case EXPIRE -> expire(job, summary);
+            case FINISH -> finish(job, summary, began, false);
+            case RESUME -> countDispatch(dispatcher.resume(job), summary, "never accepted", began);
+            case LOOK, LOOK_BEFORE_EXPIRING -> {
+                PromptLocation where = locate(job);
+                HistoryEntry.Outcome entry = where.entry() == null ? null : where.entry().outcome();
+                act(job, Reconciler.then(job, where.place(), entry, overran, settings.maxAttempts()), where, summary, began);
+            }
+        }
+    }
+
+    /** The manual cleanup of a job without news for too long: stopped on ComfyUI where possible, failed now. */
+    void failOrphan(Job job, RecoverySummary summary) {
+        stopOnComfyUi(job);
+        String reason = "orphaned: no news since " + job.heartbeatAt() + "; failed by manual cleanup";
+        settle(job, JobStatus.FAILED, JobError.of("orphaned", reason), summary);
+        observer.recoveryFailed(job, reason);
+    }
+
+    private void act(Job job, Reconciler.Then then, PromptLocation where, RecoverySummary summary, Instant began) {
+        switch (then) {
+            case SETTLE_SUCCEEDED -> {
+                TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                        .expectUnchangedSince(job.updatedAt()).observed()
+                        .status(JobStatus.FINALIZING).addOutputs(where.entry().outputs(), settings.maxOutputs()).returnJob().build());
+                if (r.applied()) {
+                    finish(r.job(), summary, began, false);
+                } else {
+                    summary.skipped.incrementAndGet();
+                }
+            }
+            case SETTLE_FAILED, SETTLE_INTERRUPTED -> settle(job, JobStatus.FAILED, where.entry().error(), summary);
+            case SETTLE_CANCELED, CANCEL -> settle(job, JobStatus.CANCELED, null, summary);
+            case KEEP_WAITING -> {
+                if (store.refreshHeartbeat(job.id(), job.attempt(), now())) {
+                    summary.recovered.incrementAndGet();
+                }
+            }
+            case ALIVE, STOP_AND_WAIT -> alive(job, then == Reconciler.Then.STOP_AND_WAIT, where.place(), summary);
+            case RESUBMIT -> resubmit(job, summary, began);
+            case GIVE_UP -> {
+                String reason = "ComfyUI lost the job " + job.attempt() + " times (restarts); giving up";
+                observer.recoveryFailed(job, reason);
+                settle(job, JobStatus.FAILED, JobError.of("lost", reason), summary);
+            }
+            case MOVE -> move(job, summary, began);
+            case WAIT_FOR_SERVER -> {
+                store.refreshHeartbeat(job.id(), job.attempt(), now());
+                summary.skipped.incrementAndGet();
+            }
+            case EXPIRE -> expire(job, summary);
+        }
+    }
+
+    private void alive(Job job, boolean stop, PromptLocation.Place place, RecoverySummary summary) {
+        if (stop) {
+            stopper.stop(job.promptId(), job.comfyServer());
+        }
+        Transition.Builder alive = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectStatus(JobStatus.live()).observed();
+        if (place == PromptLocation.Place.RUNNING && job.status() == JobStatus.QUEUED) {
+            // its start event never arrived: what ComfyUI shows now is when it started, as far as we can know,
+            // and the runtime limit counts from there
+            alive.status(JobStatus.RUNNING);
+        }
+        if (store.transition(alive.build()).applied()) {
+            summary.recovered.incrementAndGet();
+        } else {
+            summary.skipped.incrementAndGet();
+        }
+    }
+
+    /** Where the job's current prompt is on its server, sharing one /queue answer per server per sweep. */
+    private PromptLocation locate(Job job) {
+        ComfyUiClient client = pool.client(job.comfyServer());
+        QueueCache queue = queues.computeIfAbsent(job.comfyServer(), s -> new QueueCache(client, clock));
+        return gate.call(job.comfyServer(), () -> PromptLocation.find(client, job.promptId(), queue::get));
+    }
+
+    /**
+     * Copies a finalizing job's outputs. When ComfyUI forgot them, the job is decided again on what the
+     * finalizer left (its lease changed the job): gone, so run again, or expired when it overran.
+     */
+    private void finish(Job job, RecoverySummary summary, Instant began, boolean overran) {
+        FinalizeOutcome r = gate.call(job.comfyServer(), () -> finalizer.finalize(job, settings.finalizeBudget()));
+        switch (r) {
+            case SUCCEEDED -> {
+                summary.recovered.incrementAndGet();
+                observer.jobRecovered(job, "finalized", Duration.between(began, now()));
+            }
+            case FAILED -> summary.failed.incrementAndGet();
+            case OUTPUTS_FORGOTTEN -> store.findById(job.id())
+                    .filter(j -> j.status() == JobStatus.FINALIZING && j.attempt() == job.attempt())
+                    .ifPresentOrElse(j -> act(j, overran ? Reconciler.Then.EXPIRE : Reconciler.gone(j, settings.maxAttempts()),
+                            new PromptLocation(PromptLocation.Place.ABSENT, null, null), summary, began), summary.skipped::incrementAndGet);
+            default -> summary.skipped.incrementAndGet();
+        }
+    }
+
+    /** Runs the job again as its next attempt, on the least loaded server. */
+    private void resubmit(Job job, RecoverySummary summary, Instant began) {
+        Optional<Workflow> workflow = store.findWorkflow(job.id());
+        if (workflow.isEmpty()) {
+            settle(job, JobStatus.FAILED, JobError.of("workflow_missing", "the stored workflow is gone; the job cannot be resubmitted"), summary);
+            return;
+        }
+        ComfyUiClient target = pool.choose().orElse(pool.client(job.comfyServer()));
+        int attempt = job.attempt() + 1;
+        TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .expectUnchangedSince(job.updatedAt())
+                .requeue(attempt, target.baseUrl().toString(), PromptIds.of(job.id(), attempt))
+                .acquireLease(Dispatcher.newLeaseOwner(), now().plus(settings.dispatchLease())).returnJob().build());
+        if (!r.applied()) {
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        DispatchResult d = gate.call(target.baseUrl().toString(), () -> dispatcher.submitNew(r.job(), workflow.get()));
+        countDispatch(d, summary, "lost", began);
+    }
+
+    /** The server does not answer: the next attempt on another one. */
+    private void move(Job job, RecoverySummary summary, Instant began) {
+        Optional<Workflow> workflow = store.findWorkflow(job.id());
+        if (workflow.isEmpty()) {
+            store.refreshHeartbeat(job.id(), job.attempt(), now());
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        DispatchResult d = dispatcher.moveToAnotherServer(job, workflow.get(), List.of(job.comfyServer()));
+        if (d.outcome() == DispatchResult.Outcome.DEFERRED) {
+            // nowhere to go now: look again after STALE_AFTER; the runtime limit still ends it in time
+            store.refreshHeartbeat(job.id(), d.job().attempt(), now());
+        }
+        countDispatch(d, summary, "server unreachable", began);
+    }
+
+    private void countDispatch(DispatchResult d, RecoverySummary summary, String why, Instant began) {
+        switch (d.outcome()) {
+            case SUBMITTED -> {
+                summary.resubmitted.incrementAndGet();
+                observer.jobRecovered(d.job(), "resubmitted (" + why + ")", Duration.between(began, now()));
+            }
+            case ALREADY_THERE -> summary.recovered.incrementAndGet();
+            case CANCELED -> summary.canceled.incrementAndGet();
+            case REJECTED, GAVE_UP -> {
+                summary.failed.incrementAndGet();
+                observer.recoveryFailed(d.job(), d.reason());
+            }
+            default -> summary.skipped.incrementAndGet();
+        }
+    }
+
+    private boolean overran(Job job) {
+        Instant now = now();
+        if (job.startedAt() != null) {
+            return job.startedAt().plus(settings.maxRuntime(job.type())).isBefore(now);
+        }
+        return job.createdAt().plus(settings.maxQueueAge()).plus(settings.maxRuntime(job.type())).isBefore(now);
+    }
+
+    private void expire(Job job, RecoverySummary summary) {
+        stopOnComfyUi(job);
+        String reason = job.startedAt() != null ? "ran longer than " + settings.maxRuntime(job.type()) + " for " + job.type().wire()
+                : "did not finish within its queue age and runtime limits";
+        TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .expectUnchangedSince(job.updatedAt())
+                .status(JobStatus.EXPIRED).error(JobError.of("expired", reason)).returnJob().build());
+        if (r.becameTerminal()) {
+            summary.expired.incrementAndGet();
+            observer.jobFinished(r.job());
+            observer.recoveryFailed(r.job(), reason);
+        } else {
+            summary.skipped.incrementAndGet();
+        }
+    }
+
+    /** Whether or not its submission was confirmed: a job given a server may be there (a lost answer). */
+    private void stopOnComfyUi(Job job) {
+        if (job.comfyServer() != null || job.isSubmitted()) {
+            gate.call(job.comfyServer(), () -> stopper.stop(job.promptId(), job.comfyServer()));
+        }
+    }
+
+    private void settle(Job job, JobStatus status, JobError error, RecoverySummary summary) {
+        Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectUnchangedSince(job.updatedAt())
+                .status(status).returnJob();
+        if (error != null && status != JobStatus.CANCELED) {
+            t.error(error);
+        }
+        TransitionResult r = store.transition(t.build());
+        if (!r.becameTerminal()) {
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        observer.jobFinished(r.job());
+        switch (status) {
+            case CANCELED -> summary.canceled.incrementAndGet();
+            case FAILED -> summary.failed.incrementAndGet();
+            default -> summary.recovered.incrementAndGet();
+        }
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

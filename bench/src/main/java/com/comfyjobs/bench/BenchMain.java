@@ -1,5 +1,6 @@
 package com.comfyjobs.bench;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -33,7 +34,8 @@ public final class BenchMain {
         Path root = Path.of("").toAbsolutePath();
         Path benchJar = root.resolve("bench/target/comfyjobs-bench.jar");
         Path functionsJar = root.resolve("functions/target/comfyjobs-functions.jar");
-        Path probeClasses = root.resolve("bench/target/classes");
+        String probeClasspath = root.resolve("bench/target/classes") + File.pathSeparator
+                + root.resolve("infra/servers/target/comfyjobs-servers.jar");
         long start = System.nanoTime();
         List<Row> rows = new ArrayList<>();
 
@@ -41,7 +43,7 @@ public final class BenchMain {
         rows.addAll(section("get", () -> get(quick)));
         rows.addAll(section("submit", () -> Harness.submit(quick)));
         rows.addAll(section("recovery", () -> Harness.recovery(quick)));
-        rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasses)));
+        rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasspath)));
         rows.addAll(section("memory", Harness::memory));
         rows.addAll(section("artifact", () -> Harness.largeOutput(quick, benchJar)));
 

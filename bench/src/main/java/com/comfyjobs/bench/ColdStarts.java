@@ -7,8 +7,9 @@ import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
-import com.comfyjobs.testsupport.RedisNode;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,14 +21,15 @@ import java.util.Map;
 
 /**
  * A fresh JVM to the first answer of each handler, with only the shaded functions jar (what Lambda
- * runs) and the probe on the classpath, against a bare MicronautRequestHandler started the same way.
- * Median of several runs each; no SnapStart here, so this is the worst case a user sees.
+ * runs) and the probe on the classpath (the probe's classes and the local Lambda context it hands the
+ * handler), against a bare MicronautRequestHandler started the same way. Median of several runs each;
+ * no SnapStart here, so this is the worst case a user sees.
  */
 final class ColdStarts {
     private ColdStarts() {
     }
 
-    static List<Row> run(boolean quick, Path functionsJar, Path probeClasses) throws Exception {
+    static List<Row> run(boolean quick, Path functionsJar, String probeClasspath) throws Exception {
         int runs = quick ? 1 : 5;
         List<Row> rows = new ArrayList<>();
         try (RedisNode redis = RedisNode.standalone();
@@ -48,7 +50,7 @@ final class ColdStarts {
                     "AWS_ACCESS_KEY_ID", "probe", "AWS_SECRET_ACCESS_KEY", "probe-secret", "METRICS_ENABLED", "false",
                     "WEBHOOK_SECRET", WebhookPathBenchmark.SECRET));
             env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
-            String cp = functionsJar + java.io.File.pathSeparator + probeClasses;
+            String cp = functionsJar + File.pathSeparator + probeClasspath;
             double bare = median(runs, cp, env, BareHandler.class.getName(), "bare", job);
             String[][] handlers = {
                 {"SubmitJobHandler", "submit", body.toString()},

@@ -12,7 +12,7 @@ import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.servers.RedisNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

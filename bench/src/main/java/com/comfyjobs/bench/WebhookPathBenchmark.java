@@ -20,7 +20,7 @@ import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookResult;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
-import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.servers.RedisNode;
 import io.lettuce.core.ScriptOutputType;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

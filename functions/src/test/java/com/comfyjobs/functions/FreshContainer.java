@@ -3,6 +3,7 @@ package com.comfyjobs.functions;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.servers.LocalLambdaContext;
 import java.time.Duration;
 import java.util.Map;
 

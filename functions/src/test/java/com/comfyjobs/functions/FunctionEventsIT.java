@@ -1,16 +1,14 @@
 package com.comfyjobs.functions;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.servers.LocalLambdaContext;
+import com.comfyjobs.servers.RedisNode;
+import com.comfyjobs.servers.S3Server;
 import com.comfyjobs.simulator.ComfyUiSimulator;
-import com.comfyjobs.testsupport.RedisNode;
-import com.comfyjobs.testsupport.S3Server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.standardwebhooks.Webhook;
@@ -29,6 +27,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every file in events/ through its handler, deserialized the way the Lambda Java runtime does it,

@@ -1,8 +1,5 @@
 package com.comfyjobs.functions;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
@@ -10,10 +7,13 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.functions.wiring.CurrentInvocation;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.memory.InMemoryJobStore;
+import com.comfyjobs.servers.LocalLambdaContext;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A warm container answers request after request with the same handler and application context;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.JobArtifact;
-import com.comfyjobs.testsupport.TcpProxy;
+import com.comfyjobs.testing.TcpProxy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package com.comfyjobs.artifacts;
 
-import com.comfyjobs.testsupport.MotoServer;
+import com.comfyjobs.testing.MotoServer;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;

@@ -1,6 +1,6 @@
 package com.comfyjobs.artifacts;
 
-import com.comfyjobs.testsupport.S3Server;
+import com.comfyjobs.servers.S3Server;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package com.comfyjobs.job;
 
-import com.comfyjobs.testsupport.RedisClusterNodes;
+import com.comfyjobs.testing.RedisClusterNodes;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;

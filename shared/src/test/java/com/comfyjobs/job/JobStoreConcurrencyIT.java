@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.testing.JobFixtures;
-import com.comfyjobs.testsupport.RedisClusterNodes;
-import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.testing.RedisClusterNodes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

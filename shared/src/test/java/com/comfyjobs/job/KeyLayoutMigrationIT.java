@@ -1,6 +1,6 @@
 package com.comfyjobs.job;
 
-import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.servers.RedisNode;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;

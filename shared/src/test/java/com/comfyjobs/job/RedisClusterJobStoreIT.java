@@ -2,7 +2,7 @@ package com.comfyjobs.job;
 
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.testsupport.RedisClusterNodes;
+import com.comfyjobs.testing.RedisClusterNodes;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

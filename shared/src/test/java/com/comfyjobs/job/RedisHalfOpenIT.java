@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.testing.JobFixtures;
-import com.comfyjobs.testsupport.RedisClusterNodes;
-import com.comfyjobs.testsupport.RedisNode;
-import com.comfyjobs.testsupport.TcpProxy;
+import com.comfyjobs.testing.RedisClusterNodes;
+import com.comfyjobs.testing.TcpProxy;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package com.comfyjobs.job;
 
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.testsupport.RedisNode;
+import com.comfyjobs.servers.RedisNode;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.testing.JobFixtures;
-import com.comfyjobs.testsupport.RedisNode;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;

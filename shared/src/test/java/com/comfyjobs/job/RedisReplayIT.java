@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.testsupport.RedisNode;
-import com.comfyjobs.testsupport.TcpProxy;
+import com.comfyjobs.servers.RedisNode;
+import com.comfyjobs.testing.TcpProxy;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

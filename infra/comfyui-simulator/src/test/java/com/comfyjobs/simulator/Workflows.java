@@ -6,13 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-/** The project's default workflow (shared/workflows/default-txt2img.json) and small variations. */
+/** ComfyUI's default workflow (the one this module ships under workflows/) and small variations. */
 final class Workflows {
     private Workflows() {
     }
 
     static ObjectNode defaultWorkflow() {
-        try (InputStream in = Workflows.class.getResourceAsStream("/default-txt2img.json")) {
+        try (InputStream in = Workflows.class.getResourceAsStream("/workflows/default-txt2img.json")) {
             return (ObjectNode) Json.parse(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

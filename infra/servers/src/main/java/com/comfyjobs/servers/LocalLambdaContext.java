@@ -1,4 +1,4 @@
-package com.comfyjobs.functions;
+package com.comfyjobs.servers;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;

@@ -1,4 +1,4 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.servers;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -49,7 +49,7 @@ public final class RedisNode implements AutoCloseable {
     }
 
     /** A node on {@code port} ready to join a Redis Cluster, with {@code extra} settings. */
-    static RedisNode clusterNode(int port, List<String> extra) {
+    public static RedisNode clusterNode(int port, List<String> extra) {
         List<String> settings = new ArrayList<>(List.of("appendonly no", "cluster-enabled yes", "cluster-node-timeout 5000"));
         settings.addAll(extra);
         RedisNode n = new RedisNode(port, settings);
@@ -129,7 +129,8 @@ public final class RedisNode implements AutoCloseable {
         throw new IllegalStateException("redis-server is not listening on port " + port);
     }
 
-    static void sleep(long ms) {
+    /** A pause while polling for a server; an interrupt ends it with an exception instead of being swallowed. */
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.servers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.testing;
 
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;

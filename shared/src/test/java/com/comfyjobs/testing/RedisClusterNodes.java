@@ -1,5 +1,7 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.testing;
 
+import com.comfyjobs.servers.FreePorts;
+import com.comfyjobs.servers.RedisNode;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -1,4 +1,4 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.servers;
 
 import java.net.URI;
 import java.nio.file.Path;

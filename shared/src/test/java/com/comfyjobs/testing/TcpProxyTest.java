@@ -1,4 +1,4 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

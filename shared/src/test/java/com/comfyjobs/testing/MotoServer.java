@@ -1,5 +1,7 @@
-package com.comfyjobs.testsupport;
+package com.comfyjobs.testing;
 
+import com.comfyjobs.servers.FreePorts;
+import com.comfyjobs.servers.RedisNode;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -167,7 +167,7 @@ class Receiver:
 
 
 def verify(key, headers, header_names, body, now):
-    """Standard Webhooks verification plus the envelope contract; returns the problems found."""
+    """Standard Webhooks verification plus the envelope shape ComfyJobs accepts; returns the problems found."""
     problems = []
     for name in ("webhook-id", "webhook-timestamp", "webhook-signature"):
         if name not in header_names:

@@ -25,7 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Calls one ComfyUI server over java.net.http (contract section 1). Every call carries the configured
+ * Calls one ComfyUI server's HTTP API over java.net.http. Every call carries the configured
  * header and a request timeout; a server that cannot be reached, times out or answers 5xx (or with
  * something that is not ComfyUI's JSON) is reported as unavailable, never thrown. History is only
  * ever asked for one prompt id.

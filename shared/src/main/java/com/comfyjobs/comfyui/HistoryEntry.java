@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One prompt's entry in ComfyUI's /history (contract section 1): how it ended and what it wrote.
+ * One prompt's entry in ComfyUI's {@code /history/{id}}: how it ended (status_str, completed and the
+ * last status message) and what it wrote (each node's UI dict of files).
  */
 public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> outputs, JobError error, JsonNode extraData) {
 

@@ -4,8 +4,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Where a prompt is on its ComfyUI server, asked the only safe way (contract section 1): history,
- * then queue, then history again. A prompt that finishes between the first two calls moves from the
+ * Where a prompt is on its ComfyUI server, asked the only safe way: history, then queue, then
+ * history again. {@code /history/{id}} answers {} both for a prompt not finished yet and for one a
+ * restart lost, so only the queue tells them apart. A prompt that finishes between the first two calls moves from the
  * queue to the history atomically, so asking history twice closes the gap in which it would be seen
  * in neither.
  */

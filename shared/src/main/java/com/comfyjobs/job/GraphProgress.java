@@ -4,9 +4,9 @@ import java.util.Collection;
 import java.util.Set;
 
 /**
- * Whole-job progress as ComfyUI defines it (contract section 2): (finished nodes + value/max of the
- * running node) / nodes to run, where cached nodes do not count. transition.lua computes the same
- * formula; the store contract tests hold the two together.
+ * Whole-job progress the way ComfyUI's own progress reporting counts it: (finished nodes + value/max
+ * of the running node's sampler) / nodes to run, where cached nodes (execution_cached) do not count.
+ * transition.lua computes the same formula; the store contract tests hold the two together.
  */
 public final class GraphProgress {
     private GraphProgress() {

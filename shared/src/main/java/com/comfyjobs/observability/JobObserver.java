@@ -5,7 +5,8 @@ import com.comfyjobs.recovery.RecoverySummary;
 import java.time.Duration;
 
 /**
- * What the services report as they work: the metrics and analytics events of design section 6.
+ * What the services report as they work: CloudWatch metrics and the three analytics events
+ * (comfyui_job_state_saved, comfyui_job_recovered, comfyui_job_recovery_failed).
  * Implementations must be cheap and must not throw; a reporting failure never fails a request.
  */
 public interface JobObserver {

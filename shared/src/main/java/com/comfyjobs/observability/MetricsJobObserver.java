@@ -13,7 +13,7 @@ import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
 import software.amazon.cloudwatchlogs.emf.model.Unit;
 
 /**
- * Design section 6: CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
+ * CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
  * deliveries, recovery outcomes, state store errors) collected during an invocation and written by
  * {@link #flush()} at its end as one EMF record; the three analytics events as structured log
  * records and, when configured, to PostHog. Nothing here throws into a request.

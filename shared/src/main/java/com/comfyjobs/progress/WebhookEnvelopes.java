@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Reads a delivery body: one envelope {@code {"event": "comfy.<type>", "data": {"type", "data"}}}
- * (contract section 3) or a JSON array of them. Envelopes whose event does not start with
+ * (ComfyUI's WebSocket message wrapped unchanged, as SaladTechnologies/comfyui-api's system webhooks
+ * and our bridge in infra/comfyui-webhook send it) or a JSON array of them. Envelopes whose event does not start with
  * {@code comfy.} (a sender's own prompt webhooks) are skipped, not errors.
  */
 public final class WebhookEnvelopes {

@@ -13,7 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Checks Standard Webhooks signatures (contract section 4) with the standardwebhooks library: any of
+ * Checks Standard Webhooks signatures (HMAC-SHA256 over {@code id.timestamp.body}, in the
+ * webhook-id, webhook-timestamp and webhook-signature headers) with the standardwebhooks library: any of
  * several secrets may match (rotation), secrets may be written {@code whsec_<base64>} or as plain
  * base64 (Salad's sender keeps no prefix), and timestamps more than five minutes away from now are
  * refused (the library's tolerance).

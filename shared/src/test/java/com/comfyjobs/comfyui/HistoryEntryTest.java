@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Parsing ComfyUI's history and queue answers, with the contract's examples. */
+/** Parsing ComfyUI's history and queue answers, with entries shaped as ComfyUI 0.3.64 writes them. */
 class HistoryEntryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Every route's answer against the contract (shared/comfyui-contract.md section 1) and ComfyUI's server.py. */
+/** Every route's answer against what ComfyUI 0.3.64's server.py answers: status, shape and the quirks kept on purpose. */
 class ApiContractTest {
     private static ComfyUiSimulator sim;
     private static TestApi api;

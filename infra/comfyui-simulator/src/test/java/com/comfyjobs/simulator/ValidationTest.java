@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** POST /prompt's 400 answers, with validate_prompt's messages, against the contract's example. */
+/** POST /prompt's 400 answers, with validate_prompt's messages, against the answers ComfyUI 0.3.64 gives. */
 class ValidationTest {
     private static ComfyUiSimulator sim;
     private static TestApi api;

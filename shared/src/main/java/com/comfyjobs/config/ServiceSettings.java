@@ -15,11 +15,11 @@ import java.util.Map;
  * <tr><td>MAX_REQUEST_BYTES</td><td>1048576</td><td>largest accepted submit body; beyond it 413</td></tr>
  * <tr><td>IDEMPOTENCY_TTL_HOURS</td><td>24</td><td>how long an Idempotency-Key is remembered</td></tr>
  * <tr><td>DEDUPE_IDENTICAL_SECONDS</td><td>0</td><td>when above 0, identical submissions without a key within this window are one job</td></tr>
- * <tr><td>DISPATCH_LEASE_SECONDS</td><td>30</td><td>how long one worker owns a job's submission to ComfyUI (at least the Lambda timeout)</td></tr>
+ * <tr><td>DISPATCH_LEASE_SECONDS</td><td>30</td><td>how long one worker owns a job's submission to ComfyUI; at least COMFYUI_REQUEST_TIMEOUT_MS + 5 s (checked by the Dispatcher), as the holder renews it before each call</td></tr>
  * <tr><td>STALE_AFTER_SECONDS</td><td>90</td><td>a live job without news for this long is reconciled by recovery</td></tr>
  * <tr><td>MAX_ATTEMPTS</td><td>3</td><td>submissions of one job to ComfyUI before it fails</td></tr>
  * <tr><td>MAX_RUNTIME_IMAGE_GENERATION, _FACE_SWAP, _LORA_TRAINING, _OTHER</td><td>PT10M, PT10M, PT2H, PT30M</td><td>ISO-8601 durations after which a job expires</td></tr>
- * <tr><td>MAX_QUEUE_AGE</td><td>PT1H</td><td>a job that never started within this expires</td></tr>
+ * <tr><td>MAX_QUEUE_AGE</td><td>PT1H</td><td>added to the runtime limit for a job that never started: one not started within both expires</td></tr>
  * <tr><td>WEBHOOK_EVENT_TTL_SECONDS</td><td>3600</td><td>how long applied webhook ids are remembered</td></tr>
  * <tr><td>FINALIZE_BUDGET_SECONDS</td><td>20</td><td>time a webhook spends copying outputs before leaving the rest to recovery</td></tr>
  * <tr><td>MAX_OUTPUTS_PER_JOB</td><td>1000</td><td>output files one job may report; beyond it the job fails (too_many_outputs)</td></tr>

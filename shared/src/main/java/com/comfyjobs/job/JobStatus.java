@@ -13,10 +13,13 @@ import java.util.Set;
  * <pre>
  * queued -> running -> finalizing -> succeeded
  *    \         \            \
- *     +---------+------------+--> failed | canceled | expired
+ *     +---------+------------+--> failed | expired
+ *    \         \
+ *     +---------+--> canceled
  * </pre>
  *
- * Two edges are not in the drawing. {@code queued -> finalizing}: ComfyUI can finish before any
+ * A finalizing job is not canceled: ComfyUI has finished it, and its outputs are being saved. Two
+ * edges are not in the drawing. {@code queued -> finalizing}: ComfyUI can finish before any
  * start event reaches us (webhooks get lost). {@code queued|running|finalizing -> queued} with the
  * next attempt: a prompt lost in a ComfyUI restart, or finished but with its outputs forgotten before
  * they were copied, is resubmitted (see {@link #canRequeueFrom()}).

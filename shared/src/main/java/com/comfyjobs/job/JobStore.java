@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * All job state. Implementations: {@code RedisJobStore} (production, one node or a cluster) and
- * {@code InMemoryJobStore} (tests and local runs); both pass the same contract test suite.
+ * {@code InMemoryJobStore} (tests); both pass the same contract test suite.
  *
  * <p>Jobs are spread over {@link #shardCount()} shards chosen from the job id; recovery works shard
  * by shard. Every method that talks to a remote store throws {@link StateStoreUnavailableException}

@@ -7,8 +7,8 @@ import com.comfyjobs.job.JobStatus;
 
 /**
  * The decision table of recovery, as pure functions of a stale job and what ComfyUI says about its
- * prompt: no store, no clock, no network, so every row is tested on its own
- * ({@code ReconcilerTest}). {@link RecoveryActions} carries the decisions out.
+ * prompt: no store, no clock, no network, so every row can be read, and tested, on its own.
+ * {@link RecoveryActions} carries the decisions out.
  */
 final class Reconciler {
     /** What to do with a stale job before asking ComfyUI anything. */

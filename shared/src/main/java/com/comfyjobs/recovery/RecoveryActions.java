@@ -31,7 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Carries out what {@link Reconciler} decided for one stale job: every change is guarded by the
  * job's attempt and by its being unchanged since it was read, so a decision taken on a read that
- * a webhook overtook changes nothing. Calls toward a ComfyUI server pass its {@link ServerGate}.
+ * a webhook overtook changes nothing. The lookups, copies, resubmissions and expiry stops made here
+ * pass the server's {@link ServerGate}; what the {@link Dispatcher} does for RESUME and MOVE, and the
+ * stop of STOP_AND_WAIT, is bounded only by the sweep's threads.
  */
 final class RecoveryActions {
     private final JobStore store;

@@ -75,7 +75,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
 
     /**
      * Loads every script and checks the key layout now rather than on the first request: for SnapStart
-     * priming and for failing fast at start on a wrong REDIS_SHARDS.
+     * priming, and so that a wrong REDIS_SHARDS shows in the log when the snapshot is taken (requests
+     * are refused either way: the check runs on first use).
      */
     public void prime() {
         RedisClusterAsyncCommands<String, String> c = cmd();

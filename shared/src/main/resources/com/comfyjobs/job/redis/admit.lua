@@ -1,9 +1,10 @@
 -- Admission of a new job on the user's side: the idempotency key, the per-user cap on live jobs and
 -- the user's indexes, atomically in the user's slot. The job itself is written next by insert.lua.
 --
--- KEYS[1] P:{u:USER}:jobs     the user's job ids scored by creation time
--- KEYS[2] P:{u:USER}:live     the user's live job ids
--- KEYS[3] P:{u:USER}:idem:K   the idempotency record (P:{u:USER}:idem: when there is no key)
+-- KEYS[1] P:{user:U}:jobs     the user's job ids scored by creation time
+-- KEYS[2] P:{user:U}:live     the user's live job ids
+-- KEYS[3] P:{user:U}:idem:K   the idempotency record (P:{user:U}:idem: when there is no key)
+--   U and K are the user id and key as RedisKeys.encode writes them (layout 1: P:{u:USER}:..., raw)
 -- ARGV[1] job id
 -- ARGV[2] creation time (ms)
 -- ARGV[3] maximum live jobs of the user

@@ -1,6 +1,9 @@
 package com.comfyjobs.bench;
 
+import com.comfyjobs.observability.JsonLog;
 import java.io.File;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -14,6 +17,7 @@ import java.util.Locale;
  * {@code --write FILE} also writes the results, the machine and the command as markdown.
  */
 public final class BenchMain {
+    private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
     /** The sections to run; null for all. */
     private static List<String> only;
 
@@ -41,11 +45,11 @@ public final class BenchMain {
 
         rows.addAll(section("webhook", () -> webhook(quick)));
         rows.addAll(section("get", () -> get(quick)));
-        rows.addAll(section("submit", () -> Harness.submit(quick)));
-        rows.addAll(section("recovery", () -> Harness.recovery(quick)));
+        rows.addAll(section("submit", withoutConsoleLog(() -> SubmitUnderLoad.run(quick))));
+        rows.addAll(section("recovery", withoutConsoleLog(() -> RecoverySweeps.run(quick))));
         rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasspath)));
-        rows.addAll(section("memory", Harness::memory));
-        rows.addAll(section("artifact", () -> Harness.largeOutput(quick, benchJar)));
+        rows.addAll(section("memory", RedisMemoryPerJob::run));
+        rows.addAll(section("artifact", () -> LargeOutputCopy.run(quick, benchJar)));
 
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println();
@@ -79,6 +83,18 @@ public final class BenchMain {
         return rows;
     }
 
+    /** The section with our services' JSON log records still built (that is our cost); only the console write is left out. */
+    private static Section withoutConsoleLog(Section section) {
+        return () -> {
+            JsonLog.redirect(NOWHERE);
+            try {
+                return section.run();
+            } finally {
+                JsonLog.redirect(System.out);
+            }
+        };
+    }
+
     private static List<Row> webhook(boolean quick) throws Exception {
         List<Row> rows = new ArrayList<>();
         for (int threads : new int[] {1, 8}) {
@@ -90,7 +106,7 @@ public final class BenchMain {
             rows.add(new Row("webhook", "progress event, " + t + ", p50", "us", ours.p50Micros(), bare.p50Micros(), "bare EVALSHA", ""));
             rows.add(new Row("webhook", "progress event, " + t + ", p99", "us", ours.p99Micros(), bare.p99Micros(), "bare EVALSHA", ""));
         }
-        rows.addAll(Harness.webhookRoundTrips());
+        rows.addAll(WebhookRoundTrips.run());
         rows.addAll(LongestScripts.run(quick));
         return rows;
     }

@@ -75,14 +75,9 @@ final class ColdStarts {
         double[] ms = new double[runs];
         for (int i = 0; i < runs; i++) {
             ProcessBuilder pb = new ProcessBuilder("java", "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", cp,
-                    ColdStartProbe.class.getName(), handler, kind, arg).redirectErrorStream(true);
+                    ColdStartProbe.class.getName(), handler, kind, arg);
             pb.environment().putAll(env);
-            Process p = pb.start();
-            String line = Harness.lastLineStarting(p, "COLDSTART ");
-            if (p.waitFor() != 0 || line == null) {
-                throw new IllegalStateException(handler + " did not answer in a fresh JVM");
-            }
-            ms[i] = Double.parseDouble(line.split(" ")[1]);
+            ms[i] = Double.parseDouble(ProbeRun.report(pb, "COLDSTART ", handler + " did not answer in a fresh JVM")[0]);
         }
         Arrays.sort(ms);
         return ms[runs / 2];

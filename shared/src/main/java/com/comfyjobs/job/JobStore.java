@@ -100,8 +100,9 @@ public interface JobStore extends AutoCloseable {
     PurgeResult purge(int shard, Instant finishedBefore, int limit);
 
     /**
-     * Takes the shard's recovery lock for {@code ttl} unless someone else holds it. The owner token
-     * makes {@link #unlockShard} safe against releasing a lock that expired and was taken by another.
+     * Takes the shard's recovery lock for {@code ttl} unless someone else holds it (held by
+     * {@code owner} already: true, its expiry unchanged). The owner token makes {@link #unlockShard}
+     * safe against releasing a lock that expired and was taken by another.
      */
     boolean tryLockShard(int shard, String owner, Duration ttl);
 

@@ -711,6 +711,7 @@ public abstract class JobStoreContract {
     void shardLocksAreExclusiveOwnedAndExpire() throws InterruptedException {
         assertTrue(store.tryLockShard(3, "run-a", Duration.ofMillis(300)));
         assertFalse(store.tryLockShard(3, "run-b", Duration.ofSeconds(5)));
+        assertTrue(store.tryLockShard(3, "run-a", Duration.ofMillis(300)), "a lock sent again by its owner is still held");
         assertTrue(store.tryLockShard(4, "run-b", Duration.ofSeconds(5)), "locks are per shard");
         store.unlockShard(3, "run-b");
         assertFalse(store.tryLockShard(3, "run-b", Duration.ofSeconds(5)), "only the owner unlocks");

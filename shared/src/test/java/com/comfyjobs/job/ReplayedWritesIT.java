@@ -1,6 +1,7 @@
 package com.comfyjobs.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.redis.LuaScript;
@@ -11,6 +12,7 @@ import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.RedisClusterNodes;
 import com.comfyjobs.testing.TcpProxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -148,6 +150,28 @@ class ReplayedWritesIT {
                 assertTrue(r.becameTerminal(), "the job is canceled, and answered as canceled");
                 assertEquals(CreateResult.Outcome.CREATED, store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()),
                         JobFixtures.defaultWorkflow(), 1, null)).outcome(), "the index entry left behind is repaired at the cap");
+            }
+        }
+    }
+
+    @Test
+    void aShardLockWhoseReplyWasLostIsHeldByItsOwner() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                int before = lost(onCluster);
+                String owner = "run-" + System.nanoTime();
+                proxies(onCluster).forEach(p -> p.loseReplyToNext(owner.getBytes(StandardCharsets.US_ASCII), TcpProxy.Ending.CLOSE));
+                boolean locked;
+                try {
+                    locked = store.tryLockShard(5, owner, Duration.ofSeconds(30));
+                } finally {
+                    proxies(onCluster).forEach(TcpProxy::keepReplies);
+                }
+                assertEquals(before + 1, lost(onCluster), "the reply was lost and the SET sent again");
+                assertTrue(locked, "the SET sent again finds the lock its first copy took");
+                assertFalse(store.tryLockShard(5, "someone-else", Duration.ofSeconds(30)));
+                store.unlockShard(5, owner);
             }
         }
     }

@@ -1,5 +1,6 @@
 package com.comfyjobs.functions.wiring;
 
+import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.observability.JsonLog;
@@ -15,6 +16,11 @@ import org.crac.Resource;
  * scripts loaded by SHA, one JSON round trip through the job mapping) and close the Redis connection,
  * because a socket frozen into a snapshot is dead in every restored copy; after restore the next
  * command opens a fresh connection. Outside SnapStart (and outside Lambda) the hooks never fire.
+ *
+ * <p>A configuration this Redis refuses (a REDIS_SHARDS other than the data was written with, a key
+ * layout this version does not know) fails the checkpoint, and with it the version's publication:
+ * every copy restored from that snapshot would refuse every request. A Redis that cannot be reached
+ * only costs the warm-up.
  */
 final class SnapStartHooks implements Resource {
     /** The CRaC context holds resources weakly; these references keep them registered. */
@@ -22,7 +28,7 @@ final class SnapStartHooks implements Resource {
 
     private final RedisJobStore store;
 
-    private SnapStartHooks(RedisJobStore store) {
+    SnapStartHooks(RedisJobStore store) {
         this.store = store;
     }
 
@@ -38,11 +44,14 @@ final class SnapStartHooks implements Resource {
             store.prime();
             store.findById("00000000-0000-4000-8000-000000000000");
             JobJson.parseTimestamp(JobJson.timestamp(Instant.now()));
+        } catch (ConfigException e) {
+            JsonLog.error("SnapStart: this configuration does not match the data in Redis", e);
+            throw e;
         } catch (RuntimeException e) {
-            // Priming is an optimisation: a snapshot without it still works, only its first request is slower.
             JsonLog.warn("SnapStart priming failed", "reason", e.getMessage());
+        } finally {
+            store.connection().disconnect();
         }
-        store.connection().disconnect();
     }
 
     @Override

@@ -282,7 +282,7 @@ public final class InMemoryJobStore implements JobStore {
         Instant now = clock.instant();
         Expiring<String> held = locks.get(shard);
         if (held != null && held.alive(now)) {
-            return false;
+            return held.value().equals(owner);
         }
         locks.put(shard, new Expiring<>(owner, now.plus(ttl)));
         return true;

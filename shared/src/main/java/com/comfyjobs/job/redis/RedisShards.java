@@ -158,9 +158,14 @@ final class RedisShards extends RedisStorePart {
         }
     }
 
+    /**
+     * A refused SET NX may be our own: a SET whose reply was lost and which was sent again finds the
+     * lock it took. The owner is unique per run, so finding it is holding it.
+     */
     boolean tryLockShard(int shard, String owner, Duration ttl) {
-        String ok = redis.await(cmd().set(keys().lock(shard), owner, SetArgs.Builder.nx().px(ttl.toMillis())));
-        return "OK".equals(ok);
+        String lock = keys().lock(shard);
+        String ok = redis.await(cmd().set(lock, owner, SetArgs.Builder.nx().px(ttl.toMillis())));
+        return "OK".equals(ok) || owner.equals(redis.await(cmd().get(lock)));
     }
 
     void unlockShard(int shard, String owner) {

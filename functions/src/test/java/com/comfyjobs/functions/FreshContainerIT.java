@@ -3,9 +3,11 @@ package com.comfyjobs.functions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -16,17 +18,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Each handler the way Lambda starts it: a fresh JVM, the default constructor, configuration from the
- * environment only, and each function's environment holding only what that function may read (the
- * submit function, for one, cannot read the webhook secret). Catches what in-process tests with a
- * prepared context cannot: a bean built at init that the function has no business building.
+ * Each handler the way Lambda starts it: a fresh JVM on the jar Lambda runs, the default constructor,
+ * configuration from the environment only, and each function's environment holding only what that
+ * function may read (the submit function, for one, cannot read the webhook secret). Catches what
+ * in-process tests with a prepared context cannot: a bean built at init that the function has no
+ * business building, or a class the jar leaves out.
  */
 class FreshContainerIT {
     private static RedisNode redis;
     private static ComfyUiSimulator sim;
+    private static String lambdaClasspath;
 
     @BeforeAll
     static void start() {
+        // the Lambda jar, and beside it only the runtime's part: FreshContainer and the Lambda context it passes
+        lambdaClasspath = String.join(File.pathSeparator, LambdaJar.path().toString(), LambdaJar.moduleOf(FreshContainer.class).toString(),
+                LambdaJar.moduleOf(LocalLambdaContext.class).toString());
         redis = RedisNode.standalone();
         sim = ComfyUiSimulator.builder().port(0).build().start();
         sim.faults().holdQueue(true);
@@ -62,7 +69,7 @@ class FreshContainerIT {
         }
         String body = new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
                 StandardCharsets.UTF_8);
-        ProcessBuilder pb = new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"), FreshContainer.class.getName(),
+        ProcessBuilder pb = new ProcessBuilder("java", "-cp", lambdaClasspath, FreshContainer.class.getName(),
                 "com.comfyjobs.functions." + handler, route, "{\"workflow\":" + body + "}").redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().put("PATH", System.getenv("PATH"));

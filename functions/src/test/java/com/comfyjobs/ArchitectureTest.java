@@ -5,7 +5,6 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 import com.comfyjobs.functions.GetJobHandler;
 import com.comfyjobs.job.Job;
-import com.comfyjobs.recovery.RecoverySummary;
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -67,17 +66,11 @@ class ArchitectureTest {
      * One package, one slice: the stores (job.redis, job.memory) sit above config and observability while
      * the domain (job) sits below them, so slicing by top-level package would call job -> config -> job a
      * cycle when nothing in the domain names config.
-     *
-     * The one exception: JobObserver.recoveryRun takes recovery's RecoverySummary while recovery reports
-     * through JobObserver. Breaking it changes what the observer is told, a decision of its own; only this
-     * edge is exempt, so any other dependency of observability on a use case still fails.
      */
     @ArchTest
     static final ArchRule packagesFormNoCycles = slices().matching("com.comfyjobs.(**)")
             .that(DescribedPredicate.describe("are in the shared module", slice -> slice.stream().allMatch(IN_SHARED)))
             .should().beFreeOfCycles()
-            .ignoreDependency(JavaClass.Predicates.resideInAPackage("com.comfyjobs.observability"),
-                    JavaClass.Predicates.equivalentTo(RecoverySummary.class))
             .because("a package can then be read, tested and changed knowing only what it depends on; in a cycle every"
                     + " package is part of every other");
 

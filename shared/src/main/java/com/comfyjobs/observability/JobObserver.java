@@ -1,7 +1,6 @@
 package com.comfyjobs.observability;
 
 import com.comfyjobs.job.Job;
-import com.comfyjobs.recovery.RecoverySummary;
 import java.time.Duration;
 
 /**
@@ -28,8 +27,8 @@ public interface JobObserver {
     /** One webhook event's fate: applied, duplicate, ignored or rejected. */
     void webhookEvent(String outcome);
 
-    /** A recovery run ended with this summary. */
-    void recoveryRun(RecoverySummary summary);
+    /** A recovery run ended with these counts. */
+    void recoveryRun(RecoveryRunCounts counts);
 
     /**
      * The state store answered an error that is no outage (out of memory, a failed script, a wrong
@@ -67,7 +66,7 @@ public interface JobObserver {
         }
 
         @Override
-        public void recoveryRun(RecoverySummary summary) {
+        public void recoveryRun(RecoveryRunCounts counts) {
         }
 
         @Override

@@ -1,7 +1,6 @@
 package com.comfyjobs.observability;
 
 import com.comfyjobs.job.Job;
-import com.comfyjobs.recovery.RecoverySummary;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,15 +84,15 @@ public final class MetricsJobObserver implements JobObserver {
     }
 
     @Override
-    public synchronized void recoveryRun(RecoverySummary s) {
-        put("RecoveryScanned", s.scanned.get(), Unit.COUNT);
-        put("RecoveryRecovered", s.recovered.get(), Unit.COUNT);
-        put("RecoveryResubmitted", s.resubmitted.get(), Unit.COUNT);
-        put("RecoveryFailed", s.failed.get(), Unit.COUNT);
-        put("RecoveryExpired", s.expired.get(), Unit.COUNT);
-        put("RecoverySkipped", s.skipped.get(), Unit.COUNT);
-        put("RecoveryUnreadable", s.unreadable.get(), Unit.COUNT);
-        put("RecoveryDuration", s.durationMs, Unit.MILLISECONDS);
+    public synchronized void recoveryRun(RecoveryRunCounts c) {
+        put("RecoveryScanned", c.scanned(), Unit.COUNT);
+        put("RecoveryRecovered", c.recovered(), Unit.COUNT);
+        put("RecoveryResubmitted", c.resubmitted(), Unit.COUNT);
+        put("RecoveryFailed", c.failed(), Unit.COUNT);
+        put("RecoveryExpired", c.expired(), Unit.COUNT);
+        put("RecoverySkipped", c.skipped(), Unit.COUNT);
+        put("RecoveryUnreadable", c.unreadable(), Unit.COUNT);
+        put("RecoveryDuration", c.durationMs(), Unit.MILLISECONDS);
     }
 
     @Override

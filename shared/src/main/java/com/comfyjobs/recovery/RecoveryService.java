@@ -67,7 +67,7 @@ public final class RecoveryService {
 
     private RecoverySummary reported(String what, RecoverySummary summary) {
         JsonLog.record(what, summary.toMap());
-        observer.recoveryRun(summary);
+        observer.recoveryRun(summary.counts());
         return summary;
     }
 }

@@ -1,5 +1,6 @@
 package com.comfyjobs.recovery;
 
+import com.comfyjobs.observability.RecoveryRunCounts;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,6 +25,12 @@ public final class RecoverySummary {
     public final AtomicInteger purged = new AtomicInteger();
     public volatile boolean stoppedEarly;
     public volatile long durationMs;
+
+    /** What of this run becomes metrics. */
+    public RecoveryRunCounts counts() {
+        return new RecoveryRunCounts(scanned.get(), recovered.get(), resubmitted.get(), failed.get(), expired.get(), skipped.get(),
+                unreadable.get(), durationMs);
+    }
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();

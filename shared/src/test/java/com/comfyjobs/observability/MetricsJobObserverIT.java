@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
-import com.comfyjobs.recovery.RecoverySummary;
 import com.comfyjobs.testing.JobFixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,10 +44,7 @@ class MetricsJobObserverIT {
         observer.jobFinished(finished(JobStatus.SUCCEEDED));
         observer.webhookEvent("applied");
         observer.webhookEvent("duplicate");
-        RecoverySummary s = new RecoverySummary();
-        s.scanned.set(5);
-        s.resubmitted.set(2);
-        observer.recoveryRun(s);
+        observer.recoveryRun(new RecoveryRunCounts(5, 0, 2, 0, 0, 0, 0, 12));
         observer.stateStoreError();
         observer.flush();
 

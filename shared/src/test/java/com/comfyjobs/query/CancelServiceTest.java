@@ -7,9 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.Transition;
+import com.comfyjobs.job.Workflow;
 import com.comfyjobs.simulator.engine.PromptFate;
+import com.comfyjobs.submit.DispatchResult;
+import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.ServiceHarness;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -111,5 +117,26 @@ class CancelServiceTest {
 
         assertEquals(JobStatus.CANCELED, h.cancel.cancel("u", job.id()).status());
         assertTrue(h.sim.submittedPrompts().isEmpty());
+    }
+
+    @Test
+    void aCancelWhileTheDispatcherSendsIsHonouredByTheDispatcher() {
+        h.sim.faults().holdQueue(true);
+        Workflow workflow = ServiceHarness.quick();
+        Instant now = h.clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        // stored and leased by a submission that is about to send it
+        Job job = JobFixtures.queued("u", now).toBuilder().comfyServer(h.sim.baseUrl())
+                .leaseOwner("submitting").leaseUntil(now.plusSeconds(30)).build();
+        h.store.create(new NewJob(job, workflow, 10, null));
+
+        Job asked = h.cancel.cancel("u", job.id());
+        assertTrue(asked.cancelRequested());
+        assertFalse(asked.isTerminal(), "the dispatcher may still send it");
+
+        DispatchResult sent = h.dispatcher.submitNew(h.stored(job.id()), workflow);
+
+        assertEquals(DispatchResult.Outcome.CANCELED, sent.outcome());
+        assertEquals(JobStatus.CANCELED, h.stored(job.id()).status());
+        assertEquals(List.of(PromptFate.REMOVED), h.awaitEnded(job), "the prompt it sent was taken back out");
     }
 }

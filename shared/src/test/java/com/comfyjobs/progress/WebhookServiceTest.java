@@ -325,6 +325,36 @@ class WebhookServiceTest {
     }
 
     @Test
+    void lateEventsOfASucceededJobChangeNothing() {
+        h = ServiceHarness.start();
+        Job job = h.submit("u", ServiceHarness.quick());
+        h.awaitEnded(job);
+        applied(h.deliver("execution_success", data(job)));
+        Job done = stored(job);
+        assertEquals(JobStatus.SUCCEEDED, done.status());
+
+        ignored(h.deliver("progress", data(job).put("node", "3").put("value", 1).put("max", 1)));
+        ignored(h.deliver("execution_error", data(job).put("node_id", "3").put("node_type", "KSampler")));
+
+        assertEquals(done, stored(job));
+    }
+
+    @Test
+    void executionSuccessOfASupersededAttemptCopiesNothing() {
+        h = ServiceHarness.start();
+        Job first = h.submit("u", ServiceHarness.quick());
+        h.awaitEnded(first);
+        h.store.transition(Transition.of(first.id(), h.clock.instant()).requeue(2, h.sim.baseUrl(), first.id() + "_2").build());
+
+        ignored(h.deliver("execution_success", data(first)));
+
+        Job second = stored(first);
+        assertEquals(JobStatus.QUEUED, second.status());
+        assertEquals(2, second.attempt());
+        assertTrue(h.s3Keys().isEmpty());
+    }
+
+    @Test
     void moreOutputsThanAllowedFailTheJobAndStopItsPrompt() {
         h = ServiceHarness.start(Map.of("MAX_OUTPUTS_PER_JOB", "1"));
         Job job = h.submit("u", ServiceHarness.slow());

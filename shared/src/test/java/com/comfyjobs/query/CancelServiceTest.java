@@ -72,6 +72,18 @@ class CancelServiceTest {
     }
 
     @Test
+    void aJobComfyUiFinishedAlreadyIsNotCanceledAndSucceeds() {
+        Job job = h.submit("u", ServiceHarness.quick());
+        assertEquals(List.of(PromptFate.COMPLETED), h.awaitEnded(job));
+
+        Job asked = h.cancel.cancel("u", job.id());
+
+        assertFalse(asked.isTerminal(), "its success event settles it");
+        h.recoverStale();
+        assertEquals(JobStatus.SUCCEEDED, h.stored(job.id()).status());
+    }
+
+    @Test
     void aCanceledJobIsAnsweredAsItIsWhenAskedAgain() {
         Job job = pending();
         Job first = h.cancel.cancel("u", job.id());

@@ -21,6 +21,7 @@ import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.ServiceHarness;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -387,6 +388,42 @@ class RecoveryServiceTest {
         assertTrue(h.stored(job.id()).isSubmitted(), s.toString());
         assertEquals(List.of(job.promptId()), h.sim.submittedPrompts(), "sent once");
         assertEquals(1, s.recovered.get());
+    }
+
+    @Test
+    void aNeverConfirmedJobWhoseServerStoppedAnsweringIsSentToAnotherAsItsNextAttempt() {
+        h = ServiceHarness.start(2, Map.of());
+        ComfyUiSimulator gone = h.sims.get(0);
+        ComfyUiSimulator other = h.sims.get(1);
+        Job job = JobFixtures.queued("u", h.clock.instant().truncatedTo(ChronoUnit.MILLIS)).toBuilder().comfyServer(gone.baseUrl()).build();
+        h.store.create(JobFixtures.newJob(job));
+        gone.faults().stopListening();
+
+        RecoverySummary s = h.recoverStale();
+
+        Job moved = h.stored(job.id());
+        assertEquals(2, moved.attempt(), s.toString());
+        assertEquals(other.baseUrl(), moved.comfyServer());
+        assertTrue(moved.isSubmitted());
+        assertEquals(List.of(moved.promptId()), other.submittedPrompts());
+    }
+
+    @Test
+    void aJobCanceledWhileItsSubmittingRequestDiedIsCanceledNotSent() {
+        start(Map.of());
+        Instant now = h.clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Job job = JobFixtures.queued("u", now).toBuilder().comfyServer(h.sim.baseUrl())
+                .leaseOwner("died-before-sending").leaseUntil(now.plus(h.settings.dispatchLease())).build();
+        h.store.create(JobFixtures.newJob(job));
+        Job asked = h.cancel.cancel("u", job.id());
+        assertFalse(asked.isTerminal(), "its dispatcher might still send it");
+        h.clock.advance(h.settings.dispatchLease());
+
+        RecoverySummary s = h.recoverStale();
+
+        assertEquals(JobStatus.CANCELED, h.stored(job.id()).status(), s.toString());
+        assertTrue(h.sim.submittedPrompts().isEmpty());
+        assertEquals(1, s.canceled.get());
     }
 
     @Test

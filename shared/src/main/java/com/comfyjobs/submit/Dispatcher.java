@@ -242,25 +242,32 @@ public final class Dispatcher {
     }
 
     /**
-     * A job whose cancel was asked, held under our lease: canceled once its prompt is surely not on
-     * ComfyUI; otherwise left to ComfyUI's confirmation (its interrupted webhook, or recovery).
+     * A job whose cancel was asked, held under our lease, or just recorded as submitted (which ended
+     * the lease: sending is over, the attempt and the status guard what is left): canceled once its
+     * prompt is surely not on ComfyUI; otherwise left to ComfyUI's confirmation (its interrupted
+     * webhook, or recovery).
      */
     private DispatchResult settleCancel(Job job) {
         StopResult stop = job.comfyServer() == null ? new StopResult(StopResult.Outcome.GONE, null)
                 : stopper.stop(job.promptId(), job.comfyServer());
         if (stop.outcome() != StopResult.Outcome.GONE) {
-            Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).underLease(job.leaseOwner())
-                    .releaseLease();
-            if (stop.outcome() != StopResult.Outcome.UNKNOWN) {
-                // ComfyUI has it (interrupted now, or finished): from here on it is settled as a submitted job
-                t.observed();
+            if (job.leaseOwner() != null) {
+                Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).underLease(job.leaseOwner())
+                        .releaseLease();
+                if (stop.outcome() != StopResult.Outcome.UNKNOWN) {
+                    // ComfyUI has it (interrupted now, or finished): from here on it is settled as a submitted job
+                    t.observed();
+                }
+                store.transition(t.build());
             }
-            store.transition(t.build());
             return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "cancel requested; ComfyUI confirms");
         }
-        TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
-                .expectStatus(JobStatus.QUEUED, JobStatus.RUNNING).underLease(job.leaseOwner())
-                .status(JobStatus.CANCELED).returnJob().build());
+        Transition.Builder cancel = Transition.of(job.id(), now()).expectAttempt(job.attempt())
+                .expectStatus(JobStatus.QUEUED, JobStatus.RUNNING).status(JobStatus.CANCELED).returnJob();
+        if (job.leaseOwner() != null) {
+            cancel.underLease(job.leaseOwner());
+        }
+        TransitionResult r = store.transition(cancel.build());
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
             return new DispatchResult(DispatchResult.Outcome.CANCELED, r.job(), null);

@@ -17,15 +17,11 @@ import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.testing.JobFixtures;
-import java.time.Clock;
+import com.comfyjobs.testing.ServiceHarness.MovableClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,30 +32,6 @@ import org.junit.jupiter.api.Test;
  */
 class DispatchLeaseIT {
     private static final Duration LEASE = Duration.ofSeconds(6);
-
-    /** Wall-clock time for both workers, which the test can move on (a pause in A is time passing for everyone). */
-    private static final class MovableClock extends Clock {
-        private final AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
-
-        void advance(Duration d) {
-            ahead.updateAndGet(a -> a.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(ahead.get());
-        }
-    }
 
     @Test
     void aWorkerWhoseLeaseRanOutMidFlightNeverSendsWhatAnotherWorkerTookOver() throws Exception {

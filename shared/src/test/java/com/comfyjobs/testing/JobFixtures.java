@@ -5,6 +5,8 @@ import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.Workflow;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** Jobs and workflows for tests: ComfyUI's default text-to-image workflow and fresh queued jobs. */
 public final class JobFixtures {
@@ -27,6 +30,20 @@ public final class JobFixtures {
         try {
             return Workflow.parse(new String(JobFixtures.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
                     StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The default workflow with {@code edit} applied to its graph (node id to node), for a seed of its
+     * own (ComfyUI runs again only nodes whose inputs it has not seen), a number of steps or another output node.
+     */
+    public static Workflow defaultWorkflow(Consumer<ObjectNode> edit) {
+        try {
+            ObjectNode graph = (ObjectNode) new ObjectMapper().readTree(defaultWorkflow().json());
+            edit.accept(graph);
+            return Workflow.parse(graph.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -100,9 +100,13 @@ final class Reconciler {
         }
     }
 
-    /** The prompt is in neither queue nor history (also a finished job whose outputs ComfyUI forgot). */
+    /**
+     * The prompt is in neither queue nor history (also a finished job whose outputs ComfyUI forgot).
+     * A finalizing job is never canceled, even with a cancel asked before ComfyUI finished it: its next
+     * attempt is, by the dispatcher before anything is sent.
+     */
     static Then gone(Job job, int maxAttempts) {
-        if (job.cancelRequested()) {
+        if (job.cancelRequested() && job.status() != JobStatus.FINALIZING) {
             return Then.CANCEL;
         }
         return job.attempt() >= maxAttempts ? Then.GIVE_UP : Then.RESUBMIT;

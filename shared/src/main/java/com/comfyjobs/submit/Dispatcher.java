@@ -85,6 +85,9 @@ public final class Dispatcher {
      * worker's lease transition returned it: {@link Job#leaseOwner()} is the worker's token).
      */
     public DispatchResult submitNew(Job job, Workflow workflow) {
+        if (job.cancelRequested()) {
+            return settleCancel(job);
+        }
         if (job.comfyServer() == null) {
             release(job);
             return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, "no ComfyUI server answered");

@@ -151,6 +151,8 @@ class ReconcilerTest {
                 new GoneRow(atAttempt(MAX_ATTEMPTS + 1), Reconciler.Then.GIVE_UP),
                 new GoneRow(stale(JobStatus.FINALIZING, true, false, 1, true), Reconciler.Then.RESUBMIT),
                 new GoneRow(stale(JobStatus.FINALIZING, true, false, MAX_ATTEMPTS, true), Reconciler.Then.GIVE_UP),
+                new GoneRow(stale(JobStatus.FINALIZING, true, true, 1, true), Reconciler.Then.RESUBMIT),
+                new GoneRow(stale(JobStatus.FINALIZING, true, true, MAX_ATTEMPTS, true), Reconciler.Then.GIVE_UP),
                 new GoneRow(canceling(), Reconciler.Then.CANCEL),
                 new GoneRow(stale(JobStatus.RUNNING, true, true, MAX_ATTEMPTS, true), Reconciler.Then.CANCEL));
     }

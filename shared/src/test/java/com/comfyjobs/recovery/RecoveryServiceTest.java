@@ -12,6 +12,7 @@ import com.comfyjobs.comfyui.PromptSubmitResult;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.simulator.ComfyUiSimulator;
@@ -347,6 +348,25 @@ class RecoveryServiceTest {
         assertEquals(JobStatus.QUEUED, again.status());
         assertEquals(List.of(job.promptId(), again.promptId()), h.sim.submittedPrompts());
         assertEquals(1, s.resubmitted.get());
+    }
+
+    @Test
+    void aFinalizationWhoseOutputsComfyUiForgotIsCanceledWithoutRunningAgainWhenACancelWasAsked() {
+        start(Map.of());
+        Job job = h.submit("u", ServiceHarness.quick());
+        h.awaitEnded(job);
+        // the cancel arrived just before ComfyUI's success: too late to stop the prompt, and a finalizing job is not canceled
+        h.store.transition(Transition.of(job.id(), h.clock.instant()).requestCancel().build());
+        Job finalizing = finalizingWithCopyCutShort(job);
+        assertTrue(finalizing.cancelRequested());
+        h.sim.faults().evictHistory(job.promptId());
+
+        RecoverySummary s = h.recoverStale();
+
+        Job ended = h.stored(job.id());
+        assertEquals(JobStatus.CANCELED, ended.status(), s.toString());
+        assertEquals(List.of(job.promptId()), h.sim.submittedPrompts(), "the work the caller canceled is not run again");
+        assertEquals(1, s.canceled.get());
     }
 
     @Test

@@ -40,11 +40,11 @@ final class ColdStarts {
                 Instant now = Instant.now();
                 job = PromptIds.newJobId();
                 store.create(new NewJob(Job.queued(job, "probe-user", JobType.IMAGE_GENERATION, now).promptId(PromptIds.of(job, 1))
-                        .comfyServer(sim.baseUrl()).submittedAt(now).nodeCount(7).build(), Workflows.standard(), 1000, null));
+                        .comfyServer(sim.baseUrl()).submittedAt(now).nodeCount(7).build(), BenchWorkflows.standard(), 1000, null));
                 store.updateStatus(job, JobStatus.RUNNING, now);
             }
             Path body = Files.createTempFile("submit-", ".json");
-            Files.writeString(body, "{\"workflow\":" + Workflows.standard().json() + "}");
+            Files.writeString(body, "{\"workflow\":" + BenchWorkflows.standard().json() + "}");
             Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", redis.uri().toString(), "COMFYUI_URLS", sim.baseUrl(),
                     "ARTIFACT_BUCKET", "bench-bucket", "S3_ENDPOINT", "http://127.0.0.1:9", "AWS_REGION", "us-east-1",
                     "AWS_ACCESS_KEY_ID", "probe", "AWS_SECRET_ACCESS_KEY", "probe-secret", "METRICS_ENABLED", "false",

@@ -54,7 +54,7 @@ public class GetJobBenchmark {
         String id = PromptIds.newJobId();
         Instant now = Instant.now();
         Job j = Job.queued(id, "bench-user", JobType.IMAGE_GENERATION, now).promptId(PromptIds.of(id, 1)).nodeCount(7).build();
-        store.create(new NewJob(j, Workflows.standard(), 100, null));
+        store.create(new NewJob(j, BenchWorkflows.standard(), 100, null));
         store.updateStatus(id, JobStatus.RUNNING, now);
         store.updateStatus(id, JobStatus.FINALIZING, now);
         store.transition(Transition.of(id, now).status(JobStatus.SUCCEEDED).artifacts(List.of(new JobArtifact(

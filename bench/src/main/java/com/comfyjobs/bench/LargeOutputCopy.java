@@ -40,7 +40,7 @@ final class LargeOutputCopy {
                     .httpClient(UrlConnectionHttpClient.create()).build()) {
                 admin.createBucket(b -> b.bucket("bench-large"));
             }
-            var wf = Workflows.tree();
+            var wf = BenchWorkflows.tree();
             ((ObjectNode) wf.get("5").get("inputs")).put("width", side).put("height", side);
             ((ObjectNode) wf.get("3").get("inputs")).put("steps", 1);
             ComfyUiSettings cs = ComfyUiSettings.of(List.of(sim.baseUri()));

@@ -115,7 +115,7 @@ final class LongestScripts {
         String id = PromptIds.newJobId();
         Job j = Job.queued(id, "bench", JobType.IMAGE_GENERATION, now()).promptId(PromptIds.of(id, 1)).comfyServer("http://gpu-1:8188")
                 .nodeCount(5000).build();
-        store.create(new NewJob(j, Workflows.standard(), 1_000_000, null));
+        store.create(new NewJob(j, BenchWorkflows.standard(), 1_000_000, null));
         return id;
     }
 

@@ -83,7 +83,7 @@ final class RecoverySweeps {
         List<Job> jobs = new ArrayList<>(n);
         ExecutorService pool = Executors.newFixedThreadPool(16);
         List<Future<Job>> fs = new ArrayList<>();
-        Workflow wf = Workflows.standard();
+        Workflow wf = BenchWorkflows.standard();
         for (int i = 0; i < n; i++) {
             final int k = i;
             fs.add(pool.submit(() -> {

@@ -35,7 +35,7 @@ final class RedisMemoryPerJob {
             RedisJobStore store = RedisJobStore.connect(RedisSettings.of(redis.uri(), false));
             RedisKeys keys = new RedisKeys("cj", 16);
             RedisConnection c = store.connection();
-            for (Workflow wf : List.of(Workflows.standard(), Workflows.padded(20 * 1024))) {
+            for (Workflow wf : List.of(BenchWorkflows.standard(), BenchWorkflows.padded(20 * 1024))) {
                 String label = wf.json().length() > 10_000 ? "20 KB workflow" : "default workflow (" + wf.json().length() + " B)";
                 Instant now = Instant.now();
                 String id = PromptIds.newJobId();

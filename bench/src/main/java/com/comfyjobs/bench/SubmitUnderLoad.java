@@ -53,11 +53,11 @@ final class SubmitUnderLoad {
             ((RedisJobStore) ctx.getBean(JobStore.class)).connection().addListener(counter);
             ((RedisJobStore) ctx.getBean(JobStore.class)).prime();
             SubmitJobHandler handler = new SubmitJobHandler(ctx);
-            String body = "{\"workflow\":" + Workflows.standard().json() + "}";
+            String body = "{\"workflow\":" + BenchWorkflows.standard().json() + "}";
             LocalLambdaContext lambda = new LocalLambdaContext("SubmitJobFunction", Duration.ofSeconds(25), 1024);
             ComfyUiSettings cs = ComfyUiSettings.of(List.of(sim.baseUri()));
             ComfyUiClient client = new ComfyUiClient(sim.baseUri(), ComfyUiClient.httpClient(cs), cs);
-            Workflow wf = Workflows.standard();
+            Workflow wf = BenchWorkflows.standard();
             Op oursOp = i -> {
                 APIGatewayV2HTTPResponse r = handler.handleRequest(Events.submit(body, "caller-" + (i % callers)), lambda);
                 if (r.getStatusCode() != 202) {

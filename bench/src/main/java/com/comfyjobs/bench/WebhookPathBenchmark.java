@@ -69,7 +69,7 @@ public class WebhookPathBenchmark {
         redis = RedisNode.standalone();
         store = RedisJobStore.connect(RedisSettings.of(redis.uri(), false));
         store.prime();
-        Workflow wf = Workflows.tiny();
+        Workflow wf = BenchWorkflows.tiny();
         Instant now = Instant.now();
         for (int i = 0; i < JOBS; i++) {
             String id = PromptIds.newJobId();

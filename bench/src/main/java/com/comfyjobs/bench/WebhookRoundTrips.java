@@ -71,7 +71,7 @@ final class WebhookRoundTrips {
     private static Job runningJob(JobStore store, Instant now) {
         String id = PromptIds.newJobId();
         Job j = Job.queued(id, "bench", JobType.IMAGE_GENERATION, now).promptId(PromptIds.of(id, 1)).nodeCount(7).submittedAt(now).build();
-        store.create(new NewJob(j, Workflows.standard(), 1_000_000, null));
+        store.create(new NewJob(j, BenchWorkflows.standard(), 1_000_000, null));
         store.updateStatus(id, JobStatus.RUNNING, now);
         return j;
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * that produced them; {@link #flush} waits a bounded time for them before a Lambda invocation ends
  * (a frozen container would otherwise drop them). Failures are logged, never thrown.
  */
-public final class PostHogClient {
+final class PostHogClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI capture;
     private final String apiKey;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * progress, ...), its data, and the delivery's event id (webhook-id, plus the position when the
  * delivery was a batch), which is what deduplication keys on.
  */
-public record ComfyEvent(String eventId, String type, JsonNode data) {
+record ComfyEvent(String eventId, String type, JsonNode data) {
     /** The prompt the event is about, or null (status messages are about no prompt). */
     public String promptId() {
         JsonNode p = data.get("prompt_id");

@@ -16,7 +16,7 @@ import java.util.List;
  * and our bridge in infra/comfyui-webhook send it) or a JSON array of them. Envelopes whose event does not start with
  * {@code comfy.} (a sender's own prompt webhooks) are skipped, not errors.
  */
-public final class WebhookEnvelopes {
+final class WebhookEnvelopes {
     /** Deeper bodies are not ComfyUI's; the limit keeps a hostile body from costing stack. */
     private static final int MAX_DEPTH = 64;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()

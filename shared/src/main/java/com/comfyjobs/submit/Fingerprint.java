@@ -16,7 +16,7 @@ import java.util.List;
  * The fingerprint of a payload for idempotency: SHA-256 of its JSON with object keys sorted, so the
  * same request sent with another key order or whitespace is recognised as the same.
  */
-public final class Fingerprint {
+final class Fingerprint {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Fingerprint() {

@@ -140,15 +140,33 @@ class CancelServiceTest {
         Job job = JobFixtures.queued("u", now).toBuilder().comfyServer(h.sim.baseUrl())
                 .leaseOwner("submitting").leaseUntil(now.plusSeconds(30)).build();
         h.store.create(new NewJob(job, workflow, 10, null));
+        Job asStored = h.stored(job.id());
 
         Job asked = h.cancel.cancel("u", job.id());
         assertTrue(asked.cancelRequested());
         assertFalse(asked.isTerminal(), "the dispatcher may still send it");
 
-        DispatchResult sent = h.dispatcher.submitNew(h.stored(job.id()), workflow);
+        // the submission holds the job as it stored it, before the cancel
+        DispatchResult sent = h.dispatcher.submitNew(asStored, workflow);
 
         assertEquals(DispatchResult.Outcome.CANCELED, sent.outcome());
         assertEquals(JobStatus.CANCELED, h.stored(job.id()).status());
         assertEquals(List.of(PromptFate.REMOVED), h.awaitEnded(job), "the prompt it sent was taken back out");
+    }
+
+    @Test
+    void aDispatcherThatReadsTheCancelSendsNothing() {
+        Workflow workflow = ServiceHarness.quick();
+        Instant now = h.clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Job job = JobFixtures.queued("u", now).toBuilder().comfyServer(h.sim.baseUrl())
+                .leaseOwner("recovery").leaseUntil(now.plusSeconds(30)).build();
+        h.store.create(new NewJob(job, workflow, 10, null));
+        h.cancel.cancel("u", job.id());
+
+        DispatchResult sent = h.dispatcher.submitNew(h.stored(job.id()), workflow);
+
+        assertEquals(DispatchResult.Outcome.CANCELED, sent.outcome());
+        assertEquals(JobStatus.CANCELED, h.stored(job.id()).status());
+        assertTrue(h.sim.submittedPrompts().isEmpty());
     }
 }

@@ -360,7 +360,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
             return this;
         }
 
-        /** The argv /system_stats reports (the command line, when run from Main). */
+        /** The argv /system_stats reports (the command line, when run from SimulatorMain). */
         public Builder argv(List<String> value) {
             argv = List.copyOf(value);
             return this;

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
-/** Turns Main's arguments into a simulator builder. */
+/** Turns SimulatorMain's arguments into a simulator builder. */
 final class CommandLine {
     static final String USAGE = String.join("\n",
             "Usage: java -jar comfyui-simulator.jar [options]",

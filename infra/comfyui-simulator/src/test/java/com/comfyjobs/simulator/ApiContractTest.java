@@ -49,7 +49,7 @@ class ApiContractTest {
 
     @Test
     void postPromptAnswersIdNumberAndNodeErrors() {
-        TestApi.Response response = api.post("/prompt", Workflows.request(Workflows.small(1, 1), null));
+        TestApi.Response response = api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null));
         assertEquals(200, response.status());
         JsonNode body = response.json();
         assertEquals(List.of("prompt_id", "number", "node_errors"), ExecutionTest.names(body));
@@ -57,7 +57,7 @@ class ApiContractTest {
         assertTrue(body.get("number").isIntegralNumber());
         assertEquals(Json.object(), body.get("node_errors"));
 
-        ObjectNode chosen = Workflows.request(Workflows.small(2, 1), "ws-client");
+        ObjectNode chosen = SampleWorkflows.request(SampleWorkflows.small(2, 1), "ws-client");
         chosen.put("prompt_id", "job-123");
         chosen.put("number", 12);
         JsonNode answer = api.post("/prompt", chosen).json();
@@ -95,7 +95,7 @@ class ApiContractTest {
     @Test
     void historyListsWithMaxItemsAndOffset() {
         for (int i = 0; i < 4; i++) {
-            ObjectNode body = Workflows.request(Workflows.small(100 + i, 1), null);
+            ObjectNode body = SampleWorkflows.request(SampleWorkflows.small(100 + i, 1), null);
             body.put("prompt_id", "h" + i);
             api.post("/prompt", body);
         }
@@ -125,7 +125,7 @@ class ApiContractTest {
     void queueShowsRunningAndPendingTuples() {
         sim.faults().holdQueue(true);
         try {
-            ObjectNode body = Workflows.request(Workflows.small(1, 1), "c");
+            ObjectNode body = SampleWorkflows.request(SampleWorkflows.small(1, 1), "c");
             body.put("prompt_id", "pending-1");
             body.putObject("extra_data").put("jobId", "j");
             api.post("/prompt", body);

@@ -37,7 +37,7 @@ class ExecutionTest {
     }
 
     private String submit(ObjectNode workflow, String clientId) {
-        TestApi.Response response = api.post("/prompt", Workflows.request(workflow, clientId));
+        TestApi.Response response = api.post("/prompt", SampleWorkflows.request(workflow, clientId));
         assertEquals(200, response.status(), response.text());
         return response.json().get("prompt_id").asText();
     }
@@ -67,7 +67,7 @@ class ExecutionTest {
     @Test
     void defaultWorkflowSendsComfyUisEventsInComfyUisOrder() throws IOException {
         try (WsRecorder ws = WsRecorder.connect(sim, "client-1")) {
-            String id = submit(Workflows.defaultWorkflow(), "client-1");
+            String id = submit(SampleWorkflows.defaultWorkflow(), "client-1");
             ws.awaitDone(id);
             List<String> events = describe(ws.messages().subList(1, ws.messages().size()));
 
@@ -143,7 +143,7 @@ class ExecutionTest {
     @Test
     void historyEntryHasComfyUisShape() {
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
-            ObjectNode body = Workflows.request(Workflows.small(1, 3), "c");
+            ObjectNode body = SampleWorkflows.request(SampleWorkflows.small(1, 3), "c");
             body.putObject("extra_data").put("jobId", "job-1").put("api_key_comfy_org", "secret");
             String id = api.post("/prompt", body).json().get("prompt_id").asText();
             ws.awaitDone(id);
@@ -178,9 +178,9 @@ class ExecutionTest {
 
     @Test
     void sameSeedGivesByteIdenticalFilesAndAnotherSeedDoesNot() throws IOException {
-        String first = runToFile(Workflows.small(42, 2));
-        String other = runToFile(Workflows.small(43, 2));
-        String again = runToFile(Workflows.small(42, 2));
+        String first = runToFile(SampleWorkflows.small(42, 2));
+        String other = runToFile(SampleWorkflows.small(43, 2));
+        String again = runToFile(SampleWorkflows.small(42, 2));
         byte[] a = Files.readAllBytes(sim.outputFile(first, ""));
         byte[] b = Files.readAllBytes(sim.outputFile(other, ""));
         byte[] c = Files.readAllBytes(sim.outputFile(again, ""));
@@ -201,9 +201,9 @@ class ExecutionTest {
     @Test
     void unchangedNodesAreCachedLikeComfyUi() {
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
-            String first = submit(Workflows.small(5, 2), "c");
+            String first = submit(SampleWorkflows.small(5, 2), "c");
             ws.awaitDone(first);
-            String second = submit(Workflows.small(5, 2), "c");
+            String second = submit(SampleWorkflows.small(5, 2), "c");
             ws.awaitDone(second);
             List<String> events = describe(ws.messagesFor(second));
             // As in ComfyUI, a cached output node still reports "executed" (its cached UI) and a finished progress_state.
@@ -215,7 +215,7 @@ class ExecutionTest {
             assertEquals("ComfyUI_00001_.png", entry.get("outputs").get("9").get("images").get(0).get("filename").asText());
             assertFalse(Files.exists(sim.outputFile("ComfyUI_00002_.png", "")), "a cached SaveImage writes nothing");
 
-            ObjectNode changed = Workflows.small(5, 2);
+            ObjectNode changed = SampleWorkflows.small(5, 2);
             ((ObjectNode) changed.get("6").get("inputs")).put("text", "a different prompt");
             String third = submit(changed, "c");
             ws.awaitDone(third);
@@ -229,7 +229,7 @@ class ExecutionTest {
     @Test
     void withoutClientIdOnlyProgressAndStatusReachSockets() {
         try (WsRecorder other = WsRecorder.connect(sim, "someone-else")) {
-            String id = submit(Workflows.small(9, 2), null);
+            String id = submit(SampleWorkflows.small(9, 2), null);
             assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
             other.await(m -> m.get("type").asText().equals("status")
                     && m.get("data").get("status").get("exec_info").get("queue_remaining").asInt() == 0, Duration.ofSeconds(5));
@@ -241,7 +241,7 @@ class ExecutionTest {
 
     @Test
     void batchesSubfoldersAndPreviewsNameFilesLikeComfyUi() throws IOException {
-        ObjectNode workflow = Workflows.small(3, 1);
+        ObjectNode workflow = SampleWorkflows.small(3, 1);
         ((ObjectNode) workflow.get("5").get("inputs")).put("batch_size", 2).put("width", 70);
         ((ObjectNode) workflow.get("9").get("inputs")).put("filename_prefix", "jobs/run/img");
         ObjectNode preview = workflow.putObject("10");
@@ -270,7 +270,7 @@ class ExecutionTest {
     void failingNodeReportsExecutionErrorWithComfyUisFields() {
         sim.faults().failNode("KSampler");
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
-            String id = submit(Workflows.small(1, 3), "c");
+            String id = submit(SampleWorkflows.small(1, 3), "c");
             ws.awaitDone(id);
             List<String> events = describe(ws.messagesFor(id));
             assertEquals("executing:3", events.get(events.size() - 3));
@@ -294,7 +294,7 @@ class ExecutionTest {
             JsonNode messages = status.get("messages");
             assertEquals("execution_error", messages.get(messages.size() - 1).get(0).asText());
 
-            String next = submit(Workflows.small(1, 3), "c");
+            String next = submit(SampleWorkflows.small(1, 3), "c");
             ws.awaitDone(next);
             assertEquals("success", api.get("/history/" + next).json().get(next).get("status").get("status_str").asText(),
                     "failNode is one-shot");
@@ -309,12 +309,12 @@ class ExecutionTest {
 
     @Test
     void loadImageReadsUploadsAndFeedsImg2Img() throws IOException {
-        byte[] png = Files.readAllBytes(sim.outputFile(runToFile(Workflows.small(11, 1)), ""));
+        byte[] png = Files.readAllBytes(sim.outputFile(runToFile(SampleWorkflows.small(11, 1)), ""));
         TestApi.Response upload = Uploads.upload(api, "source.png", png, "input", "", false);
         assertEquals(200, upload.status(), upload.text());
         assertEquals("{\"name\":\"source.png\",\"subfolder\":\"\",\"type\":\"input\"}", upload.json().toString());
 
-        ObjectNode workflow = Workflows.small(11, 1);
+        ObjectNode workflow = SampleWorkflows.small(11, 1);
         workflow.putObject("10").put("class_type", "LoadImage").putObject("inputs").put("image", "source.png");
         ObjectNode encode = workflow.putObject("11");
         encode.put("class_type", "VAEEncode");

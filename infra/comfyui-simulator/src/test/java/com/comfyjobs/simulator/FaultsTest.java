@@ -32,7 +32,7 @@ class FaultsTest {
     }
 
     private String submit(long seed, int steps, String clientId) {
-        return api.post("/prompt", Workflows.request(Workflows.small(seed, steps), clientId)).json().get("prompt_id").asText();
+        return api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(seed, steps), clientId)).json().get("prompt_id").asText();
     }
 
     @Test
@@ -59,7 +59,7 @@ class FaultsTest {
             assertTrue(sim.awaitIdle(Duration.ofSeconds(5)));
             assertEquals(seen, ws.messages().size(), "the abandoned prompt sends nothing more");
 
-            JsonNode again = api.post("/prompt", Workflows.request(Workflows.small(1, 1), null)).json();
+            JsonNode again = api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null)).json();
             assertEquals(0, again.get("number").asInt(), "a fresh process counts from 0 again");
             assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
             String id = again.get("prompt_id").asText();
@@ -156,7 +156,7 @@ class FaultsTest {
     @Test
     void serverErrorsAnswer500WithoutDoingAnything() {
         sim.faults().serverErrors(true);
-        TestApi.Response response = api.post("/prompt", Workflows.request(Workflows.small(1, 1), null));
+        TestApi.Response response = api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null));
         assertEquals(500, response.status());
         assertEquals(500, api.get("/history/x").status());
         assertEquals(500, api.get("/api/queue").status());

@@ -24,9 +24,9 @@ class LargeImageTest {
     void largeImagesAreWrittenAndServedWithoutHoldingThemInMemory() throws Exception {
         try (ComfyUiSimulator sim = ComfyUiSimulator.builder().port(0).stepMillis(0).nodeMillis(0).outputDir(output).build().start()) {
             TestApi api = new TestApi(sim);
-            ObjectNode workflow = Workflows.small(77, 1);
+            ObjectNode workflow = SampleWorkflows.small(77, 1);
             ((ObjectNode) workflow.get("5").get("inputs")).put("width", 4096).put("height", 4096);
-            api.post("/prompt", Workflows.request(workflow, null));
+            api.post("/prompt", SampleWorkflows.request(workflow, null));
             assertTrue(sim.awaitIdle(Duration.ofSeconds(30)));
             Path file = output.resolve("ComfyUI_00001_.png");
             long size = Files.size(file);

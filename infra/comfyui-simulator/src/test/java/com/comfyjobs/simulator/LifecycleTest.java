@@ -36,7 +36,7 @@ class LifecycleTest {
             assertSame(sim, sim.start());
             sim.start();
             TestApi api = new TestApi(sim);
-            api.post("/prompt", Workflows.request(Workflows.small(i, 2), "c"));
+            api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(i, 2), "c"));
             assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
             ports.add(sim.port());
             sim.close();

@@ -28,7 +28,7 @@ class QueueTest {
     }
 
     private JsonNode submit(String promptId, long seed, Double number, Boolean front, String clientId) {
-        ObjectNode body = Workflows.request(Workflows.small(seed, 1), clientId);
+        ObjectNode body = SampleWorkflows.request(SampleWorkflows.small(seed, 1), clientId);
         if (promptId != null) {
             body.put("prompt_id", promptId);
         }
@@ -87,7 +87,7 @@ class QueueTest {
     void queueDeleteAndClearOnlyTouchPendingPrompts() {
         start(ComfyUiSimulator.builder().stepMillis(20).nodeMillis(1));
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
-            ObjectNode slow = Workflows.request(Workflows.small(1, 100), "c");
+            ObjectNode slow = SampleWorkflows.request(SampleWorkflows.small(1, 100), "c");
             slow.put("prompt_id", "running");
             api.post("/prompt", slow);
             ws.await(m -> m.get("type").asText().equals("progress"), Duration.ofSeconds(5));
@@ -114,7 +114,7 @@ class QueueTest {
     void interruptStopsOnlyTheNamedRunningPrompt() {
         start(ComfyUiSimulator.builder().stepMillis(10).nodeMillis(1));
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
-            ObjectNode body = Workflows.request(Workflows.small(1, 200), "c");
+            ObjectNode body = SampleWorkflows.request(SampleWorkflows.small(1, 200), "c");
             body.put("prompt_id", "long");
             api.post("/prompt", body);
             ws.await(m -> m.get("type").asText().equals("progress") && m.get("data").get("value").asInt() >= 2, Duration.ofSeconds(5));
@@ -140,7 +140,7 @@ class QueueTest {
             JsonNode messages = status.get("messages");
             assertEquals("execution_interrupted", messages.get(messages.size() - 1).get(0).asText());
 
-            ObjectNode second = Workflows.request(Workflows.small(2, 200), "c");
+            ObjectNode second = SampleWorkflows.request(SampleWorkflows.small(2, 200), "c");
             second.put("prompt_id", "second");
             api.post("/prompt", second);
             ws.await(m -> m.get("type").asText().equals("progress") && m.get("data").get("prompt_id").asText().equals("second"),

@@ -30,7 +30,7 @@ class ValidationTest {
     }
 
     private static TestApi.Response submit(ObjectNode workflow) {
-        return api.post("/prompt", Workflows.request(workflow, null));
+        return api.post("/prompt", SampleWorkflows.request(workflow, null));
     }
 
     private static ObjectNode inputs(ObjectNode workflow, String node) {
@@ -39,14 +39,14 @@ class ValidationTest {
 
     @Test
     void missingAndUnknownClassTypeAreInvalidPrompt() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         ((ObjectNode) workflow.get("4")).remove("class_type");
         TestApi.Response missing = submit(workflow);
         assertEquals(400, missing.status());
         assertEquals("{\"error\":{\"type\":\"invalid_prompt\",\"message\":\"Cannot execute because a node is missing the class_type property.\","
                 + "\"details\":\"Node ID '#4'\",\"extra_info\":{}},\"node_errors\":{}}", missing.json().toString());
 
-        ObjectNode unknown = Workflows.small(1, 1);
+        ObjectNode unknown = SampleWorkflows.small(1, 1);
         ((ObjectNode) unknown.get("7")).put("class_type", "NoSuchNode");
         JsonNode error = submit(unknown).json().get("error");
         assertEquals("invalid_prompt", error.get("type").asText());
@@ -56,7 +56,7 @@ class ValidationTest {
 
     @Test
     void noOutputNodeIsPromptNoOutputs() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         workflow.remove("9");
         TestApi.Response response = submit(workflow);
         assertEquals(400, response.status());
@@ -66,7 +66,7 @@ class ValidationTest {
 
     @Test
     void unknownCheckpointIsValueNotInList() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         inputs(workflow, "4").put("ckpt_name", "x.safetensors");
         TestApi.Response response = submit(workflow);
         assertEquals(400, response.status());
@@ -93,7 +93,7 @@ class ValidationTest {
 
     @Test
     void samplerListIsLongSoItIsSummarised() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         inputs(workflow, "3").put("sampler_name", "magic").put("scheduler", "weird");
         JsonNode errors = submit(workflow).json().get("node_errors").get("3").get("errors");
         assertEquals("sampler_name: 'magic' not in (list of length 42)", errors.get(0).get("details").asText());
@@ -104,7 +104,7 @@ class ValidationTest {
 
     @Test
     void rangeAndTypeChecksUseComfyUisMessages() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         inputs(workflow, "5").put("width", 8).put("height", 20000);
         inputs(workflow, "3").put("steps", "many").put("cfg", -1);
         JsonNode nodeErrors = submit(workflow).json().get("node_errors");
@@ -124,24 +124,24 @@ class ValidationTest {
 
     @Test
     void linkProblemsAreReported() {
-        ObjectNode missingInput = Workflows.small(1, 1);
+        ObjectNode missingInput = SampleWorkflows.small(1, 1);
         inputs(missingInput, "8").remove("vae");
         JsonNode reason = submit(missingInput).json().get("node_errors").get("8").get("errors").get(0);
         assertEquals("required_input_missing", reason.get("type").asText());
         assertEquals("Required input is missing", reason.get("message").asText());
         assertEquals("vae", reason.get("details").asText());
 
-        ObjectNode wrongType = Workflows.small(1, 1);
+        ObjectNode wrongType = SampleWorkflows.small(1, 1);
         inputs(wrongType, "8").set("vae", Json.array().add("4").add(1));
         JsonNode mismatch = submit(wrongType).json().get("node_errors").get("8").get("errors").get(0);
         assertEquals("return_type_mismatch", mismatch.get("type").asText());
         assertEquals("vae, received_type(CLIP) mismatch input_type(VAE)", mismatch.get("details").asText());
 
-        ObjectNode badLink = Workflows.small(1, 1);
+        ObjectNode badLink = SampleWorkflows.small(1, 1);
         inputs(badLink, "8").set("vae", Json.array().add("4"));
         assertEquals("bad_linked_input", submit(badLink).json().get("node_errors").get("8").get("errors").get(0).get("type").asText());
 
-        ObjectNode danglingLink = Workflows.small(1, 1);
+        ObjectNode danglingLink = SampleWorkflows.small(1, 1);
         inputs(danglingLink, "8").set("vae", Json.array().add("99").add(0));
         JsonNode dangling = submit(danglingLink).json().get("node_errors");
         JsonNode inner = dangling.get("8").get("errors").get(0);
@@ -153,7 +153,7 @@ class ValidationTest {
 
     @Test
     void partlyValidPromptsRunTheirGoodOutputs() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         ObjectNode broken = workflow.putObject("20");
         broken.put("class_type", "SaveImage");
         broken.putObject("inputs").put("filename_prefix", "broken");
@@ -169,7 +169,7 @@ class ValidationTest {
 
     @Test
     void loadImageOfAMissingFileFailsCustomValidation() {
-        ObjectNode workflow = Workflows.small(1, 1);
+        ObjectNode workflow = SampleWorkflows.small(1, 1);
         workflow.putObject("10").put("class_type", "LoadImage").putObject("inputs").put("image", "absent.png");
         ObjectNode preview = workflow.putObject("11");
         preview.put("class_type", "PreviewImage");

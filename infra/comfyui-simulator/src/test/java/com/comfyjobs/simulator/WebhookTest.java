@@ -58,7 +58,7 @@ class WebhookTest {
     }
 
     private String run(WsRecorder ws, long seed, int steps) {
-        String id = api.post("/prompt", Workflows.request(Workflows.small(seed, steps), "c")).json().get("prompt_id").asText();
+        String id = api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(seed, steps), "c")).json().get("prompt_id").asText();
         ws.awaitDone(id);
         assertTrue(sim.awaitIdle(Duration.ofSeconds(15)));
         return id;
@@ -104,7 +104,7 @@ class WebhookTest {
     void plainBase64SecretsWorkToo() {
         start(options().secret(key).build(), 0);
         sim.faults().holdQueue(true);
-        api.post("/prompt", Workflows.request(Workflows.small(1, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null));
         receiver.awaitDeliveries(1, 5000);
         assertEquals("comfy.status", receiver.deliveries().get(0).json().get("event").asText());
     }
@@ -115,7 +115,7 @@ class WebhookTest {
         receiver.answer(500, null);
         start(options().build(), 0);
         sim.faults().holdQueue(true);
-        api.post("/prompt", Workflows.request(Workflows.small(1, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null));
         receiver.awaitDeliveries(3, 10_000);
         List<WebhookReceiver.Delivery> attempts = receiver.deliveries();
         assertEquals(attempts.get(0).id(), attempts.get(1).id());
@@ -152,12 +152,12 @@ class WebhookTest {
         receiver.answer(410, null);
         start(options().build(), 0);
         sim.faults().holdQueue(true);
-        api.post("/prompt", Workflows.request(Workflows.small(1, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null));
         receiver.awaitDeliveries(1, 5000);
-        api.post("/prompt", Workflows.request(Workflows.small(2, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(2, 1), null));
         receiver.awaitDeliveries(2, 5000);
-        api.post("/prompt", Workflows.request(Workflows.small(3, 1), null));
-        api.post("/prompt", Workflows.request(Workflows.small(4, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(3, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(4, 1), null));
         sim.faults().holdQueue(false);
         assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
         assertEquals(2, receiver.deliveries().size(), "nothing after 410");
@@ -165,7 +165,7 @@ class WebhookTest {
         assertEquals(2, sim.webhookStats().failed());
 
         sim.webhook(sim.webhookOptions());
-        api.post("/prompt", Workflows.request(Workflows.small(5, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(5, 1), null));
         assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
         assertTrue(receiver.deliveries().size() > 2, "configuring the webhook again resumes deliveries");
     }
@@ -178,7 +178,7 @@ class WebhookTest {
         }
         start(options().url("http://127.0.0.1:" + closedPort + "/hook").maxAttempts(3).build(), 0);
         sim.faults().holdQueue(true);
-        api.post("/prompt", Workflows.request(Workflows.small(1, 1), null));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), null));
         sim.faults().holdQueue(false);
         assertTrue(sim.awaitIdle(Duration.ofSeconds(15)));
         WebhookStats stats = sim.webhookStats();
@@ -296,11 +296,11 @@ class WebhookTest {
     void webhookCanBeConfiguredAfterStart() {
         sim = ComfyUiSimulator.builder().port(0).stepMillis(0).nodeMillis(0).build().start();
         api = new TestApi(sim);
-        api.post("/prompt", Workflows.request(Workflows.small(1, 1), "c"));
+        api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(1, 1), "c"));
         assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
         assertEquals(0, receiver.deliveries().size());
         sim.webhook(options().build());
-        String id = api.post("/prompt", Workflows.request(Workflows.small(2, 1), "c")).json().get("prompt_id").asText();
+        String id = api.post("/prompt", SampleWorkflows.request(SampleWorkflows.small(2, 1), "c")).json().get("prompt_id").asText();
         assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
         List<JsonNode> received = wrapped(receiver.envelopes());
         JsonNode last = received.get(received.size() - 1);

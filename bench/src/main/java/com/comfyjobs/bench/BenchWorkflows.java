@@ -7,10 +7,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Workflows for the benchmarks: ComfyUI's default one, and one padded to a typical 20 KB. */
-final class Workflows {
+final class BenchWorkflows {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Workflows() {
+    private BenchWorkflows() {
     }
 
     /** ComfyUI's default workflow, compact as SubmitRequest keeps it. */
@@ -21,7 +21,7 @@ final class Workflows {
     /** The default workflow as a tree, to change before it is parsed. */
     static ObjectNode tree() {
         try {
-            return (ObjectNode) JSON.readTree(Workflows.class.getResourceAsStream("/workflows/default-txt2img.json"));
+            return (ObjectNode) JSON.readTree(BenchWorkflows.class.getResourceAsStream("/workflows/default-txt2img.json"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

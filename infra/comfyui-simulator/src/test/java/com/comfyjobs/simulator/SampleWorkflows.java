@@ -7,12 +7,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** ComfyUI's default workflow (the one this module ships under workflows/) and small variations. */
-final class Workflows {
-    private Workflows() {
+final class SampleWorkflows {
+    private SampleWorkflows() {
     }
 
     static ObjectNode defaultWorkflow() {
-        try (InputStream in = Workflows.class.getResourceAsStream("/workflows/default-txt2img.json")) {
+        try (InputStream in = SampleWorkflows.class.getResourceAsStream("/workflows/default-txt2img.json")) {
             return (ObjectNode) Json.parse(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -11,8 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * every server it started. With --demo it drives a scripted tour instead and exits 0 only if every
  * job ended as it should.
  */
-public final class Main {
-    private Main() {
+public final class LocalStackMain {
+    private LocalStackMain() {
     }
 
     public static void main(String[] args) throws Exception {

@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 
 /** Runs the simulator from the command line until Ctrl-C. */
-public final class Main {
-    private Main() {
+public final class SimulatorMain {
+    private SimulatorMain() {
     }
 
     public static void main(String[] args) throws InterruptedException {

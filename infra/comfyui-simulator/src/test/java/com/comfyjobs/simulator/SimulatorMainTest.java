@@ -12,12 +12,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-class MainTest {
+class SimulatorMainTest {
 
     @Test
     void launchesListensAndPrintsItsUrl() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try (ComfyUiSimulator sim = Main.launch(new String[] {"--port", "0", "--host", "127.0.0.1", "--step-ms", "1",
+        try (ComfyUiSimulator sim = SimulatorMain.launch(new String[] {"--port", "0", "--host", "127.0.0.1", "--step-ms", "1",
                 "--checkpoints", "a.safetensors,b.safetensors", "--token", "t0k"}, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             String line = printed.toString(StandardCharsets.UTF_8).strip();
             Matcher url = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+)").matcher(line);
@@ -35,7 +35,7 @@ class MainTest {
     @Test
     void helpPrintsUsage() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        assertNull(Main.launch(new String[] {"--help"}, new PrintStream(printed, true, StandardCharsets.UTF_8)));
+        assertNull(SimulatorMain.launch(new String[] {"--help"}, new PrintStream(printed, true, StandardCharsets.UTF_8)));
         String usage = printed.toString(StandardCharsets.UTF_8);
         for (String option : new String[] {"--port", "--host", "--step-ms", "--output-dir", "--checkpoints", "--webhook-url",
                 "--webhook-secret", "--webhook-coalesce-ms", "--webhook-batch", "--webhook-drop-pct", "--webhook-dup-pct",
@@ -47,13 +47,13 @@ class MainTest {
     @Test
     void badOptionsAreUsageErrors() {
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        assertEquals("unknown option: --bogus", assertThrows(UsageException.class, () -> Main.launch(new String[] {"--bogus"}, out)).getMessage());
-        assertThrows(UsageException.class, () -> Main.launch(new String[] {"--port", "70000"}, out));
-        assertThrows(UsageException.class, () -> Main.launch(new String[] {"--port"}, out));
-        assertThrows(UsageException.class, () -> Main.launch(new String[] {"--step-ms", "fast"}, out));
+        assertEquals("unknown option: --bogus", assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--bogus"}, out)).getMessage());
+        assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--port", "70000"}, out));
+        assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--port"}, out));
+        assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--step-ms", "fast"}, out));
         assertEquals("--webhook-url needs --webhook-secret",
-                assertThrows(UsageException.class, () -> Main.launch(new String[] {"--webhook-url", "http://127.0.0.1:1/x"}, out)).getMessage());
-        assertThrows(UsageException.class, () -> Main.launch(new String[] {"--webhook-url", "http://127.0.0.1:1/x", "--webhook-secret", "not base64!"}, out));
-        assertThrows(UsageException.class, () -> Main.launch(new String[] {"--webhook-drop-pct", "10"}, out));
+                assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--webhook-url", "http://127.0.0.1:1/x"}, out)).getMessage());
+        assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--webhook-url", "http://127.0.0.1:1/x", "--webhook-secret", "not base64!"}, out));
+        assertThrows(UsageException.class, () -> SimulatorMain.launch(new String[] {"--webhook-drop-pct", "10"}, out));
     }
 }

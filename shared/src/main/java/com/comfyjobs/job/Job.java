@@ -11,7 +11,9 @@ import java.util.Objects;
  * prompt (it accepted the POST, a webhook about it arrived, or it was found in ComfyUI's queue or
  * history); {@code leaseUntil} and {@code leaseOwner}, the worker (dispatcher or finalizer) that owns
  * the job until then; and the SHA-256 and size of the workflow, which stay when the workflow itself is
- * dropped at the end of the job.
+ * dropped at the end of the job. A job made from a template names it ({@code template},
+ * {@code templateVersion}; null and 0 for a raw workflow) and the {@code seed} it ran with, when
+ * the template has a seed param; {@code inputs} are the images it takes.
  */
 public record Job(
         String id,
@@ -43,7 +45,11 @@ public record Job(
         List<String> cachedNodes,
         List<String> finishedNodes,
         String workflowSha256,
-        long workflowBytes) {
+        long workflowBytes,
+        String template,
+        int templateVersion,
+        Long seed,
+        List<JobInput> inputs) {
 
     public Job {
         Objects.requireNonNull(id, "id");
@@ -63,6 +69,10 @@ public record Job(
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         cachedNodes = cachedNodes == null ? List.of() : List.copyOf(cachedNodes);
         finishedNodes = finishedNodes == null ? List.of() : List.copyOf(finishedNodes);
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
+        if ((template == null) != (templateVersion == 0)) {
+            throw new IllegalArgumentException("a template job names its template and its version (from 1), a raw one neither");
+        }
     }
 
     /** A fresh job in {@code queued}, first attempt, not yet accepted by ComfyUI. */
@@ -121,6 +131,10 @@ public record Job(
         private List<String> finishedNodes = List.of();
         private String workflowSha256;
         private long workflowBytes;
+        private String template;
+        private int templateVersion;
+        private Long seed;
+        private List<JobInput> inputs = List.of();
 
         public Builder() {
         }
@@ -156,6 +170,10 @@ public record Job(
             finishedNodes = j.finishedNodes;
             workflowSha256 = j.workflowSha256;
             workflowBytes = j.workflowBytes;
+            template = j.template;
+            templateVersion = j.templateVersion;
+            seed = j.seed;
+            inputs = j.inputs;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -188,12 +206,16 @@ public record Job(
         public Builder finishedNodes(List<String> v) { finishedNodes = v; return this; }
         public Builder workflowSha256(String v) { workflowSha256 = v; return this; }
         public Builder workflowBytes(long v) { workflowBytes = v; return this; }
+        public Builder template(String name, int version) { template = name; templateVersion = version; return this; }
+        public Builder seed(Long v) { seed = v; return this; }
+        public Builder inputs(List<JobInput> v) { inputs = v; return this; }
 
         public Job build() {
             return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
                     comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
                     submittedAt, leaseUntil, leaseOwner, outputs, artifacts, error, cancelRequested, idempotencyKey,
-                    metadataJson, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes);
+                    metadataJson, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes, template,
+                    templateVersion, seed, inputs);
         }
     }
 }

@@ -78,6 +78,28 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void aTemplateJobReadsBackItsTemplateSeedAndInputsThroughItsLife() {
+        Job job = queued(user(), at(0)).toBuilder()
+                .template("img2img", 3)
+                .seed(-9_007_199_254_740_993L)
+                .inputs(List.of(new JobInput("image", "uploads/u/abc", "image/png", List.of("10.inputs.image", "12.inputs.image")),
+                        new JobInput("mask", "inputs/j/mask", "image/webp", List.of("11.inputs.image"))))
+                .build();
+        Job created = store.create(newJob(job)).job();
+        assertEquals("img2img", created.template());
+        assertEquals(3, created.templateVersion());
+        assertEquals(job.seed(), created.seed());
+        assertEquals(job.inputs(), created.inputs());
+        store.transition(Transition.of(job.id(), at(1)).expectAttempt(1).requeue(2, "http://comfy-2:8188", job.id() + "_2").build());
+        store.updateStatus(job.id(), JobStatus.FAILED, at(2));
+        Job ended = store.findById(job.id()).orElseThrow();
+        assertEquals(JobStatus.FAILED, ended.status());
+        assertEquals(job.inputs(), ended.inputs(), "the inputs outlive the job, for their deletion");
+        assertEquals(job.seed(), ended.seed());
+        assertEquals(3, ended.templateVersion());
+    }
+
+    @Test
     void unknownIdIsEmpty() {
         assertTrue(store.findById("no-such-job").isEmpty());
         assertTrue(store.findWorkflow("no-such-job").isEmpty());

@@ -3,6 +3,7 @@ package com.comfyjobs.job.redis;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobType;
@@ -56,6 +57,10 @@ final class JobHashCodec {
     static final String DONE = "done";
     static final String WORKFLOW_SHA = "wfsha";
     static final String WORKFLOW_BYTES = "wfbytes";
+    static final String TEMPLATE = "tmpl";
+    static final String TEMPLATE_VERSION = "tmplv";
+    static final String SEED = "seed";
+    static final String INPUTS = "inputs";
 
     private final ObjectMapper json;
 
@@ -102,6 +107,16 @@ final class JobHashCodec {
         if (j.workflowSha256() != null) {
             h.put(WORKFLOW_BYTES, Long.toString(j.workflowBytes()));
         }
+        if (j.template() != null) {
+            h.put(TEMPLATE, j.template());
+            h.put(TEMPLATE_VERSION, Integer.toString(j.templateVersion()));
+        }
+        if (j.seed() != null) {
+            h.put(SEED, Long.toString(j.seed()));
+        }
+        if (!j.inputs().isEmpty()) {
+            h.put(INPUTS, inputsJson(j.inputs()));
+        }
         return h;
     }
 
@@ -137,7 +152,10 @@ final class JobHashCodec {
                     .cachedNodes(strings(h.get(CACHED)))
                     .finishedNodes(strings(h.get(DONE)))
                     .workflowSha256(h.get(WORKFLOW_SHA))
-                    .workflowBytes(Long.parseLong(h.getOrDefault(WORKFLOW_BYTES, "0")));
+                    .workflowBytes(Long.parseLong(h.getOrDefault(WORKFLOW_BYTES, "0")))
+                    .template(h.get(TEMPLATE), Integer.parseInt(h.getOrDefault(TEMPLATE_VERSION, "0")))
+                    .seed(h.containsKey(SEED) ? Long.valueOf(h.get(SEED)) : null)
+                    .inputs(inputs(h.get(INPUTS)));
             if (h.containsKey(STEP_VALUE) && h.containsKey(STEP_MAX)) {
                 b.step(new Step(Integer.parseInt(h.get(STEP_VALUE)), Integer.parseInt(h.get(STEP_MAX))));
             }
@@ -163,6 +181,25 @@ final class JobHashCodec {
             a.addObject().put("key", x.key()).put("filename", x.filename()).put("contentType", x.contentType()).put("size", x.size());
         }
         return write(a);
+    }
+
+    private String inputsJson(List<JobInput> inputs) {
+        ArrayNode a = json.createArrayNode();
+        for (JobInput i : inputs) {
+            ObjectNode o = a.addObject().put("param", i.param()).put("key", i.objectKey()).put("contentType", i.contentType());
+            i.binds().forEach(o.putArray("binds")::add);
+        }
+        return write(a);
+    }
+
+    private List<JobInput> inputs(String v) {
+        List<JobInput> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            List<String> binds = new ArrayList<>();
+            n.path("binds").forEach(b -> binds.add(b.asText()));
+            out.add(new JobInput(text(n, "param"), text(n, "key"), text(n, "contentType"), binds));
+        }
+        return out;
     }
 
     String errorJson(JobError e) {

@@ -6,6 +6,7 @@ import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
 import com.comfyjobs.functions.http.JobJson;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.query.CancelService;
 import io.micronaut.context.ApplicationContext;
@@ -25,9 +26,9 @@ public class CancelJobHandler extends ApiHandler {
     }
 
     @Override
-    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller caller) {
         String jobId = HttpRequests.pathParameter(event, "jobId");
         JsonLog.job(jobId);
-        return HttpResponses.json(202, JobJson.publicView(service.cancel(userId, jobId), a -> null));
+        return HttpResponses.json(202, JobJson.publicView(service.cancel(caller.userId(), jobId), a -> null));
     }
 }

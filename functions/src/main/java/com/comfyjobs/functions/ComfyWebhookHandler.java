@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.progress.WebhookService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
@@ -32,7 +33,7 @@ public class ComfyWebhookHandler extends ApiHandler {
     }
 
     @Override
-    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String ignored) {
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller unsigned) {
         service.handle(HttpRequests.body(event), HttpRequests.headers(event));
         return HttpResponses.noContent();
     }

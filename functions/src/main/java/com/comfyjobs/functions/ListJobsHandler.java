@@ -6,6 +6,7 @@ import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
 import com.comfyjobs.functions.http.JobJson;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.query.JobQueryService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
@@ -24,8 +25,8 @@ public class ListJobsHandler extends ApiHandler {
     }
 
     @Override
-    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
-        return HttpResponses.json(200, JobJson.page(service.list(userId, HttpRequests.queryParameter(event, "status"),
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller caller) {
+        return HttpResponses.json(200, JobJson.page(service.list(caller.userId(), HttpRequests.queryParameter(event, "status"),
                 HttpRequests.queryParameter(event, "limit"), HttpRequests.queryParameter(event, "cursor"))));
     }
 }

@@ -7,10 +7,11 @@ import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
 import com.comfyjobs.functions.http.JobJson;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.observability.JsonLog;
-import com.comfyjobs.submit.SubmitResult;
 import com.comfyjobs.submit.SubmitRequest;
+import com.comfyjobs.submit.SubmitResult;
 import com.comfyjobs.submit.SubmitService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,10 +37,10 @@ public class SubmitJobHandler extends ApiHandler {
     }
 
     @Override
-    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId) {
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller caller) {
         SubmitRequest request = SubmitRequest.parse(HttpRequests.body(event), settings.maxRequestBytes());
         String key = HttpRequests.header(event, "Idempotency-Key").orElse(null);
-        SubmitResult result = service.submit(userId, request, key);
+        SubmitResult result = service.submit(caller.userId(), request, key);
         Job job = result.job();
         JsonLog.job(job.id());
         Map<String, String> headers = new HashMap<>();

@@ -3,6 +3,7 @@ package com.comfyjobs.functions.http;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.wiring.LazyHandler;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.observability.JobObserver;
@@ -39,15 +40,15 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
     public final APIGatewayV2HTTPResponse execute(APIGatewayV2HTTPEvent event) {
         JsonLog.request(HttpRequests.requestId(event));
         try {
-            String user = null;
+            Caller caller = null;
             if (requiresCaller()) {
-                user = identity.userOf(event).orElse(null);
-                if (user == null) {
+                caller = identity.callerOf(event).orElse(null);
+                if (caller == null) {
                     return HttpResponses.problem(401, "Unauthorized", "the request carries no verified caller identity", null,
                             Map.of("WWW-Authenticate", "Bearer"));
                 }
             }
-            return handle(event, user);
+            return handle(event, caller);
         } catch (StateStoreUnavailableException e) {
             JsonLog.error("state store unavailable", e);
             return HttpResponses.problem(503, "Service unavailable", "job state is temporarily unreachable; retry shortly",
@@ -78,5 +79,6 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
         return true;
     }
 
-    protected abstract APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, String userId);
+    /** @param caller who calls; null only where {@link #requiresCaller()} is false */
+    protected abstract APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller caller);
 }

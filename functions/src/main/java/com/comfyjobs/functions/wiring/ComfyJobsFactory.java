@@ -57,7 +57,7 @@ public class ComfyJobsFactory {
 
     @Singleton
     CallerIdentity callerIdentity(Env env) {
-        return new CallerIdentity(env.string("JWT_USER_CLAIM", "sub"));
+        return CallerIdentity.fromEnv(env);
     }
 
     @Singleton

@@ -30,7 +30,9 @@ import java.util.concurrent.Executors;
  * the JWT authorizer's claims in the request context.
  *
  * <p>LOCAL ONLY: the caller's identity comes from the {@code X-Dev-User} header (default "dev"), a
- * stand-in for the JWT authorizer. Anyone who can reach the port can be anyone. Never expose it.
+ * stand-in for the JWT authorizer; the users named in LOCAL_ADMINS (default "admin") carry the
+ * admin claim ({@link LocalAdmins}). Anyone who can reach the port can be anyone, an admin
+ * included. Never expose it.
  */
 public final class ApiGatewayEmulator implements AutoCloseable {
     public static final String DEV_USER_HEADER = "X-Dev-User";
@@ -49,13 +51,15 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     private final List<TemplateRoutes.Route> routes;
     private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers;
     private final String defaultUser;
+    private final LocalAdmins admins;
 
     public ApiGatewayEmulator(String host, int port, List<TemplateRoutes.Route> routes,
                               Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
-                              String defaultUser) throws IOException {
+                              String defaultUser, LocalAdmins admins) throws IOException {
         this.routes = routes;
         this.handlers = handlers;
         this.defaultUser = defaultUser;
+        this.admins = admins;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         this.threads = Executors.newFixedThreadPool(32, r -> {
             Thread t = new Thread(r, "local-api");
@@ -120,10 +124,13 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                 .withDomainPrefix("local").withHttp(http).withRequestId(UUID.randomUUID().toString())
                 .withRouteKey(r.routeKey()).withStage("$default").withTime(CLF.format(now)).withTimeEpoch(now.toEpochMilli());
         if (r.authorized()) {
-            String user = x.getRequestHeaders().getFirst(DEV_USER_HEADER);
-            var jwt = APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT.builder()
-                    .withClaims(Map.of("sub", user == null || user.isBlank() ? defaultUser : user, "iss", "comfyjobs-local"))
-                    .withScopes(List.of()).build();
+            String header = x.getRequestHeaders().getFirst(DEV_USER_HEADER);
+            String user = header == null || header.isBlank() ? defaultUser : header;
+            Map<String, String> claims = new HashMap<>(Map.of("sub", user, "iss", "comfyjobs-local"));
+            if (admins.isAdmin(user)) {
+                claims.put(admins.claim(), admins.value());
+            }
+            var jwt = APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT.builder().withClaims(claims).withScopes(List.of()).build();
             context.withAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder().withJwt(jwt).build());
         }
         return APIGatewayV2HTTPEvent.builder()

@@ -138,7 +138,7 @@ public final class LocalStack implements AutoCloseable {
         for (TemplateRoutes.Route r : template.routes()) {
             handlers.computeIfAbsent(r.handler(), h -> (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler(h));
         }
-        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser);
+        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "local-schedule");
             t.setDaemon(true);

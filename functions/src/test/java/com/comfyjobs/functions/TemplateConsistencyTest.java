@@ -41,10 +41,15 @@ class TemplateConsistencyTest {
             "AWS_REGION", "set by the Lambda runtime",
             "AWS_LAMBDA_FUNCTION_NAME", "set by the Lambda runtime",
             "WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN",
+            "COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN",
+            "POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN",
             "S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack",
             "SECRETS_MANAGER_ENDPOINT", "tests against moto");
     private static final Pattern ENV_READ = Pattern.compile(
             "env\\.(?:string|required|integer|bool|millis|seconds|isoDuration|uri|uris|raw)\\(\"([A-Z0-9_]+)\"");
+    /** The variable naming a secret, and the plain one it falls back to in local runs. */
+    private static final Pattern SECRET_READ = Pattern.compile(
+            "secrets\\.(?:secret|optional|required)\\(\"([A-Z0-9_]+)\"(?:,\\s*\"([A-Z0-9_]+)\")?");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private static Path root;
@@ -170,9 +175,17 @@ class TemplateConsistencyTest {
         for (String module : new String[] {"shared/src/main/java", "functions/src/main/java"}) {
             try (Stream<Path> files = Files.walk(root.resolve(module))) {
                 for (Path p : files.filter(x -> x.toString().endsWith(".java")).toList()) {
-                    Matcher m = ENV_READ.matcher(Files.readString(p));
+                    String code = Files.readString(p);
+                    Matcher m = ENV_READ.matcher(code);
                     while (m.find()) {
                         read.add(m.group(1));
+                    }
+                    Matcher secret = SECRET_READ.matcher(code);
+                    while (secret.find()) {
+                        read.add(secret.group(1));
+                        if (secret.group(2) != null) {
+                            read.add(secret.group(2));
+                        }
                     }
                 }
             }

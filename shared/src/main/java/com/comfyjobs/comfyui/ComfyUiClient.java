@@ -1,6 +1,8 @@
 package com.comfyjobs.comfyui;
 
+import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.secrets.SecretUnavailableException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,7 +86,7 @@ public final class ComfyUiClient {
 
     /** Failures that happen before a request can have reached the server. */
     private static boolean neverSent(IOException e) {
-        return e instanceof ConnectException || e instanceof HttpConnectTimeoutException;
+        return e instanceof ConnectException || e instanceof HttpConnectTimeoutException || e instanceof HeaderUnavailableException;
     }
 
     /** The workflow goes in as the JSON it was stored as: it is valid already, and can be large. */
@@ -140,7 +142,13 @@ public final class ComfyUiClient {
 
     /** The same probe without blocking, for asking every server of the pool at once. */
     public CompletableFuture<Reply<Integer>> queueRemainingAsync(Duration timeout) {
-        return http.sendAsync(get("/prompt", timeout), HttpResponse.BodyHandlers.ofByteArray())
+        HttpRequest probe;
+        try {
+            probe = get("/prompt", timeout);
+        } catch (HeaderUnavailableException e) {
+            return CompletableFuture.completedFuture(new Reply.Unavailable<>(reason(e)));
+        }
+        return http.sendAsync(probe, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((r, e) -> {
                     if (e != null) {
                         return new Reply.Unavailable<Integer>(reason(e.getCause() == null ? e : e.getCause()));
@@ -223,21 +231,36 @@ public final class ComfyUiClient {
         }
     }
 
-    private HttpRequest get(String path, Duration timeout) {
+    private HttpRequest get(String path, Duration timeout) throws HeaderUnavailableException {
         return request(path, timeout).GET().build();
     }
 
-    private HttpRequest post(String path, String body, Duration timeout) {
+    private HttpRequest post(String path, String body, Duration timeout) throws HeaderUnavailableException {
         return request(path, timeout).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
     }
 
-    private HttpRequest.Builder request(String path, Duration timeout) {
+    private HttpRequest.Builder request(String path, Duration timeout) throws HeaderUnavailableException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
-        if (settings.headerName() != null) {
-            b.header(settings.headerName(), settings.headerValue());
+        Optional<Map.Entry<String, String>> header;
+        try {
+            header = settings.header().current();
+        } catch (SecretUnavailableException | ConfigException e) {
+            throw new HeaderUnavailableException(e.getMessage(), e);
         }
+        header.ifPresent(h -> b.header(h.getKey(), h.getValue()));
         return b;
+    }
+
+    /**
+     * The configured header cannot be had (its secret unreadable, or rotated to a malformed value): the
+     * call is not sent, and is answered as a server that cannot be reached (the request surely never
+     * left), like every other reason a call cannot be made.
+     */
+    private static final class HeaderUnavailableException extends IOException {
+        HeaderUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static JsonNode parse(byte[] body) {
@@ -275,6 +298,9 @@ public final class ComfyUiClient {
     private String reason(Throwable e) {
         if (e instanceof HttpTimeoutException) {
             return "no answer from " + base + " in time";
+        }
+        if (e instanceof HeaderUnavailableException) {
+            return "not sent to " + base + ": its header is unavailable: " + e.getMessage();
         }
         return "cannot reach " + base + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
     }

@@ -2,6 +2,7 @@ package com.comfyjobs.comfyui;
 
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.secrets.Secrets;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -13,14 +14,16 @@ import java.util.List;
  * <caption>Environment variables</caption>
  * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
  * <tr><td>COMFYUI_URLS</td><td>http://127.0.0.1:8188</td><td>comma-separated base URLs of the server pool</td></tr>
- * <tr><td>COMFYUI_HEADER</td><td>(none)</td><td>one header sent on every call, "Name: value" (a proxy's bearer token)</td></tr>
+ * <tr><td>COMFYUI_HEADER_SECRET_ARN</td><td>(none)</td><td>a Secrets Manager secret holding one header sent on every call,
+ * "Name: value" (a proxy's bearer token); read again after SECRETS_TTL_SECONDS</td></tr>
+ * <tr><td>COMFYUI_HEADER</td><td>(none)</td><td>local runs: the header itself, when no COMFYUI_HEADER_SECRET_ARN is set</td></tr>
  * <tr><td>COMFYUI_CONNECT_TIMEOUT_MS</td><td>2000</td><td>TCP connect timeout</td></tr>
  * <tr><td>COMFYUI_REQUEST_TIMEOUT_MS</td><td>10000</td><td>longest wait for an answer's headers</td></tr>
  * <tr><td>COMFYUI_HEALTH_TIMEOUT_MS</td><td>800</td><td>timeout of the queue_remaining probe that picks a server</td></tr>
  * <tr><td>COMFYUI_HEALTH_CACHE_MS</td><td>3000</td><td>how long a probe's answer is reused</td></tr>
  * </table>
  */
-public record ComfyUiSettings(List<URI> servers, String headerName, String headerValue, Duration connectTimeout,
+public record ComfyUiSettings(List<URI> servers, ComfyUiHeader header, Duration connectTimeout,
                               Duration requestTimeout, Duration healthTimeout, Duration healthCache) {
 
     public ComfyUiSettings {
@@ -30,20 +33,12 @@ public record ComfyUiSettings(List<URI> servers, String headerName, String heade
         }
     }
 
-    public static ComfyUiSettings fromEnv(Env env) {
+    public static ComfyUiSettings fromEnv(Env env, Secrets secrets) {
         List<URI> servers = env.uris("COMFYUI_URLS", "http://127.0.0.1:8188", "http", "https");
-        String name = null;
-        String value = null;
-        String header = env.raw("COMFYUI_HEADER");
-        if (header != null) {
-            int colon = header.indexOf(':');
-            if (colon <= 0 || colon == header.length() - 1 || !header.substring(0, colon).trim().matches("[A-Za-z0-9-]+")) {
-                throw new ConfigException("COMFYUI_HEADER must look like 'Authorization: Bearer <token>'");
-            }
-            name = header.substring(0, colon).trim();
-            value = header.substring(colon + 1).trim();
-        }
-        return new ComfyUiSettings(servers.stream().map(ComfyUiSettings::normalize).toList(), name, value,
+        ComfyUiHeader header = secrets.optional("COMFYUI_HEADER_SECRET_ARN", "COMFYUI_HEADER")
+                .map(secret -> ComfyUiHeader.from(secret, secret.variable()))
+                .orElse(ComfyUiHeader.none());
+        return new ComfyUiSettings(servers.stream().map(ComfyUiSettings::normalize).toList(), header,
                 env.millis("COMFYUI_CONNECT_TIMEOUT_MS", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofSeconds(30)),
                 env.millis("COMFYUI_REQUEST_TIMEOUT_MS", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 env.millis("COMFYUI_HEALTH_TIMEOUT_MS", Duration.ofMillis(800), Duration.ofMillis(50), Duration.ofSeconds(10)),
@@ -51,20 +46,20 @@ public record ComfyUiSettings(List<URI> servers, String headerName, String heade
     }
 
     public static ComfyUiSettings of(List<URI> servers) {
-        return new ComfyUiSettings(servers.stream().map(ComfyUiSettings::normalize).toList(), null, null,
+        return new ComfyUiSettings(servers.stream().map(ComfyUiSettings::normalize).toList(), ComfyUiHeader.none(),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofMillis(800), Duration.ofSeconds(3));
     }
 
     public ComfyUiSettings withTimeouts(Duration connect, Duration request) {
-        return new ComfyUiSettings(servers, headerName, headerValue, connect, request, healthTimeout, healthCache);
+        return new ComfyUiSettings(servers, header, connect, request, healthTimeout, healthCache);
     }
 
     public ComfyUiSettings withHealth(Duration timeout, Duration cache) {
-        return new ComfyUiSettings(servers, headerName, headerValue, connectTimeout, requestTimeout, timeout, cache);
+        return new ComfyUiSettings(servers, header, connectTimeout, requestTimeout, timeout, cache);
     }
 
-    public ComfyUiSettings withHeader(String name, String value) {
-        return new ComfyUiSettings(servers, name, value, connectTimeout, requestTimeout, healthTimeout, healthCache);
+    public ComfyUiSettings withHeader(ComfyUiHeader h) {
+        return new ComfyUiSettings(servers, h, connectTimeout, requestTimeout, healthTimeout, healthCache);
     }
 
     /** A base URL without a trailing slash, so that it compares equal to the one recorded on jobs. */
@@ -75,7 +70,7 @@ public record ComfyUiSettings(List<URI> servers, String headerName, String heade
 
     @Override
     public String toString() {
-        return "ComfyUiSettings[servers=" + servers + ", header=" + (headerName == null ? "none" : headerName + ": ***")
+        return "ComfyUiSettings[servers=" + servers + ", header=" + header
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout + "]";
     }
 }

@@ -13,20 +13,23 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * PostHog's capture API ({@code POST <host>/capture/}). Events are sent without blocking the request
  * that produced them; {@link #flush} waits a bounded time for them before a Lambda invocation ends
- * (a frozen container would otherwise drop them). Failures are logged, never thrown.
+ * (a frozen container would otherwise drop them). The key is asked for on each event (it comes
+ * through the secrets' cache, so a rotated key applies within its TTL). Failures, an unreadable key
+ * among them, are logged, never thrown.
  */
 final class PostHogClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI capture;
-    private final String apiKey;
+    private final Supplier<String> apiKey;
     private final HttpClient http;
     private final List<CompletableFuture<?>> pending = new CopyOnWriteArrayList<>();
 
-    public PostHogClient(URI host, String apiKey) {
+    public PostHogClient(URI host, Supplier<String> apiKey) {
         String base = host.toString().endsWith("/") ? host.toString() : host + "/";
         this.capture = URI.create(base + "capture/");
         this.apiKey = apiKey;
@@ -34,8 +37,15 @@ final class PostHogClient {
     }
 
     public void capture(String event, String distinctId, Map<String, ?> properties) {
+        String key;
+        try {
+            key = apiKey.get();
+        } catch (RuntimeException e) {
+            JsonLog.warn("PostHog event dropped: its key cannot be read", "event", event, "reason", e.getMessage());
+            return;
+        }
         ObjectNode body = JSON.createObjectNode();
-        body.put("api_key", apiKey);
+        body.put("api_key", key);
         body.put("event", event);
         body.put("distinct_id", distinctId);
         body.put("timestamp", Instant.now().toString());

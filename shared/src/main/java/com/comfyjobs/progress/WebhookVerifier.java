@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Checks Standard Webhooks signatures (HMAC-SHA256 over {@code id.timestamp.body}, in the
@@ -18,16 +19,54 @@ import java.util.Map;
  * several secrets may match (rotation), secrets may be written {@code whsec_<base64>} or as plain
  * base64 (Salad's sender keeps no prefix), and timestamps more than five minutes away from now are
  * refused (the library's tolerance).
+ *
+ * <p>The secrets are asked for on every delivery (from Secrets Manager they come through a cache
+ * with a TTL), and parsed again only when their text changes: a secret taken out of the list stops
+ * verifying as soon as the new list is read, in a container that has run for days.
  */
 public final class WebhookVerifier {
-    private final List<Webhook> verifiers = new ArrayList<>();
+    private final Supplier<String> secrets;
+    private final String variable;
+    private volatile Parsed parsed;
+
+    /** The verifiers built from one text of the secrets. */
+    private record Parsed(String text, List<Webhook> verifiers) {
+    }
 
     /**
-     * @param secrets  one or more secrets
-     * @param variable the configuration variable they came from, named in errors
+     * Reads and checks the secrets at once, so a malformed one fails at start.
+     *
+     * @param secrets  the secrets' current text: one or more, separated by spaces or commas
+     * @param variable the configuration variable they come from, named in errors
      */
-    public WebhookVerifier(List<String> secrets, String variable) {
-        for (String s : secrets) {
+    public WebhookVerifier(Supplier<String> secrets, String variable) {
+        this.secrets = secrets;
+        this.variable = variable;
+        current();
+    }
+
+    /** Secrets that never change, separated by spaces or commas, as one environment variable can carry them. */
+    public static WebhookVerifier fromList(String secrets, String variable) {
+        return new WebhookVerifier(() -> secrets, variable);
+    }
+
+    private List<Webhook> current() {
+        String text = secrets.get();
+        Parsed p = parsed;
+        if (p != null && p.text().equals(text)) {
+            return p.verifiers();
+        }
+        Parsed fresh = new Parsed(text, parse(text, variable));
+        parsed = fresh;
+        return fresh.verifiers();
+    }
+
+    private static List<Webhook> parse(String text, String variable) {
+        if (text == null) {
+            throw new ConfigException(variable + " must hold at least one webhook secret");
+        }
+        List<Webhook> verifiers = new ArrayList<>();
+        for (String s : text.split("[\\s,]+")) {
             String secret = s.trim();
             if (secret.isEmpty()) {
                 continue;
@@ -47,14 +86,7 @@ public final class WebhookVerifier {
         if (verifiers.isEmpty()) {
             throw new ConfigException(variable + " must hold at least one webhook secret");
         }
-    }
-
-    /** Secrets separated by spaces or commas, as one environment variable can carry them. */
-    public static WebhookVerifier fromList(String secrets, String variable) {
-        if (secrets == null) {
-            throw new ConfigException(variable + " must hold at least one webhook secret");
-        }
-        return new WebhookVerifier(List.of(secrets.split("[\\s,]+")), variable);
+        return List.copyOf(verifiers);
     }
 
     /**
@@ -86,7 +118,7 @@ public final class WebhookVerifier {
             throw new WebhookRejectedException("body is not UTF-8, so its signature cannot match");
         }
         String lastReason = "no matching signature";
-        for (Webhook w : verifiers) {
+        for (Webhook w : current()) {
             try {
                 w.verify(payload, h);
                 return id;

@@ -2,11 +2,13 @@ package com.comfyjobs.comfyui;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.secrets.SecretUnavailableException;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.testing.JobFixtures;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -195,10 +199,42 @@ class ComfyUiClientIT {
         ComfyUiSettings without = ComfyUiSettings.of(List.of(sim.baseUri()));
         ComfyUiClient anonymous = new ComfyUiClient(sim.baseUri(), ComfyUiClient.httpClient(without), without);
         assertInstanceOf(Reply.Unavailable.class, anonymous.systemStats());
-        ComfyUiSettings with = without.withHeader("Authorization", "Bearer s3cret");
+        ComfyUiSettings with = without.withHeader(ComfyUiHeader.of("Authorization", "Bearer s3cret"));
         ComfyUiClient authorized = new ComfyUiClient(sim.baseUri(), ComfyUiClient.httpClient(with), with);
         assertTrue(authorized.systemStats().isOk());
         assertInstanceOf(PromptSubmitResult.Accepted.class, authorized.submit(pid(), "c", JobFixtures.defaultWorkflow(), Map.of()));
+    }
+
+    @Test
+    void theHeaderIsAskedForOnEveryCallAndOneThatCannotBeHadSendsNothing() {
+        sim.close();
+        sim = ComfyUiSimulator.builder().port(0).bearerToken("s3cret").build();
+        sim.start();
+        AtomicReference<String> header = new AtomicReference<>("Authorization: Bearer s3cret");
+        AtomicBoolean unreadable = new AtomicBoolean();
+        ComfyUiSettings settings = ComfyUiSettings.of(List.of(sim.baseUri())).withHeader(ComfyUiHeader.from(() -> {
+            if (unreadable.get()) {
+                throw new SecretUnavailableException("COMFYUI_HEADER_SECRET_ARN: Secrets Manager could not be reached", null);
+            }
+            return header.get();
+        }, "COMFYUI_HEADER_SECRET_ARN"));
+        ComfyUiClient c = new ComfyUiClient(sim.baseUri(), ComfyUiClient.httpClient(settings), settings);
+        assertTrue(c.systemStats().isOk());
+        header.set("Authorization: Bearer revoked");
+        assertInstanceOf(Reply.Unavailable.class, c.systemStats(), "the rotated header went out on the next call");
+        header.set("Authorization: Bearer s3cret");
+        assertTrue(c.queueRemainingAsync(Duration.ofSeconds(2)).join().isOk());
+
+        unreadable.set(true);
+        PromptSubmitResult.Unavailable notSent = assertInstanceOf(PromptSubmitResult.Unavailable.class,
+                c.submit(pid(), "c", JobFixtures.defaultWorkflow(), Map.of()));
+        assertFalse(notSent.maybeReceived(), "a call whose header cannot be had never left");
+        assertTrue(notSent.reason().contains("COMFYUI_HEADER_SECRET_ARN"), notSent.reason());
+        Reply<Integer> probe = c.queueRemainingAsync(Duration.ofSeconds(2)).join();
+        assertTrue(((Reply.Unavailable<Integer>) probe).reason().contains("COMFYUI_HEADER_SECRET_ARN"));
+        unreadable.set(false);
+        header.set("Authorization no colon");
+        assertInstanceOf(Reply.Unavailable.class, c.systemStats(), "a header rotated to something malformed is not sent either");
     }
 
     @Test

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.secrets.Secrets;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,17 +64,22 @@ class EnvTest {
         assertTrue(!RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "rediss://u:hunter2@h:6379"))).toString().contains("hunter2"));
     }
 
+    private static ComfyUiSettings comfyUi(Map<String, String> vars) {
+        Env env = new Env(vars);
+        return ComfyUiSettings.fromEnv(env, Secrets.fromEnv(env, Clock.systemUTC()));
+    }
+
     @Test
     void comfyUiSettings() {
-        ComfyUiSettings s = ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_URLS", "http://a:8188/, https://b", "COMFYUI_HEADER",
-                "Authorization: Bearer t0ken")));
+        ComfyUiSettings s = comfyUi(Map.of("COMFYUI_URLS", "http://a:8188/, https://b", "COMFYUI_HEADER", "Authorization: Bearer t0ken"));
         assertEquals(2, s.servers().size());
         assertEquals(URI.create("http://a:8188"), s.servers().get(0));
-        assertEquals("Authorization", s.headerName());
-        assertEquals("Bearer t0ken", s.headerValue());
+        assertEquals(Map.entry("Authorization", "Bearer t0ken"), s.header().current().orElseThrow());
         assertTrue(!s.toString().contains("t0ken"));
-        failsNaming("COMFYUI_HEADER", null, () -> ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_HEADER", "no colon"))));
-        failsNaming("COMFYUI_URLS", null, () -> ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_URLS", "ftp://x"))));
+        assertTrue(comfyUi(Map.of()).header().current().isEmpty());
+        failsNaming("COMFYUI_HEADER", null, () -> comfyUi(Map.of("COMFYUI_HEADER", "no colon")));
+        failsNaming("COMFYUI_HEADER", null, () -> comfyUi(Map.of("COMFYUI_HEADER", "Authorization:")));
+        failsNaming("COMFYUI_URLS", null, () -> comfyUi(Map.of("COMFYUI_URLS", "ftp://x")));
     }
 
     @Test

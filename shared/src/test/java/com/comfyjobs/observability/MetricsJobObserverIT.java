@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.secrets.SecretUnavailableException;
 import com.comfyjobs.testing.JobFixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,9 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,7 +89,7 @@ class MetricsJobObserverIT {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             URI host = URI.create("http://127.0.0.1:" + posthog.getAddress().getPort());
-            MetricsJobObserver observer = new MetricsJobObserver(new ObservabilitySettings("ComfyJobs", false, "phc_test", host), "submit",
+            MetricsJobObserver observer = new MetricsJobObserver(new ObservabilitySettings("ComfyJobs", false, () -> "phc_test", host), "submit",
                     new PrintStream(out, true, StandardCharsets.UTF_8));
             Job job = finished(JobStatus.SUCCEEDED);
             observer.jobSaved(job);
@@ -104,6 +108,43 @@ class MetricsJobObserverIT {
             assertEquals(job.promptId(), saved.get("properties").get("promptId").asText());
             assertEquals("ComfyUI lost the job 3 times (restarts); giving up",
                     byEvent.get("comfyui_job_recovery_failed").get("properties").get("reason").asText());
+        } finally {
+            posthog.stop(0);
+        }
+    }
+
+    @Test
+    void thePostHogKeyIsAskedForOnEveryEventAndAnUnreadableOneDropsTheEventOnly() throws Exception {
+        List<String> keys = Collections.synchronizedList(new ArrayList<>());
+        HttpServer posthog = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        posthog.createContext("/", x -> {
+            keys.add(JSON.readTree(x.getRequestBody().readAllBytes()).get("api_key").asText());
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        posthog.start();
+        try {
+            AtomicReference<String> key = new AtomicReference<>("phc_first");
+            AtomicBoolean unreadable = new AtomicBoolean();
+            Supplier<String> secret = () -> {
+                if (unreadable.get()) {
+                    throw new SecretUnavailableException("POSTHOG_API_KEY_SECRET_ARN: Secrets Manager could not be reached", null);
+                }
+                return key.get();
+            };
+            URI host = URI.create("http://127.0.0.1:" + posthog.getAddress().getPort());
+            MetricsJobObserver observer = new MetricsJobObserver(new ObservabilitySettings("ComfyJobs", false, secret, host), "submit",
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            Job job = finished(JobStatus.SUCCEEDED);
+            observer.jobSaved(job);
+            observer.flush();
+            key.set("phc_rotated");
+            observer.jobSaved(job);
+            observer.flush();
+            unreadable.set(true);
+            observer.jobSaved(job);
+            observer.flush();
+            assertEquals(List.of("phc_first", "phc_rotated"), keys);
         } finally {
             posthog.stop(0);
         }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Signatures made by the standardwebhooks library itself, checked by our verifier. */
@@ -30,7 +31,7 @@ class WebhookVerifierTest {
 
     @Test
     void acceptsAValidSignatureAndReturnsTheId() throws Exception {
-        WebhookVerifier v = new WebhookVerifier(List.of(SECRET), "WEBHOOK_SECRET");
+        WebhookVerifier v = WebhookVerifier.fromList(SECRET, "WEBHOOK_SECRET");
         assertEquals("msg_1", v.verify(BODY.getBytes(StandardCharsets.UTF_8), signed(SECRET, "msg_1", now(), BODY)));
     }
 
@@ -39,12 +40,12 @@ class WebhookVerifierTest {
         Map<String, String> h = signed(SECRET, "msg_1", now(), BODY);
         Map<String, String> upper = Map.of("Webhook-Id", h.get("webhook-id"), "Webhook-Timestamp", h.get("webhook-timestamp"),
                 "WEBHOOK-SIGNATURE", h.get("webhook-signature"));
-        assertEquals("msg_1", new WebhookVerifier(List.of(SECRET), "X").verify(BODY.getBytes(StandardCharsets.UTF_8), upper));
+        assertEquals("msg_1", WebhookVerifier.fromList(SECRET, "X").verify(BODY.getBytes(StandardCharsets.UTF_8), upper));
     }
 
     @Test
     void rejectsAnotherSecretATamperedBodyOrAChangedId() throws Exception {
-        WebhookVerifier v = new WebhookVerifier(List.of(SECRET), "X");
+        WebhookVerifier v = WebhookVerifier.fromList(SECRET, "X");
         assertThrows(WebhookRejectedException.class, () -> v.verify(BODY.getBytes(StandardCharsets.UTF_8), signed(OTHER, "msg_1", now(), BODY)));
         assertThrows(WebhookRejectedException.class, () -> v.verify((BODY + " ").getBytes(StandardCharsets.UTF_8), signed(SECRET, "msg_1", now(), BODY)));
         Map<String, String> h = new java.util.HashMap<>(signed(SECRET, "msg_1", now(), BODY));
@@ -54,7 +55,7 @@ class WebhookVerifierTest {
 
     @Test
     void rejectsStaleAndFutureTimestamps() throws Exception {
-        WebhookVerifier v = new WebhookVerifier(List.of(SECRET), "X");
+        WebhookVerifier v = WebhookVerifier.fromList(SECRET, "X");
         WebhookRejectedException old = assertThrows(WebhookRejectedException.class,
                 () -> v.verify(BODY.getBytes(StandardCharsets.UTF_8), signed(SECRET, "m", now() - 6 * 60, BODY)));
         assertTrue(old.getMessage().contains("timestamp"), old.getMessage());
@@ -69,19 +70,19 @@ class WebhookVerifierTest {
         Map<String, String> two = new java.util.HashMap<>(signed(SECRET, "m", now(), BODY));
         String otherSig = new Webhook(OTHER).sign("m", Long.parseLong(two.get("webhook-timestamp")), BODY);
         two.put("webhook-signature", otherSig + " " + two.get("webhook-signature"));
-        assertEquals("m", new WebhookVerifier(List.of(SECRET), "X").verify(BODY.getBytes(StandardCharsets.UTF_8), two));
+        assertEquals("m", WebhookVerifier.fromList(SECRET, "X").verify(BODY.getBytes(StandardCharsets.UTF_8), two));
     }
 
     @Test
     void plainBase64SecretsAsSaladSendsThem() throws Exception {
         String plain = SECRET.substring("whsec_".length());
-        WebhookVerifier v = new WebhookVerifier(List.of(plain), "X");
+        WebhookVerifier v = WebhookVerifier.fromList(plain, "X");
         assertEquals("m", v.verify(BODY.getBytes(StandardCharsets.UTF_8), signed(SECRET, "m", now(), BODY)));
     }
 
     @Test
     void missingHeadersGarbageAndNonUtf8AreRejected() throws Exception {
-        WebhookVerifier v = new WebhookVerifier(List.of(SECRET), "X");
+        WebhookVerifier v = WebhookVerifier.fromList(SECRET, "X");
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         assertThrows(WebhookRejectedException.class, () -> v.verify(body, Map.of()));
         assertThrows(WebhookRejectedException.class, () -> v.verify(body, Map.of("webhook-id", "m", "webhook-timestamp", "x", "webhook-signature", "v1,abc")));
@@ -97,5 +98,26 @@ class WebhookVerifierTest {
         assertThrows(ConfigException.class, () -> WebhookVerifier.fromList("whsec_YWJj", "WEBHOOK_SECRET"));
         assertThrows(ConfigException.class, () -> WebhookVerifier.fromList(" ", "WEBHOOK_SECRET"));
         assertThrows(ConfigException.class, () -> WebhookVerifier.fromList(null, "WEBHOOK_SECRET"));
+    }
+
+    @Test
+    void aSecretTakenOutOfTheListStopsVerifyingOnceTheNewListIsRead() throws Exception {
+        AtomicReference<String> secrets = new AtomicReference<>(OTHER + " " + SECRET);
+        WebhookVerifier v = new WebhookVerifier(secrets::get, "WEBHOOK_SECRET_ARN");
+        byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+        assertEquals("old", v.verify(body, signed(OTHER, "old", now(), BODY)));
+        secrets.set(SECRET);
+        assertThrows(WebhookRejectedException.class, () -> v.verify(body, signed(OTHER, "old", now(), BODY)));
+        assertEquals("new", v.verify(body, signed(SECRET, "new", now(), BODY)));
+    }
+
+    @Test
+    void aSecretRotatedToSomethingMalformedIsAConfigurationErrorNotARejection() throws Exception {
+        AtomicReference<String> secrets = new AtomicReference<>(SECRET);
+        WebhookVerifier v = new WebhookVerifier(secrets::get, "WEBHOOK_SECRET_ARN");
+        secrets.set("whsec_%%%");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> v.verify(BODY.getBytes(StandardCharsets.UTF_8), signed(SECRET, "m", now(), BODY)));
+        assertTrue(e.getMessage().startsWith("WEBHOOK_SECRET_ARN"), e.getMessage());
     }
 }

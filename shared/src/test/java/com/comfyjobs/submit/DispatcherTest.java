@@ -12,6 +12,7 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.memory.InMemoryJobStore;
 import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.secrets.Secrets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
@@ -32,7 +33,8 @@ class DispatcherTest {
 
     @Test
     void aLeaseThatACallToComfyUiCanOutliveIsRefusedAtStart() {
-        ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.fromEnv(new Env(Map.of("COMFYUI_REQUEST_TIMEOUT_MS", "10000"))), Clock.systemUTC());
+        Env comfyUi = new Env(Map.of("COMFYUI_REQUEST_TIMEOUT_MS", "10000"));
+        ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.fromEnv(comfyUi, Secrets.fromEnv(comfyUi, Clock.systemUTC())), Clock.systemUTC());
         ConfigException e = assertThrows(ConfigException.class, () -> new Dispatcher(new InMemoryJobStore(), pool,
                 ServiceSettings.fromEnv(new Env(Map.of("DISPATCH_LEASE_SECONDS", "12"))), Clock.systemUTC(), JobObserver.NONE));
         assertTrue(e.getMessage().contains("DISPATCH_LEASE_SECONDS") && e.getMessage().contains("COMFYUI_REQUEST_TIMEOUT_MS"), e.getMessage());

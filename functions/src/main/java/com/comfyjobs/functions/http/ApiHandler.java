@@ -8,6 +8,7 @@ import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.secrets.SecretUnavailableException;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 import java.util.Map;
@@ -15,7 +16,8 @@ import java.util.Optional;
 
 /**
  * What every HTTP handler shares: the caller's identity (401 without one), problem+json for refused
- * requests (the services' domain errors, mapped in {@link Problems}), 503 with Retry-After when the state store is down, and a generic 500 that shows no
+ * requests (the services' domain errors, mapped in {@link Problems}), 503 with Retry-After when the state store is down or a
+ * secret the request needs cannot be read (Secrets Manager out of reach with no value read before), and a generic 500 that shows no
  * internals for anything unexpected (logged with the request id), an error answer of the state
  * store included (also counted as StateStoreErrors).
  */
@@ -52,6 +54,10 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
         } catch (StateStoreUnavailableException e) {
             JsonLog.error("state store unavailable", e);
             return HttpResponses.problem(503, "Service unavailable", "job state is temporarily unreachable; retry shortly",
+                    null, Map.of("Retry-After", Long.toString(RETRY_AFTER_OUTAGE_SECONDS)));
+        } catch (SecretUnavailableException e) {
+            JsonLog.error("secret unavailable", e);
+            return HttpResponses.problem(503, "Service unavailable", "a secret the service needs is temporarily unreadable; retry shortly",
                     null, Map.of("Retry-After", Long.toString(RETRY_AFTER_OUTAGE_SECONDS)));
         } catch (StateStoreErrorException e) {
             observer.stateStoreError();

@@ -5,7 +5,6 @@ import com.comfyjobs.artifacts.ArtifactStore;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.config.Env;
-import com.comfyjobs.config.SecretsManagerReader;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.CallerIdentity;
 import com.comfyjobs.job.JobStore;
@@ -21,19 +20,32 @@ import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
+import com.comfyjobs.secrets.Secret;
+import com.comfyjobs.secrets.Secrets;
 import com.comfyjobs.submit.Dispatcher;
 import com.comfyjobs.submit.SubmitService;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
+import java.net.URI;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Builds the shared module's parts from environment variables, once per container. Beans are lazy,
  * so each function pays only for what its handler uses (the list handler never builds a ComfyUI
  * pool). Tests and the local stack provide their own {@link Env} (and may provide a store).
+ *
+ * <p>Secrets come through {@link Secrets}, from Secrets Manager in AWS: what holds one for long (the
+ * webhook verifier, the ComfyUI header, the PostHog client, the Redis connection) asks for it each
+ * time it needs it, so a rotated value applies within SECRETS_TTL_SECONDS. The webhook secret, the
+ * ComfyUI header and the Redis URL are read when their bean is built, at init: a secret that is
+ * missing, unreadable or malformed stops the function there (with SnapStart, the version's
+ * publication), with a message naming its variable. The PostHog key is read at the first analytics
+ * event, so only the functions that send events need to be able to read it.
  */
 @Factory
 public class ComfyJobsFactory {
@@ -61,27 +73,37 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    RedisSettings redisSettings(Env env) {
-        String secret = env.raw("REDIS_URL_SECRET_ARN");
-        if (secret == null) {
+    @Bean(preDestroy = "close")
+    @Requires(missingBeans = Secrets.class)
+    Secrets secrets(Env env, Clock clock) {
+        Secrets secrets = Secrets.fromEnv(env, clock);
+        SnapStartHooks.register(secrets);
+        return secrets;
+    }
+
+    /** REDIS_URL, or the URL in the secret REDIS_URL_SECRET_ARN names as it reads at start. */
+    @Singleton
+    RedisSettings redisSettings(Env env, Secrets secrets) {
+        Optional<Secret> secret = secrets.secret("REDIS_URL_SECRET_ARN");
+        if (secret.isEmpty()) {
             return RedisSettings.fromEnv(env);
         }
-        String value = SecretsManagerReader.fromEnv(env).read(secret, "REDIS_URL_SECRET_ARN");
-        return RedisSettings.fromEnv(env.with(Map.of("REDIS_URL", RedisUrlSecret.url(value))));
+        return RedisSettings.fromEnv(env.with(Map.of("REDIS_URL", RedisUrlSecret.url(secret.get().get()).toString())));
     }
 
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(missingBeans = JobStore.class)
-    JobStore jobStore(RedisSettings settings, Clock clock) {
-        RedisJobStore store = new RedisJobStore(new RedisConnection(settings), clock);
+    JobStore jobStore(RedisSettings settings, Secrets secrets, Clock clock) {
+        Supplier<URI> url = secrets.secret("REDIS_URL_SECRET_ARN").map(RedisUrlSecret::reading).orElse(settings::url);
+        RedisJobStore store = new RedisJobStore(new RedisConnection(settings, url), clock);
         SnapStartHooks.register(store);
         return store;
     }
 
     @Singleton
-    ComfyUiPool comfyUiPool(Env env, Clock clock) {
-        return new ComfyUiPool(ComfyUiSettings.fromEnv(env), clock);
+    ComfyUiPool comfyUiPool(Env env, Secrets secrets, Clock clock) {
+        return new ComfyUiPool(ComfyUiSettings.fromEnv(env, secrets), clock);
     }
 
     @Singleton
@@ -92,18 +114,17 @@ public class ComfyJobsFactory {
 
     @Singleton
     @Requires(missingBeans = JobObserver.class)
-    JobObserver jobObserver(Env env) {
-        return new MetricsJobObserver(ObservabilitySettings.fromEnv(env), env.string("AWS_LAMBDA_FUNCTION_NAME", "comfyjobs"), System.out);
+    JobObserver jobObserver(Env env, Secrets secrets) {
+        Secret postHogKey = secrets.optional("POSTHOG_API_KEY_SECRET_ARN", "POSTHOG_API_KEY").orElse(null);
+        return new MetricsJobObserver(ObservabilitySettings.fromEnv(env, postHogKey), env.string("AWS_LAMBDA_FUNCTION_NAME", "comfyjobs"),
+                System.out);
     }
 
-    /** The webhook secret: WEBHOOK_SECRET (local) or the Secrets Manager secret WEBHOOK_SECRET_ARN names (AWS). */
+    /** The webhook secret: the Secrets Manager secret WEBHOOK_SECRET_ARN names (AWS), or WEBHOOK_SECRET (local). */
     @Singleton
-    WebhookVerifier webhookVerifier(Env env) {
-        String arn = env.raw("WEBHOOK_SECRET_ARN");
-        if (arn != null) {
-            return WebhookVerifier.fromList(SecretsManagerReader.fromEnv(env).read(arn, "WEBHOOK_SECRET_ARN"), "WEBHOOK_SECRET_ARN");
-        }
-        return WebhookVerifier.fromList(env.required("WEBHOOK_SECRET"), "WEBHOOK_SECRET");
+    WebhookVerifier webhookVerifier(Secrets secrets) {
+        Secret secret = secrets.required("WEBHOOK_SECRET_ARN", "WEBHOOK_SECRET");
+        return new WebhookVerifier(secret, secret.variable());
     }
 
     @Singleton

@@ -115,8 +115,10 @@ public final class LocalStack implements AutoCloseable {
             generatedSecret = true;
             vars.put("WEBHOOK_SECRET", webhookSecret);
         }
-        vars.remove("WEBHOOK_SECRET_ARN");
-        vars.remove("REDIS_URL_SECRET_ARN");
+        // the local stack runs on plain variables; an ARN copied from a deployment would send it to Secrets Manager
+        for (String arn : new String[] {"WEBHOOK_SECRET_ARN", "REDIS_URL_SECRET_ARN", "COMFYUI_HEADER_SECRET_ARN", "POSTHOG_API_KEY_SECRET_ARN"}) {
+            vars.remove(arn);
+        }
         vars.putIfAbsent("METRICS_ENABLED", "false");
         URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {

@@ -4,6 +4,7 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.job.StateStoreErrorException;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.secrets.SecretUnavailableException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.MaintNotificationsConfig;
@@ -27,6 +28,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.EpollProvider;
 import io.lettuce.core.resource.ExtendedKeepAliveSupport;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,6 +53,12 @@ import java.util.regex.Pattern;
  * wait for it up to the command timeout. A failed first connect is retried on the next call, so a
  * Redis that is down at cold start does not break the container for good. {@link #disconnect()}
  * closes the socket but keeps the settings, for a SnapStart snapshot.
+ *
+ * <p>The URL is asked for each time a connection is opened (it may come from a secret, read through
+ * a cache with a TTL): a rotated URL applies from the next new connection, at a cold start, after a
+ * SnapStart restore or when the connection is taken for dead and replaced (below). Lettuce's own
+ * reconnects of a dropped socket reuse the URL that connection was opened with. A URL that cannot
+ * be read counts as Redis being unavailable.
  *
  * <h2>Outages and errors</h2>
  * A lost connection, a timeout, or an error reply that names a passing state of the server comes out
@@ -140,6 +149,9 @@ public final class RedisConnection implements AutoCloseable {
     static final int TCP_USER_TIMEOUT_SECONDS = KEEPALIVE_IDLE_SECONDS + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_PROBES;
 
     private final RedisSettings settings;
+    private final Supplier<URI> url;
+    /** The URL of the newest connection, for messages. */
+    private volatile URI lastUrl;
     private final ClientResources resources;
     private final Duration awaitLimit;
     private final List<CommandListener> listeners = new CopyOnWriteArrayList<>();
@@ -171,7 +183,14 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     public RedisConnection(RedisSettings settings) {
+        this(settings, settings::url);
+    }
+
+    /** @param url the URL to open each new connection with; {@code settings.url()} is the one read at start */
+    public RedisConnection(RedisSettings settings, Supplier<URI> url) {
         this.settings = settings;
+        this.url = url;
+        this.lastUrl = settings.url();
         this.resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(20), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
@@ -232,7 +251,7 @@ public final class RedisConnection implements AutoCloseable {
                 if (PASSING_STATES.contains(code)) {
                     throw unavailable(cause);
                 }
-                throw new StateStoreErrorException("Redis at " + Env.redact(settings.url()) + " answered an error: "
+                throw new StateStoreErrorException("Redis at " + Env.redact(lastUrl) + " answered an error: "
                         + cause.getMessage(), cause);
             }
             if (silence(cause)) {
@@ -253,7 +272,7 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     public StateStoreUnavailableException unavailable(Throwable cause) {
-        return new StateStoreUnavailableException("Redis at " + Env.redact(settings.url()) + " is unavailable: "
+        return new StateStoreUnavailableException("Redis at " + Env.redact(lastUrl) + " is unavailable: "
                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
     }
 
@@ -303,7 +322,7 @@ public final class RedisConnection implements AutoCloseable {
 
     private void replace(Link dead, String reason) {
         if (link.compareAndSet(dead, null)) {
-            JsonLog.warn("Redis connection taken for dead and replaced", "reason", reason, "redis", Env.redact(settings.url()).toString());
+            JsonLog.warn("Redis connection taken for dead and replaced", "reason", reason, "redis", Env.redact(lastUrl).toString());
             dead.closeInBackground();
         }
     }
@@ -348,7 +367,14 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     private Link connect() {
-        RedisURI uri = RedisURI.create(settings.url());
+        URI current;
+        try {
+            current = url.get();
+        } catch (SecretUnavailableException e) {
+            throw new StateStoreUnavailableException("the Redis URL cannot be read: " + e.getMessage(), e);
+        }
+        lastUrl = current;
+        RedisURI uri = RedisURI.create(current);
         uri.setTimeout(settings.commandTimeout());
         AbstractRedisClient client = null;
         try {

@@ -133,7 +133,13 @@ public final class ArtifactStore implements AutoCloseable {
         }
     }
 
-    /** The stored object's size, or -1 when there is none: lets a finalizer skip outputs already copied. */
+    /**
+     * The stored object's size, or -1 when none is known: lets a finalizer skip outputs already copied.
+     * S3 answers 403 rather than 404 for a missing key to a caller without s3:ListBucket, which the
+     * functions are not given (it would let them list every user's artifacts); a 403 therefore means
+     * "not known to be there", and the copy that follows goes ahead (it fails on its own if the
+     * function truly may not write the key).
+     */
     public long sizeOf(String key) {
         try {
             HeadObjectResponse h = s3.headObject(b -> b.bucket(settings.bucket()).key(key));
@@ -141,7 +147,7 @@ public final class ArtifactStore implements AutoCloseable {
         } catch (NoSuchKeyException e) {
             return -1;
         } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
+            if (e.statusCode() == 404 || e.statusCode() == 403) {
                 return -1;
             }
             throw e;

@@ -1,0 +1,253 @@
+package com.comfyjobs.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.comfyjobs.config.Env;
+import com.comfyjobs.secrets.Secrets;
+import com.comfyjobs.testing.FakeSecretsManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.micronaut.context.ApplicationContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Least privilege per function, read from template.yaml: the S3 actions on which prefixes of the
+ * artifact bucket, and the secrets, each function may use are held to {@link #ALLOWED}, which names
+ * every function. A broader policy fails the build: a wildcard action, a {@code *}, bucket-wide or
+ * whole-bucket resource, s3:ListBucket (it would list every user's artifacts), a SAM policy template
+ * or managed policy whose actions this test cannot see, or a function missing from the table. A
+ * function added later gets a row with exactly what its code needs.
+ *
+ * <p>The secrets are also checked against the code: each handler, built as Lambda builds it at init
+ * with the secret ARNs template.yaml gives its function, reads only secrets its policy grants, and is
+ * granted none it does not read (except the PostHog key, read at the first analytics event; the table
+ * gives it to the functions that send one).
+ */
+class TemplatePoliciesTest {
+    private static final String GET_SECRET = "secretsmanager:GetSecretValue ";
+    private static final String REDIS_URL = GET_SECRET + "RedisUrlSecretArn";
+    private static final String WEBHOOK_SECRET = GET_SECRET + "WebhookSecret";
+    private static final String COMFYUI_HEADER = GET_SECRET + "ComfyUiHeaderSecret";
+    private static final String POSTHOG_KEY = GET_SECRET + "PostHogApiKeySecret";
+    /** Presigning a download signs a GetObject: the signer needs the permission, S3 is never called. */
+    private static final String PRESIGN_ARTIFACTS = "s3:GetObject artifacts/*";
+    /** Copying outputs: HeadObject (which is GetObject) to skip what is there, PutObject and multipart uploads, aborting a failed one. */
+    private static final Set<String> COPY_OUTPUTS = Set.of("s3:GetObject artifacts/*", "s3:PutObject artifacts/*",
+            "s3:AbortMultipartUpload artifacts/*", "s3:ListMultipartUploadParts artifacts/*");
+    /** Input images a job's dispatch sends to ComfyUI: every function that dispatches reads them. */
+    private static final Set<String> READ_INPUT_IMAGES = Set.of("s3:GetObject uploads/*", "s3:GetObject inputs/*");
+
+    /** Every function and exactly what it may do; S3 resources are prefixes of the artifact bucket, secrets logical ids. */
+    static final Map<String, Set<String>> ALLOWED = Map.of(
+            "SubmitJobFunction", union(READ_INPUT_IMAGES, Set.of(REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY)),
+            "GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL),
+            "ListJobsFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL),
+            "CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER),
+            "ComfyWebhookFunction", union(COPY_OUTPUTS, READ_INPUT_IMAGES, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER)),
+            "RecoveryFunction", union(COPY_OUTPUTS, READ_INPUT_IMAGES, Set.of(REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY)));
+
+    /** Secrets read at the first use rather than at init, so only the table can say who needs them. */
+    private static final Set<String> READ_LATER = Set.of(POSTHOG_KEY);
+    private static final Pattern BUCKET_PREFIX = Pattern.compile("\\$\\{ArtifactBucket\\.Arn}/([a-z0-9-]+/)\\*");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private static JsonNode template;
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        Set<String> all = new TreeSet<>();
+        for (Set<String> s : sets) {
+            all.addAll(s);
+        }
+        return all;
+    }
+
+    @BeforeAll
+    static void load() throws IOException {
+        template = readTemplate();
+    }
+
+    static JsonNode readTemplate() throws IOException {
+        Path root = Path.of("").toAbsolutePath();
+        while (!Files.exists(root.resolve("template.yaml"))) {
+            root = root.getParent();
+        }
+        return YAML.readTree(root.resolve("template.yaml").toFile());
+    }
+
+    /** The inline statements of a function's policies (those given under a condition included), as template.yaml writes them. */
+    static List<JsonNode> inlineStatements(JsonNode template, String function) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode item : template.path("Resources").path(function).path("Properties").path("Policies")) {
+            JsonNode policy = item.isArray() ? item.get(1) : item;
+            policy.path("Statement").forEach(out::add);
+        }
+        return out;
+    }
+
+    private static Map<String, JsonNode> functions() {
+        Map<String, JsonNode> out = new TreeMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = template.get("Resources").fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> r = it.next();
+            if ("AWS::Serverless::Function".equals(r.getValue().path("Type").asText())) {
+                out.put(r.getKey(), r.getValue());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void eachFunctionMayDoExactlyWhatTheTableAllows() {
+        JsonNode globals = template.path("Globals").path("Function");
+        assertTrue(globals.path("Policies").isMissingNode() && globals.path("Role").isMissingNode(),
+                "permissions are given per function, never to all of them in Globals");
+        for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
+            String name = f.getKey();
+            assertTrue(ALLOWED.containsKey(name), name + " is not in TemplatePoliciesTest.ALLOWED: add it with exactly the S3"
+                    + " actions, prefixes and secrets its code uses");
+            assertTrue(f.getValue().path("Properties").path("Role").isMissingNode(), name + ": a Role of its own would bypass these checks");
+            assertEquals(ALLOWED.get(name), permissions(name, f.getValue().path("Properties").path("Policies")), name);
+        }
+        assertEquals(ALLOWED.keySet(), functions().keySet(), "the table names functions the template does not have");
+    }
+
+    /** What a function's Policies allow, as "action resource" lines. */
+    private static Set<String> permissions(String function, JsonNode policies) {
+        Set<String> out = new TreeSet<>();
+        for (JsonNode item : policies) {
+            JsonNode policy = withoutCondition(item);
+            if (policy.has("AWSSecretsManagerGetSecretValuePolicy")) {
+                assertEquals(1, policy.size(), function + ": one SAM policy template per item");
+                out.add(GET_SECRET + secret(function, policy.get("AWSSecretsManagerGetSecretValuePolicy").path("SecretArn").asText()));
+            } else if (policy.has("Statement")) {
+                policy.get("Statement").forEach(s -> out.addAll(statement(function, s)));
+            } else {
+                fail(function + ": only inline statements and AWSSecretsManagerGetSecretValuePolicy show what they allow; found " + policy);
+            }
+        }
+        return out;
+    }
+
+    /** A policy given only under a condition: !If [condition, policy, !Ref AWS::NoValue]. */
+    private static JsonNode withoutCondition(JsonNode item) {
+        if (!item.isArray()) {
+            return item;
+        }
+        assertEquals(3, item.size(), "!If [condition, policy, !Ref AWS::NoValue]: " + item);
+        assertTrue(template.path("Conditions").has(item.get(0).asText()), "unknown condition in " + item);
+        assertEquals("AWS::NoValue", item.get(2).asText(), "a conditional policy grants nothing otherwise: " + item);
+        return item.get(1);
+    }
+
+    private static List<String> statement(String function, JsonNode s) {
+        for (String not : new String[] {"NotAction", "NotResource", "NotPrincipal"}) {
+            assertFalse(s.has(not), function + ": " + not + " grants everything it does not name");
+        }
+        assertEquals("Allow", s.path("Effect").asText(), function + ": " + s);
+        List<String> out = new ArrayList<>();
+        for (String action : texts(s.get("Action"))) {
+            assertFalse(action.contains("*"), function + ": wildcard action " + action);
+            assertFalse(action.equalsIgnoreCase("s3:ListBucket"), function + ": s3:ListBucket would list every user's artifacts");
+            for (String resource : texts(s.get("Resource"))) {
+                if (action.startsWith("s3:")) {
+                    Matcher prefix = BUCKET_PREFIX.matcher(resource);
+                    assertTrue(prefix.matches(), function + ": " + action + " on " + resource
+                            + "; S3 permissions name one prefix of the artifact bucket, never the bucket, all of it or '*'");
+                    out.add(action + " " + prefix.group(1) + "*");
+                } else if (action.startsWith("secretsmanager:")) {
+                    out.add(action + " " + secret(function, resource));
+                } else {
+                    out.add(action + " " + resource);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A secret's logical id: a secret of this template or a parameter holding an ARN, never a pattern. */
+    private static String secret(String function, String ref) {
+        assertFalse(ref.contains("*"), function + ": secret resource " + ref);
+        JsonNode resource = template.path("Resources").path(ref);
+        assertTrue("AWS::SecretsManager::Secret".equals(resource.path("Type").asText()) || template.path("Parameters").has(ref),
+                function + ": " + ref + " is neither a secret of the template nor a parameter");
+        return ref;
+    }
+
+    private static List<String> texts(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        if (n == null) {
+            return out;
+        }
+        if (n.isArray()) {
+            n.forEach(x -> out.add(x.asText()));
+        } else {
+            out.add(n.asText());
+        }
+        return out;
+    }
+
+    @Test
+    void eachFunctionReadsOnlyTheSecretsItsPolicyGrantsAndIsGrantedNoneItDoesNotRead() throws Exception {
+        for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
+            String name = f.getKey();
+            Set<String> granted = new TreeSet<>(permissions(name, f.getValue().path("Properties").path("Policies")));
+            granted.removeIf(p -> !p.startsWith(GET_SECRET));
+            Set<String> read = readAtInit(f.getValue());
+            Set<String> notGranted = new TreeSet<>(read);
+            notGranted.removeAll(granted);
+            assertEquals(Set.of(), notGranted, name + " reads secrets its policy does not grant");
+            Set<String> unused = new TreeSet<>(granted);
+            unused.removeAll(read);
+            unused.removeAll(READ_LATER);
+            assertEquals(Set.of(), unused, name + " may read secrets it never reads");
+        }
+    }
+
+    /** The secrets a function's handler reads while it is built, each ARN variable of its environment naming the secret's logical id. */
+    private static Set<String> readAtInit(JsonNode function) throws Exception {
+        Map<String, String> vars = new HashMap<>(Map.of("ARTIFACT_BUCKET", "policy-bucket", "S3_ENDPOINT", "http://127.0.0.1:9",
+                "AWS_REGION", FakeSecretsManager.REGION, "METRICS_ENABLED", "false"));
+        for (JsonNode variables : List.of(template.path("Globals").path("Function").path("Environment").path("Variables"),
+                function.path("Properties").path("Environment").path("Variables"))) {
+            variables.fields().forEachRemaining(v -> {
+                if (v.getKey().endsWith("_SECRET_ARN")) {
+                    vars.put(v.getKey(), withoutCondition(v.getValue()).asText());
+                }
+            });
+        }
+        try (FakeSecretsManager sm = FakeSecretsManager.start()) {
+            sm.put("RedisUrlSecretArn", "{\"url\": \"redis://127.0.0.1:9\"}");
+            sm.put("WebhookSecret", "whsec_cG9saWN5LXRlc3Qtd2ViaG9vay1zZWNyZXQ=");
+            sm.put("ComfyUiHeaderSecret", "Authorization: Bearer policy-test");
+            sm.put("PostHogApiKeySecret", "phc_policy_test");
+            Env env = new Env(vars);
+            try (Secrets secrets = new Secrets(env, Clock.systemUTC(), sm::reader);
+                 ApplicationContext context = ApplicationContext.builder().singletons(env, secrets).start()) {
+                Class.forName(function.path("Properties").path("Handler").asText()).getConstructor(ApplicationContext.class).newInstance(context);
+            }
+            Set<String> read = new TreeSet<>();
+            sm.read().forEach(id -> read.add(GET_SECRET + id));
+            return read;
+        }
+    }
+}

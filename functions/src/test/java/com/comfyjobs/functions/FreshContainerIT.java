@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.testing.MotoServer;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -13,9 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * Each handler the way Lambda starts it: a fresh JVM on the jar Lambda runs, the default constructor,
@@ -45,6 +53,20 @@ class FreshContainerIT {
         redis.close();
     }
 
+    /** The environment every function gets in these tests; REDIS_URL is replaced where the URL comes from a secret. */
+    private static Map<String, String> baseEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("REDIS_URL", redis.uri().toString());
+        env.put("COMFYUI_URLS", sim.baseUrl());
+        env.put("ARTIFACT_BUCKET", "fresh-bucket");
+        env.put("AWS_REGION", "us-east-1");
+        env.put("AWS_ACCESS_KEY_ID", "fresh");
+        env.put("AWS_SECRET_ACCESS_KEY", "fresh-secret");
+        env.put("S3_ENDPOINT", "http://127.0.0.1:9");
+        env.put("METRICS_ENABLED", "false");
+        return env;
+    }
+
     @ParameterizedTest
     @CsvSource({
         "SubmitJobHandler, POST /jobs, 202",
@@ -55,18 +77,45 @@ class FreshContainerIT {
         "RecoveryHandler, schedule, summary"
     })
     void startsWithOnlyItsOwnConfigurationAndAnswers(String handler, String route, String expected) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("REDIS_URL", redis.uri().toString());
-        env.put("COMFYUI_URLS", sim.baseUrl());
-        env.put("ARTIFACT_BUCKET", "fresh-bucket");
-        env.put("AWS_REGION", "us-east-1");
-        env.put("AWS_ACCESS_KEY_ID", "fresh");
-        env.put("AWS_SECRET_ACCESS_KEY", "fresh-secret");
-        env.put("S3_ENDPOINT", "http://127.0.0.1:9");
-        env.put("METRICS_ENABLED", "false");
+        Map<String, String> env = baseEnv();
         if (handler.equals("ComfyWebhookHandler")) {
             env.put("WEBHOOK_SECRET", "whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5");
         }
+        String answer = answer(handler, route, env);
+        if (expected.equals("summary")) {
+            assertTrue(answer.contains("scanned"), answer);
+        } else {
+            assertEquals(expected, answer);
+        }
+    }
+
+    /**
+     * With every secret in Secrets Manager (moto_server, where it is installed), as template.yaml sets
+     * them: the SDK's client works from the Lambda jar as shaded, and each function starts on what it reads.
+     */
+    @Test
+    void readsItsSecretsFromSecretsManagerInTheLambdaJar() throws Exception {
+        Assumptions.assumeTrue(MotoServer.isInstalled(), "moto_server is not on PATH");
+        try (MotoServer moto = MotoServer.start();
+             SecretsManagerClient admin = SecretsManagerClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
+                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fresh", "fresh-secret")))
+                     .httpClient(UrlConnectionHttpClient.create()).build()) {
+            Map<String, String> env = baseEnv();
+            env.remove("REDIS_URL");
+            env.put("SECRETS_MANAGER_ENDPOINT", moto.endpoint().toString());
+            env.put("REDIS_URL_SECRET_ARN", admin.createSecret(r -> r.name("fresh/redis")
+                    .secretString("{\"url\": \"" + redis.uri() + "\"}")).arn());
+            env.put("COMFYUI_HEADER_SECRET_ARN", admin.createSecret(r -> r.name("fresh/comfyui-header")
+                    .secretString("X-Proxy-Token: fresh-token")).arn());
+            assertEquals("202", answer("SubmitJobHandler", "POST /jobs", env));
+            env.put("WEBHOOK_SECRET_ARN", admin.createSecret(r -> r.name("fresh/webhook")
+                    .secretString("whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5")).arn());
+            assertEquals("401", answer("ComfyWebhookHandler", "POST /webhooks/comfyui", env), "built its verifier, refused the unsigned call");
+        }
+    }
+
+    /** Runs the handler in a fresh JVM with exactly {@code env}; its answer (status or summary). */
+    private static String answer(String handler, String route, Map<String, String> env) throws Exception {
         String body = new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
                 StandardCharsets.UTF_8);
         ProcessBuilder pb = new ProcessBuilder("java", "-cp", lambdaClasspath, FreshContainer.class.getName(),
@@ -87,10 +136,7 @@ class FreshContainerIT {
             }
         }
         assertEquals(0, p.waitFor(), all.toString());
-        if (expected.equals("summary")) {
-            assertTrue(answer != null && answer.contains("scanned"), all.toString());
-        } else {
-            assertEquals(expected, answer, all.toString());
-        }
+        assertTrue(answer != null, all.toString());
+        return answer;
     }
 }

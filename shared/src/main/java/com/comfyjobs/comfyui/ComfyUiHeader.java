@@ -45,11 +45,6 @@ public final class ComfyUiHeader {
         return h;
     }
 
-    /** The variable the header comes from, for messages. */
-    public String variable() {
-        return variable;
-    }
-
     /**
      * The header to send now; empty when none is configured.
      *

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * never need AWS credentials for it.
  */
 public final class Secrets implements AutoCloseable {
-    public static final Duration DEFAULT_TTL = Duration.ofSeconds(300);
+    private static final Duration DEFAULT_TTL = Duration.ofSeconds(300);
 
     private final Env env;
     private final Clock clock;
@@ -47,10 +47,6 @@ public final class Secrets implements AutoCloseable {
     /** Secrets Manager at its regional endpoint (or SECRETS_MANAGER_ENDPOINT), with the default credential chain. */
     public static Secrets fromEnv(Env env, Clock clock) {
         return new Secrets(env, clock, () -> SecretsManagerReader.fromEnv(env));
-    }
-
-    public Duration ttl() {
-        return ttl;
     }
 
     /** The secret {@code arnVariable} names, when it is set. Nothing is read until the secret's first {@link Secret#get()}. */

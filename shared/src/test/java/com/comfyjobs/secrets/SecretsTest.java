@@ -11,6 +11,7 @@ import com.comfyjobs.testing.FakeSecretsManager;
 import com.comfyjobs.testing.ServiceHarness.MovableClock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -81,23 +82,28 @@ class SecretsTest {
     }
 
     @Test
-    void theTtlIsConfigurableAndChecked() {
+    void theTtlIsFiveMinutesUnlessSetAndIsChecked() {
         Map<String, String> vars = new HashMap<>(Map.of("POSTHOG_API_KEY_SECRET_ARN", "comfyjobs/posthog"));
-        assertEquals(Duration.ofSeconds(300), secrets(vars).ttl());
+        assertEquals(List.of("phc_1", "phc_2"), readsAcross(secrets(vars), Duration.ofSeconds(300)));
         vars.put("SECRETS_TTL_SECONDS", "60");
-        sm.put("comfyjobs/posthog", "phc_1");
-        try (Secrets s = secrets(vars)) {
-            Secret key = s.secret("POSTHOG_API_KEY_SECRET_ARN").orElseThrow();
-            key.get();
-            sm.put("comfyjobs/posthog", "phc_2");
-            clock.advance(Duration.ofSeconds(59));
-            assertEquals("phc_1", key.get());
-            clock.advance(Duration.ofSeconds(1));
-            assertEquals("phc_2", key.get());
-        }
+        assertEquals(List.of("phc_1", "phc_2"), readsAcross(secrets(vars), Duration.ofSeconds(60)));
         for (String bad : new String[] {"0", "3601", "soon"}) {
             ConfigException e = assertThrows(ConfigException.class, () -> secrets(Map.of("SECRETS_TTL_SECONDS", bad)));
             assertTrue(e.getMessage().startsWith("SECRETS_TTL_SECONDS"), e.getMessage());
+        }
+    }
+
+    /** The PostHog key just before and at {@code ttl} after a first read, rotated from phc_1 to phc_2 in between. */
+    private List<String> readsAcross(Secrets s, Duration ttl) {
+        try (s) {
+            sm.put("comfyjobs/posthog", "phc_1");
+            Secret key = s.secret("POSTHOG_API_KEY_SECRET_ARN").orElseThrow();
+            key.get();
+            sm.put("comfyjobs/posthog", "phc_2");
+            clock.advance(ttl.minusSeconds(1));
+            String before = key.get();
+            clock.advance(Duration.ofSeconds(1));
+            return List.of(before, key.get());
         }
     }
 }

@@ -4,6 +4,7 @@ import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
+import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.SecretsManagerReader;
 import com.comfyjobs.config.ServiceSettings;
@@ -22,7 +23,12 @@ import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.submit.Dispatcher;
+import com.comfyjobs.submit.InputImages;
 import com.comfyjobs.submit.SubmitService;
+import com.comfyjobs.templates.TemplateService;
+import com.comfyjobs.templates.TemplateSettings;
+import com.comfyjobs.templates.TemplateStore;
+import com.comfyjobs.templates.redis.RedisTemplateStore;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
@@ -129,9 +135,25 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
-                                JobObserver observer) {
-        return new SubmitService(store, pool, dispatcher, settings, clock, observer);
+    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
+                                ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new SubmitService(store, pool, dispatcher, templates, images, settings, clock, observer);
+    }
+
+    /** Templates live beside the jobs, on the job store's Redis connection. */
+    @Singleton
+    @Requires(missingBeans = TemplateStore.class)
+    TemplateStore templateStore(JobStore store) {
+        if (store instanceof RedisJobStore redis) {
+            return new RedisTemplateStore(redis.connection());
+        }
+        throw new ConfigException("templates are kept in the jobs' Redis; a context with another JobStore ("
+                + store.getClass().getSimpleName() + ") must provide a TemplateStore too");
+    }
+
+    @Singleton
+    TemplateService templateService(TemplateStore store, ComfyUiPool pool, Env env, Clock clock) {
+        return new TemplateService(store, pool, TemplateSettings.fromEnv(env), clock);
     }
 
     @Singleton

@@ -24,6 +24,7 @@ import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.submit.Dispatcher;
 import com.comfyjobs.submit.InputImages;
+import com.comfyjobs.submit.SubmissionRefusedException;
 import com.comfyjobs.submit.SubmitService;
 import com.comfyjobs.templates.TemplateService;
 import com.comfyjobs.templates.TemplateSettings;
@@ -138,6 +139,15 @@ public class ComfyJobsFactory {
     SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
                                 ServiceSettings settings, Clock clock, JobObserver observer) {
         return new SubmitService(store, pool, dispatcher, templates, images, settings, clock, observer);
+    }
+
+    /** Stands in until the real input images arrive: every image param is refused, so template jobs without images still run. */
+    @Singleton
+    @Requires(missingBeans = InputImages.class)
+    InputImages inputImages() {
+        return (userId, jobId, param, source, binds) -> {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.MALFORMED, "input images are not available");
+        };
     }
 
     /** Templates live beside the jobs, on the job store's Redis connection. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.PatternSyntaxException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -98,10 +99,20 @@ final class JsonSchemas {
             try {
                 compile(schema).validate(base, NullNode.getInstance(), Set.of());
             } catch (SchemaException e) {
-                out.add(new FieldError(base, "is not a valid JSON Schema: " + FieldError.quoted(String.valueOf(e.getMessage()), 200)));
+                out.add(new FieldError(base, uncompilable(e)));
             }
         }
         return out;
+    }
+
+    /** Why the validator could not compile a schema, without its internals (class names, stack traces). */
+    private static String uncompilable(SchemaException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PatternSyntaxException p) {
+                return "has an invalid regular expression: " + FieldError.quoted(p.getDescription(), 200);
+            }
+        }
+        return "is not a valid JSON Schema";
     }
 
     private static void referencing(String at, JsonNode n, List<FieldError> out) {

@@ -66,19 +66,23 @@ final class TemplateBinder {
 
     private static void check(Template t, ObjectNode params) {
         Map<String, TemplateParam> known = t.definition().params();
+        String takes = known.isEmpty() ? "it takes none" : "it takes " + String.join(", ", known.keySet().stream().limit(MAX_NAMES_LISTED).toList());
         List<FieldError> errors = new ArrayList<>();
-        params.fieldNames().forEachRemaining(name -> {
-            if (!known.containsKey(name)) {
-                errors.add(new FieldError(FieldError.pointer("params", name), "is not a param of template '" + t.name() + "'; "
-                        + (known.isEmpty() ? "it takes none" : "it takes " + String.join(", ", known.keySet().stream().limit(MAX_NAMES_LISTED).toList()))));
+        int unknown = 0;
+        for (var names = params.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.containsKey(name) && unknown++ < MAX_ERRORS) {
+                errors.add(new FieldError(FieldError.pointer("params", name), "is not a param of template '" + t.name() + "'; " + takes));
             }
-        });
-        errors.addAll(t.validate(params));
-        if (!errors.isEmpty()) {
+        }
+        List<FieldError> invalid = t.validate(params);
+        errors.addAll(invalid);
+        int count = unknown + invalid.size();
+        if (count > 0) {
             FieldError first = errors.get(0);
             throw new TemplateRefusedException(TemplateRefusedException.Reason.INVALID_PARAMS, "params do not fit template '" + t.name()
                     + "' version " + t.version() + ": " + first.pointer() + " " + first.message()
-                    + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""),
+                    + (count > 1 ? " (and " + (count - 1) + " more)" : ""),
                     errors.subList(0, Math.min(errors.size(), MAX_ERRORS)));
         }
     }

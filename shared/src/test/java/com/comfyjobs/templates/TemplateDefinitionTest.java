@@ -113,7 +113,7 @@ class TemplateDefinitionTest {
     void aParamSchemaThatIsNotAValidJsonSchemaIsRefusedWhereItIsWrong() {
         refusedAt("/params/steps/type", "enumeration", txt2img(t -> param(t, "steps").put("type", "integr")));
         refusedAt("/params/steps/minimum", "number expected", txt2img(t -> param(t, "steps").put("minimum", "one")));
-        refusedAt("/params/prompt", "not a valid JSON Schema", txt2img(t -> param(t, "prompt").put("pattern", "([")));
+        refusedAt("/params/prompt", "invalid regular expression: Unclosed character class", txt2img(t -> param(t, "prompt").put("pattern", "([")));
         refusedAt("/params/prompt/required", "true or false", txt2img(t -> param(t, "prompt").putArray("required").add("x")));
     }
 

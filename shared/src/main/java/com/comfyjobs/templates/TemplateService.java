@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -40,11 +41,12 @@ public final class TemplateService {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final TemplateStore store;
-    private final ComfyUiPool pool;
+    private final Supplier<ComfyUiPool> pool;
     private final TemplateCache cache;
     private final RandomGenerator random = new SecureRandom();
 
-    public TemplateService(TemplateStore store, ComfyUiPool pool, TemplateSettings settings, Clock clock) {
+    /** @param pool the ComfyUI servers, asked for only when a template is published (reads and jobs never build it) */
+    public TemplateService(TemplateStore store, Supplier<ComfyUiPool> pool, TemplateSettings settings, Clock clock) {
         this.store = store;
         this.pool = pool;
         this.cache = new TemplateCache(settings.cacheFor(), clock);
@@ -112,7 +114,7 @@ public final class TemplateService {
     }
 
     private void checkAgainstComfyUi(TemplateDefinition definition) {
-        Optional<ComfyUiClient> server = pool.choose();
+        Optional<ComfyUiClient> server = pool.get().choose();
         if (server.isEmpty()) {
             JsonLog.warn("template published unchecked: no ComfyUI server answered");
             return;

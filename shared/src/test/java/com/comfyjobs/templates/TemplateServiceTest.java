@@ -123,7 +123,7 @@ class TemplateServiceTest {
     void anotherContainersChangeIsSeenWithinTheCacheTimeAndThisContainersAtOnce() {
         h.publish("txt2img", ShippedTemplates.body("txt2img"));
         assertEquals(1, h.templates.get("txt2img").version());
-        TemplateService otherContainer = new TemplateService(h.templateStore, h.pool, new TemplateSettings(Duration.ofSeconds(30)), h.clock);
+        TemplateService otherContainer = new TemplateService(h.templateStore, () -> h.pool, new TemplateSettings(Duration.ofSeconds(30)), h.clock);
         ObjectNode changed = TemplateDefinitionTest.txt2img().put("description", "v2");
         otherContainer.publish(ADMIN, "txt2img", bytes(changed));
         assertEquals(2, otherContainer.get("txt2img").version(), "the publishing container sees it at once");
@@ -138,7 +138,7 @@ class TemplateServiceTest {
 
     @Test
     void withTheCacheOffEveryReadGoesToTheStore() {
-        TemplateService uncached = new TemplateService(h.templateStore, h.pool, TemplateSettings.fromEnv(new Env(
+        TemplateService uncached = new TemplateService(h.templateStore, () -> h.pool, TemplateSettings.fromEnv(new Env(
                 Map.of("TEMPLATE_CACHE_SECONDS", "0"))), h.clock);
         h.publish("txt2img", ShippedTemplates.body("txt2img"));
         assertEquals(1, uncached.get("txt2img").version());

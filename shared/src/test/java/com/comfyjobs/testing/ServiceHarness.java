@@ -117,7 +117,7 @@ public final class ServiceHarness implements AutoCloseable {
         dispatcher = new Dispatcher(store, pool, settings, clock, JobObserver.NONE);
         finalizer = new Finalizer(store, pool, artifacts, clock, JobObserver.NONE);
         templateStore = new InMemoryTemplateStore();
-        templates = new TemplateService(templateStore, pool, TemplateSettings.fromEnv(new Env(env)), clock);
+        templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(new Env(env)), clock);
         submit = new SubmitService(store, pool, dispatcher, templates, images, settings, clock, JobObserver.NONE);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
                 clock, JobObserver.NONE);

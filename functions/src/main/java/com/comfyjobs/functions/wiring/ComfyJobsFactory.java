@@ -33,6 +33,7 @@ import com.comfyjobs.templates.redis.RedisTemplateStore;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.Map;
@@ -161,9 +162,10 @@ public class ComfyJobsFactory {
                 + store.getClass().getSimpleName() + ") must provide a TemplateStore too");
     }
 
+    /** The ComfyUI pool only when a publish needs it: the read functions never build it. */
     @Singleton
-    TemplateService templateService(TemplateStore store, ComfyUiPool pool, Env env, Clock clock) {
-        return new TemplateService(store, pool, TemplateSettings.fromEnv(env), clock);
+    TemplateService templateService(TemplateStore store, Provider<ComfyUiPool> pool, Env env, Clock clock) {
+        return new TemplateService(store, pool::get, TemplateSettings.fromEnv(env), clock);
     }
 
     @Singleton

@@ -20,7 +20,7 @@ public final class TemplateNames {
     /** {@code name} when it is a template name; else a 400 that says what a name is. */
     public static String check(String name) {
         if (!isValid(name)) {
-            throw new TemplateRefusedException(TemplateRefusedException.Reason.INVALID_TEMPLATE, "'"
+            throw new TemplateRefusedException(TemplateRefusedException.Reason.INVALID_NAME, "'"
                     + FieldError.name(name == null ? "" : name) + "' is not a template name: 1 to 64 of a-z, 0-9, '-' and '_',"
                     + " starting with a letter or digit");
         }

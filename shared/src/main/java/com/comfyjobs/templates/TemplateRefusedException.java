@@ -9,8 +9,10 @@ import java.util.Objects;
  */
 public final class TemplateRefusedException extends RuntimeException {
     public enum Reason {
-        /** A PUT body that is not a valid template, or a name that is not a template name. */
+        /** A PUT body that is not a valid template. */
         INVALID_TEMPLATE,
+        /** A name that is not a template name. */
+        INVALID_NAME,
         /** A job's params do not fit the template's. */
         INVALID_PARAMS,
         /** A job's params ask for more than the template's limits allow. */

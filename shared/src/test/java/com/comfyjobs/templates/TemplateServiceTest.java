@@ -99,9 +99,10 @@ class TemplateServiceTest {
         refused(TemplateRefusedException.Reason.TOO_LARGE,
                 () -> h.templates.publish(ADMIN, "t", new byte[TemplateService.MAX_TEMPLATE_BYTES + 1]));
         for (String name : List.of("TXT2IMG", "../x", "", "a".repeat(65), "-x", "x%2F", "a b", "a{b}", "\u00e9")) {
-            refused(TemplateRefusedException.Reason.INVALID_TEMPLATE,
+            refused(TemplateRefusedException.Reason.INVALID_NAME,
                     () -> h.templates.publish(ADMIN, name, bytes(ShippedTemplates.body("txt2img"))));
-            refused(TemplateRefusedException.Reason.INVALID_TEMPLATE, () -> h.templates.get(name));
+            refused(TemplateRefusedException.Reason.INVALID_NAME, () -> h.templates.get(name));
+            refused(TemplateRefusedException.Reason.INVALID_NAME, () -> h.templates.retire(ADMIN, name));
         }
         assertTrue(h.templateStore.list().isEmpty());
     }

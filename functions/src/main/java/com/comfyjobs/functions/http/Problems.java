@@ -62,6 +62,7 @@ final class Problems {
         }
         return switch (t.reason()) {
             case INVALID_TEMPLATE -> new ApiProblem(400, "Invalid template", t.getMessage(), ext, 0);
+            case INVALID_NAME -> ApiProblem.badRequest(t.getMessage());
             case INVALID_PARAMS -> new ApiProblem(400, "Invalid params", t.getMessage(), ext, 0);
             case LIMIT_EXCEEDED -> new ApiProblem(400, "Template limit exceeded", t.getMessage(), ext, 0);
             case UNKNOWN_TEMPLATE -> new ApiProblem(400, "Unknown template", t.getMessage(), ext, 0);

@@ -16,7 +16,7 @@ class ProblemsTest {
 
     @Test
     void eachTemplateRefusalHasItsStatusAndTitle() {
-        assertEquals(List.of(400, 400, 400, 400, 404, 403, 413),
+        assertEquals(List.of(400, 400, 400, 400, 400, 404, 403, 413),
                 java.util.Arrays.stream(TemplateRefusedException.Reason.values()).map(r -> of(r, List.of()).status()).toList());
         assertEquals("Invalid params", of(TemplateRefusedException.Reason.INVALID_PARAMS, List.of()).title());
         assertEquals("Template limit exceeded", of(TemplateRefusedException.Reason.LIMIT_EXCEEDED, List.of()).title());

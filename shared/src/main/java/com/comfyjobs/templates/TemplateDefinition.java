@@ -145,7 +145,7 @@ public final class TemplateDefinition {
         return sound ? (ObjectNode) w : null;
     }
 
-    static boolean isLink(JsonNode v) {
+    private static boolean isLink(JsonNode v) {
         return v.isArray() && v.size() == 2 && v.get(0).isTextual() && v.get(1).canConvertToInt() && v.get(1).isIntegralNumber();
     }
 

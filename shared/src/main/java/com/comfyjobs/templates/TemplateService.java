@@ -52,9 +52,10 @@ public final class TemplateService {
         this.cache = new TemplateCache(settings.cacheFor(), clock);
     }
 
-    /** The latest version of every template not retired, by name. */
+    /** The latest version of every template not retired, by name; a version this container parsed lately is not parsed again. */
     public List<Template> list() {
-        return store.list().stream().map(TemplateService::load).sorted(Comparator.comparing(Template::name)).toList();
+        return store.list().stream().map(s -> cache.get(s.name(), s.version(), () -> Optional.of(load(s))).orElseThrow())
+                .sorted(Comparator.comparing(Template::name)).toList();
     }
 
     /** The latest version; 404 for a template that is not published or was retired. */

@@ -125,6 +125,7 @@ class TemplateServiceTest {
         h.publish("txt2img", ShippedTemplates.body("txt2img"));
         assertEquals(1, h.templates.get("txt2img").version());
         TemplateService otherContainer = new TemplateService(h.templateStore, () -> h.pool, new TemplateSettings(Duration.ofSeconds(30)), h.clock);
+        assertEquals(1, otherContainer.get("txt2img").version());
         ObjectNode changed = TemplateDefinitionTest.txt2img().put("description", "v2");
         otherContainer.publish(ADMIN, "txt2img", bytes(changed));
         assertEquals(2, otherContainer.get("txt2img").version(), "the publishing container sees it at once");
@@ -132,6 +133,7 @@ class TemplateServiceTest {
         h.clock.advance(Duration.ofSeconds(31));
         assertEquals(2, h.templates.get("txt2img").version());
         otherContainer.retire(ADMIN, "txt2img");
+        refused(TemplateRefusedException.Reason.NOT_FOUND, () -> otherContainer.get("txt2img"));
         assertEquals(2, h.templates.get("txt2img").version(), "cached here");
         h.clock.advance(Duration.ofSeconds(31));
         refused(TemplateRefusedException.Reason.NOT_FOUND, () -> h.templates.get("txt2img"));

@@ -74,6 +74,10 @@ class FreshContainerIT {
         "ListJobsHandler, GET /jobs, 200",
         "CancelJobHandler, DELETE /jobs/{jobId}, 404",
         "ComfyWebhookHandler, POST /webhooks/comfyui, 401",
+        "ListTemplatesHandler, GET /templates, 200",
+        "GetTemplateHandler, GET /templates/{name}, 404",
+        "PublishTemplateHandler, PUT /templates/{name}, 201",
+        "RetireTemplateHandler, DELETE /templates/{name}, 404",
         "RecoveryHandler, schedule, summary"
     })
     void startsWithOnlyItsOwnConfigurationAndAnswers(String handler, String route, String expected) throws Exception {
@@ -116,6 +120,7 @@ class FreshContainerIT {
 
     /** Runs the handler in a fresh JVM with exactly {@code env}; its answer (status or summary). */
     private static String answer(String handler, String route, Map<String, String> env) throws Exception {
+        // {"workflow": ...} is both a raw job and a template without params, so the publish checks its graph on the simulator
         String body = new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
                 StandardCharsets.UTF_8);
         ProcessBuilder pb = new ProcessBuilder("java", "-cp", lambdaClasspath, FreshContainer.class.getName(),

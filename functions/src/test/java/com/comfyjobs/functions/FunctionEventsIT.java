@@ -205,6 +205,48 @@ class FunctionEventsIT {
         assertTrue(done.get("artifacts").get(0).get("url").asText().startsWith(s3.endpoint().toString()));
     }
 
+    /** Publishes the events' template (an admin's PUT); 201 the first time, 200 once it is the latest version. */
+    private static void published() throws Exception {
+        APIGatewayV2HTTPResponse put = new PublishTemplateHandler(context).handleRequest(event("template-publish.json", null), ctx());
+        assertTrue(put.getStatusCode() == 201 || put.getStatusCode() == 200, put.getStatusCode() + " " + put.getBody());
+    }
+
+    @Test
+    void anAdminPublishesTheTemplateAndCallersReadIt() throws Exception {
+        published();
+        APIGatewayV2HTTPResponse again = new PublishTemplateHandler(context).handleRequest(event("template-publish.json", null), ctx());
+        assertEquals(200, again.getStatusCode(), again.getBody());
+        APIGatewayV2HTTPResponse got = new GetTemplateHandler(context).handleRequest(event("template-get.json", null), ctx());
+        assertEquals(200, got.getStatusCode(), got.getBody());
+        assertEquals("txt2img", body(got).get("name").asText());
+        assertEquals(body(again).get("version"), body(got).get("version"));
+        APIGatewayV2HTTPResponse list = new ListTemplatesHandler(context).handleRequest(event("templates-list.json", null), ctx());
+        assertEquals(200, list.getStatusCode(), list.getBody());
+        assertTrue(body(list).get("templates").findValuesAsText("name").contains("txt2img"));
+    }
+
+    @Test
+    void theTemplateSubmitMakesATemplateJob() throws Exception {
+        published();
+        APIGatewayV2HTTPResponse r = new SubmitJobHandler(context).handleRequest(event("submit-template.json", null), ctx());
+        assertEquals(202, r.getStatusCode(), r.getBody());
+        JsonNode job = body(new GetJobHandler(context).handleRequest(event("get.json", body(r).get("jobId").asText()), ctx()));
+        assertEquals("txt2img", job.get("template").asText());
+        assertEquals("image_generation", job.get("type").asText());
+        assertTrue(job.get("seed").isIntegralNumber(), job.toString());
+    }
+
+    @Test
+    void retiringTakesTheTemplateAwayUntilItIsPublishedAgain() throws Exception {
+        published();
+        APIGatewayV2HTTPResponse r = new RetireTemplateHandler(context).handleRequest(event("template-retire.json", null), ctx());
+        assertEquals(204, r.getStatusCode(), r.getBody());
+        assertEquals(404, new GetTemplateHandler(context).handleRequest(event("template-get.json", null), ctx()).getStatusCode());
+        assertEquals(400, new SubmitJobHandler(context).handleRequest(event("submit-template.json", null), ctx()).getStatusCode());
+        APIGatewayV2HTTPResponse again = new PublishTemplateHandler(context).handleRequest(event("template-publish.json", null), ctx());
+        assertEquals(201, again.getStatusCode(), again.getBody());
+    }
+
     @Test
     void bothRecoveryInputsAnswerWithASummary() throws Exception {
         for (String file : new String[] {"recovery.json", "recovery-cleanup.json"}) {

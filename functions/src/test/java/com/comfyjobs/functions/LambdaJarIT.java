@@ -16,11 +16,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the jar Lambda runs holds of ours: the functions and the shared module, nothing that only tests
- * or the local stack use, and not the in-memory store (a store per container would lose jobs between
- * functions). Whether the jar then starts is FreshContainerIT's part.
+ * or the local stack use, and not the in-memory stores (a store per container would lose jobs and
+ * templates between functions). Whether the jar then starts is FreshContainerIT's part.
  */
 class LambdaJarIT {
     private static final String IN_MEMORY_STORE = "com/comfyjobs/job/memory/";
+    private static final String IN_MEMORY_TEMPLATES = "com/comfyjobs/templates/memory/";
     private static Set<String> jar;
 
     @BeforeAll
@@ -30,7 +31,7 @@ class LambdaJarIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"com/comfyjobs/testing/", "com/comfyjobs/servers/", "com/comfyjobs/simulator/", "com/comfyjobs/local/",
-        IN_MEMORY_STORE})
+        IN_MEMORY_STORE, IN_MEMORY_TEMPLATES})
     void holdsNothingOf(String prefix) {
         assertEquals(List.of(), jar.stream().filter(c -> c.startsWith(prefix)).sorted().toList());
     }
@@ -43,10 +44,10 @@ class LambdaJarIT {
     }
 
     @Test
-    void holdsEveryClassOfTheFunctionsAndTheSharedModuleButTheInMemoryStore() throws IOException {
+    void holdsEveryClassOfTheFunctionsAndTheSharedModuleButTheInMemoryStores() throws IOException {
         Set<String> expected = new TreeSet<>(LambdaJar.classesIn(LambdaJar.moduleOf(GetJobHandler.class)));
         expected.addAll(LambdaJar.classesIn(LambdaJar.moduleOf(Job.class)));
-        expected.removeIf(c -> c.startsWith(IN_MEMORY_STORE));
+        expected.removeIf(c -> c.startsWith(IN_MEMORY_STORE) || c.startsWith(IN_MEMORY_TEMPLATES));
         Set<String> ours = new TreeSet<>(jar);
         ours.removeIf(c -> !c.startsWith("com/comfyjobs/"));
         Set<String> missing = new TreeSet<>(expected);

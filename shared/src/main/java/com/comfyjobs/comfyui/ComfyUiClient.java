@@ -160,6 +160,11 @@ public final class ComfyUiClient {
                 });
     }
 
+    /** GET /object_info: every node class the server has, with its inputs. */
+    public Reply<JsonNode> objectInfo() {
+        return getJson("/object_info", settings.requestTimeout());
+    }
+
     public Reply<JsonNode> systemStats() {
         return getJson("/system_stats", settings.requestTimeout());
     }

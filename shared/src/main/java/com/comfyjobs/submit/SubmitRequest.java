@@ -3,6 +3,9 @@ package com.comfyjobs.submit;
 import com.comfyjobs.job.InvalidWorkflowException;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.templates.CanonicalJson;
+import com.comfyjobs.templates.TemplateCall;
+import com.comfyjobs.templates.TemplateNames;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -16,15 +19,19 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * A parsed POST /jobs body {@code {workflow, type?, characterId?, metadata?}}. Parsing refuses
+ * A parsed POST /jobs body: a raw workflow {@code {workflow, type?, characterId?, metadata?}}, or a
+ * template job {@code {template, templateVersion?, params?, characterId?, metadata?}} whose workflow
+ * and type its template gives ({@code workflow} and {@code type} are then null). Parsing refuses
  * anything else as malformed (or too large) with a message that says what is wrong, before any state
  * is touched. The metadata is kept as the JSON text the caller sent, compacted.
  */
-public record SubmitRequest(Workflow workflow, JobType type, String characterId, String metadataJson, JsonNode payload) {
+public record SubmitRequest(Workflow workflow, TemplateCall template, JobType type, String characterId, String metadataJson,
+                            JsonNode payload) {
     static final int MAX_DEPTH = 64;
     static final int MAX_NODES = 5000;
     static final int MAX_METADATA_CHARS = 16 * 1024;
-    private static final Set<String> FIELDS = Set.of("workflow", "type", "characterId", "metadata");
+    private static final Set<String> FIELDS = Set.of("workflow", "template", "templateVersion", "params", "type", "characterId",
+            "metadata");
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -32,7 +39,8 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
 
     public static SubmitRequest parse(byte[] body, int maxBytes) {
         if (body == null || body.length == 0) {
-            throw SubmissionRefusedException.malformed("request body is empty; send {\"workflow\": {...}}");
+            throw SubmissionRefusedException.malformed("request body is empty; send {\"template\": \"<name>\", \"params\": {...}}"
+                    + " or {\"workflow\": {...}}");
         }
         if (body.length > maxBytes) {
             throw new SubmissionRefusedException(SubmissionRefusedException.Reason.TOO_LARGE,
@@ -53,12 +61,24 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
         while (names.hasNext()) {
             String n = names.next();
             if (!FIELDS.contains(n)) {
-                throw SubmissionRefusedException.malformed("unknown field '" + abbreviate(n) + "'; allowed: workflow, type, characterId, metadata");
+                throw SubmissionRefusedException.malformed("unknown field '" + abbreviate(n)
+                        + "'; allowed: template, templateVersion, params, workflow, type, characterId, metadata");
             }
         }
-        JsonNode wf = root.get("workflow");
-        if (wf == null || wf.isNull()) {
-            throw SubmissionRefusedException.malformed("field 'workflow' is required: a ComfyUI workflow in API format");
+        JsonNode wf = present(root, "workflow");
+        JsonNode tpl = present(root, "template");
+        if ((wf == null) == (tpl == null)) {
+            throw SubmissionRefusedException.malformed(wf == null
+                    ? "field 'template' (a published template's name) or 'workflow' (a ComfyUI workflow in API format) is required"
+                    : "send either 'template' or 'workflow', not both");
+        }
+        String characterId = characterId(root);
+        JsonNode metadata = metadata(root);
+        if (tpl != null) {
+            return template(root, tpl, characterId, metadata);
+        }
+        if (present(root, "templateVersion") != null || present(root, "params") != null) {
+            throw SubmissionRefusedException.malformed("'templateVersion' and 'params' go with 'template'");
         }
         Workflow workflow;
         try {
@@ -81,26 +101,6 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
                 throw SubmissionRefusedException.malformed("field 'type' must be one of image_generation, lora_training, face_swap, other");
             }
         }
-        String characterId = null;
-        JsonNode c = root.get("characterId");
-        if (c != null && !c.isNull()) {
-            if (!c.isTextual() || c.asText().isEmpty() || c.asText().length() > 128) {
-                throw SubmissionRefusedException.malformed("field 'characterId' must be a string of 1 to 128 characters");
-            }
-            characterId = c.asText();
-        }
-        JsonNode metadata = root.get("metadata");
-        if (metadata != null && metadata.isNull()) {
-            metadata = null;
-        }
-        if (metadata != null) {
-            if (!metadata.isObject()) {
-                throw SubmissionRefusedException.malformed("field 'metadata' must be a JSON object");
-            }
-            if (metadata.toString().length() > MAX_METADATA_CHARS) {
-                throw SubmissionRefusedException.malformed("field 'metadata' is larger than " + MAX_METADATA_CHARS + " characters");
-            }
-        }
         ObjectNode canonical = JSON.createObjectNode();
         canonical.set("workflow", wf);
         canonical.put("type", type.wire());
@@ -110,7 +110,80 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
         if (metadata != null) {
             canonical.set("metadata", metadata);
         }
-        return new SubmitRequest(workflow, type, characterId, metadata == null ? null : metadata.toString(), canonical);
+        return new SubmitRequest(workflow, null, type, characterId, metadata == null ? null : metadata.toString(), canonical);
+    }
+
+    /**
+     * A template job. Its payload, what the Idempotency-Key's fingerprint (and DEDUPE_IDENTICAL_SECONDS)
+     * is taken of, is the request as sent: the version as given and the params before defaults and
+     * before a random seed fill them in, so the same request twice is the same job.
+     */
+    private static SubmitRequest template(JsonNode root, JsonNode tpl, String characterId, JsonNode metadata) {
+        if (present(root, "type") != null) {
+            throw SubmissionRefusedException.malformed("a template job's type comes from its template; leave out 'type'");
+        }
+        if (!tpl.isTextual() || !TemplateNames.isValid(tpl.asText())) {
+            throw SubmissionRefusedException.malformed("field 'template' must be a template name: 1 to 64 of a-z, 0-9, '-' and '_'");
+        }
+        Integer version = null;
+        JsonNode v = present(root, "templateVersion");
+        if (v != null) {
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+                throw SubmissionRefusedException.malformed("field 'templateVersion' must be an integer from 1");
+            }
+            version = v.asInt();
+        }
+        JsonNode params = present(root, "params");
+        if (params != null && !params.isObject()) {
+            throw SubmissionRefusedException.malformed("field 'params' must be a JSON object of the template's params");
+        }
+        ObjectNode canonical = JSON.createObjectNode();
+        canonical.put("template", tpl.asText());
+        if (version != null) {
+            canonical.put("templateVersion", version);
+        }
+        if (params != null) {
+            canonical.set("params", params);
+        }
+        if (characterId != null) {
+            canonical.put("characterId", characterId);
+        }
+        if (metadata != null) {
+            canonical.set("metadata", metadata);
+        }
+        return new SubmitRequest(null, new TemplateCall(tpl.asText(), version, (ObjectNode) params), null, characterId,
+                metadata == null ? null : metadata.toString(), canonical);
+    }
+
+    private static String characterId(JsonNode root) {
+        JsonNode c = present(root, "characterId");
+        if (c == null) {
+            return null;
+        }
+        if (!c.isTextual() || c.asText().isEmpty() || c.asText().length() > 128) {
+            throw SubmissionRefusedException.malformed("field 'characterId' must be a string of 1 to 128 characters");
+        }
+        return c.asText();
+    }
+
+    private static JsonNode metadata(JsonNode root) {
+        JsonNode metadata = present(root, "metadata");
+        if (metadata == null) {
+            return null;
+        }
+        if (!metadata.isObject()) {
+            throw SubmissionRefusedException.malformed("field 'metadata' must be a JSON object");
+        }
+        if (metadata.toString().length() > MAX_METADATA_CHARS) {
+            throw SubmissionRefusedException.malformed("field 'metadata' is larger than " + MAX_METADATA_CHARS + " characters");
+        }
+        return metadata;
+    }
+
+    /** The field, or null when it is missing or JSON null. */
+    private static JsonNode present(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        return v == null || v.isNull() ? null : v;
     }
 
     /**
@@ -118,7 +191,7 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
      * as only requests with an Idempotency-Key (or with DEDUPE_IDENTICAL_SECONDS) need it.
      */
     public String fingerprint() {
-        return Fingerprint.of(Fingerprint.canonical(payload));
+        return Fingerprint.of(CanonicalJson.of(payload));
     }
 
     private static String abbreviate(String s) {

@@ -11,13 +11,20 @@ import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.JobTooLargeException;
 import com.comfyjobs.job.NewJob;
+import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.PromptIds;
+import com.comfyjobs.job.Workflow;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.templates.BoundTemplate;
+import com.comfyjobs.templates.ImageParam;
+import com.comfyjobs.templates.TemplateService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +34,11 @@ import java.util.Optional;
  * is "accepted", whatever happens to the submission afterwards (a lost answer from ComfyUI, Redis
  * failing while the submission is recorded): the rest is recovery's work, and an error answer would
  * only make the caller submit a second job.
+ *
+ * <p>A template job is bound first ({@link TemplateService#bind}): its params are checked and written
+ * into a copy of the template's graph, which the job then stores and runs as a raw job would; bad
+ * params are refused before anything is stored. Its images are taken ({@link InputImages}) once the
+ * job has an id, just before it is stored.
  *
  * <p>Idempotency follows the IETF Idempotency-Key draft: the same key with the same payload replays
  * the first answer (errors included), with another payload is refused, and while the first request is
@@ -46,51 +58,66 @@ public final class SubmitService {
     private final JobStore store;
     private final ComfyUiPool pool;
     private final Dispatcher dispatcher;
+    private final TemplateService templates;
+    private final InputImages images;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
-    public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
-                         JobObserver observer) {
+    public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
+                         ServiceSettings settings, Clock clock, JobObserver observer) {
         this.store = store;
         this.pool = pool;
         this.dispatcher = dispatcher;
+        this.templates = templates;
+        this.images = images;
         this.settings = settings;
         this.clock = clock;
         this.observer = observer;
     }
 
     public SubmitResult submit(String userId, SubmitRequest request, String idempotencyKey) {
+        BoundTemplate bound = request.template() == null ? null : templates.bind(request.template());
+        Workflow workflow = bound == null ? request.workflow() : bound.workflow();
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
-        Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server);
+        if (bound != null && !bound.images().isEmpty() && claim != null) {
+            // a request seen before is answered from its job, before its images are taken a second time
+            Optional<IdempotencyRecord> seen = store.findIdempotencyRecord(userId, claim.key());
+            if (seen.isPresent()) {
+                if (!seen.get().fingerprint().equals(claim.fingerprint())) {
+                    throw keyReused();
+                }
+                return replay(userId, request, bound, idempotencyKey, claim, seen.get(), server);
+            }
+        }
+        Job job = newJob(PromptIds.newJobId(), userId, request, bound, idempotencyKey, server);
         CreateResult created;
         try {
-            created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+            created = store.create(new NewJob(job, workflow, settings.maxActiveJobs(), claim));
         } catch (JobTooLargeException e) {
             throw new SubmissionRefusedException(SubmissionRefusedException.Reason.TOO_LARGE, e.getMessage());
         }
         switch (created.outcome()) {
             case CREATED:
-                return dispatchNew(created.job(), request);
+                return dispatchNew(created.job(), workflow);
             case ACTIVE_LIMIT:
                 throw tooManyActive(created.activeJobs());
             case IDEMPOTENCY_MISMATCH:
-                throw new SubmissionRefusedException(SubmissionRefusedException.Reason.KEY_REUSED,
-                        "this Idempotency-Key was already used with a different request body");
+                throw keyReused();
             case IDEMPOTENT_REPLAY:
-                return replay(userId, request, idempotencyKey, claim, created.previous(), server);
+                return replay(userId, request, bound, idempotencyKey, claim, created.previous(), server);
             case ID_EXISTS:
             default:
                 throw new IllegalStateException("a fresh random job id collided: " + job.id());
         }
     }
 
-    private SubmitResult dispatchNew(Job job, SubmitRequest request) {
+    private SubmitResult dispatchNew(Job job, Workflow workflow) {
         observer.jobSaved(job);
         DispatchResult d;
         try {
-            d = dispatcher.submitNew(job, request.workflow());
+            d = dispatcher.submitNew(job, workflow);
         } catch (RuntimeException e) {
             JsonLog.error("the job is stored but its submission failed half-way; recovery completes it", e, "jobId", job.id());
             return SubmitResult.accepted(job, false);
@@ -101,8 +128,8 @@ public final class SubmitService {
         return SubmitResult.accepted(job, false);
     }
 
-    private SubmitResult replay(String userId, SubmitRequest request, String idempotencyKey, IdempotencyClaim claim,
-                                 IdempotencyRecord previous, Optional<ComfyUiClient> server) {
+    private SubmitResult replay(String userId, SubmitRequest request, BoundTemplate bound, String idempotencyKey,
+                                 IdempotencyClaim claim, IdempotencyRecord previous, Optional<ComfyUiClient> server) {
         Instant now = now();
         Optional<Job> existing = store.findById(previous.jobId());
         if (existing.isEmpty()) {
@@ -115,10 +142,11 @@ public final class SubmitService {
                 throw inFlight();
             }
             // The first request stored its key and died before storing the job: finish its admission.
-            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server);
-            CreateResult resumed = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
+            Job job = newJob(previous.jobId(), userId, request, bound, idempotencyKey, server);
+            Workflow workflow = bound == null ? request.workflow() : bound.workflow();
+            CreateResult resumed = store.create(new NewJob(job, workflow, settings.maxActiveJobs(), claim));
             if (resumed.outcome() == CreateResult.Outcome.CREATED) {
-                return dispatchNew(resumed.job(), request);
+                return dispatchNew(resumed.job(), workflow);
             }
             if (resumed.outcome() == CreateResult.Outcome.ACTIVE_LIMIT) {
                 throw tooManyActive(resumed.activeJobs());
@@ -155,19 +183,35 @@ public final class SubmitService {
         return null;
     }
 
-    /** A job in its first state, its first dispatch owned by this request under a fresh lease. */
-    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, Optional<ComfyUiClient> server) {
+    /**
+     * A job in its first state, its first dispatch owned by this request under a fresh lease. A
+     * template job names its template and seed, and takes its images now: they need the job's id.
+     */
+    private Job newJob(String id, String userId, SubmitRequest request, BoundTemplate bound, String idempotencyKey,
+                       Optional<ComfyUiClient> server) {
         Instant now = now();
-        return Job.queued(id, userId, request.type(), now)
+        Job.Builder b = Job.queued(id, userId, bound == null ? request.type() : bound.type(), now)
                 .characterId(request.characterId())
                 .metadataJson(request.metadataJson())
                 .idempotencyKey(idempotencyKey)
                 .comfyServer(server.map(c -> c.baseUrl().toString()).orElse(null))
                 .promptId(PromptIds.of(id, 1))
-                .nodeCount(request.workflow().nodeCount())
+                .nodeCount((bound == null ? request.workflow() : bound.workflow()).nodeCount())
                 .leaseUntil(now.plus(settings.dispatchLease()))
-                .leaseOwner(Dispatcher.newLeaseOwner())
-                .build();
+                .leaseOwner(Dispatcher.newLeaseOwner());
+        if (bound != null) {
+            List<JobInput> inputs = new ArrayList<>();
+            for (ImageParam image : bound.images()) {
+                inputs.add(images.accept(userId, id, image.param(), image.source(), image.binds()));
+            }
+            b.template(bound.name(), bound.version()).seed(bound.seed()).inputs(inputs);
+        }
+        return b.build();
+    }
+
+    private static SubmissionRefusedException keyReused() {
+        return new SubmissionRefusedException(SubmissionRefusedException.Reason.KEY_REUSED,
+                "this Idempotency-Key was already used with a different request body");
     }
 
     private SubmissionRefusedException tooManyActive(long active) {

@@ -8,6 +8,9 @@ import com.comfyjobs.job.redis.LuaScript;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.servers.RedisNode;
+import com.comfyjobs.templates.PublishResult;
+import com.comfyjobs.templates.TemplateStore;
+import com.comfyjobs.templates.redis.RedisTemplateStore;
 import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.RedisClusterNodes;
 import com.comfyjobs.testing.TcpProxy;
@@ -24,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * Lettuce sends a command again after a reconnect when its reply was lost and its caller still
  * waits, so every script runs a second time now and then (TcpProxy loses the reply after Redis ran
  * it and closes the connection). Each of our writes must recognise itself: the same job admitted and
- * stored once, answered as stored; the same transition applied once, answered as applied. On one
- * node and on a cluster (a proxy in front of each master).
+ * stored once, answered as stored; the same transition applied once, answered as applied; a template
+ * version published once, answered as made. On one node and on a cluster (a proxy in front of each
+ * master).
  */
 class ReplayedWritesIT {
     private static RedisNode node;
@@ -60,7 +64,11 @@ class ReplayedWritesIT {
 
     /** The next call of this script, on whichever server it goes to, runs there and its reply is lost. */
     private static <T> T losingTheReplyOf(String script, boolean onCluster, Supplier<T> call) {
-        byte[] sha = LuaScript.load(script).sha().getBytes(StandardCharsets.US_ASCII);
+        return losingTheReplyOf(LuaScript.load(script), onCluster, call);
+    }
+
+    private static <T> T losingTheReplyOf(LuaScript script, boolean onCluster, Supplier<T> call) {
+        byte[] sha = script.sha().getBytes(StandardCharsets.US_ASCII);
         proxies(onCluster).forEach(p -> p.loseReplyToNext(sha, TcpProxy.Ending.CLOSE));
         try {
             return call.get();
@@ -150,6 +158,22 @@ class ReplayedWritesIT {
                 assertTrue(r.becameTerminal(), "the job is canceled, and answered as canceled");
                 assertEquals(CreateResult.Outcome.CREATED, store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()),
                         JobFixtures.defaultWorkflow(), 1, null)).outcome(), "the index entry left behind is repaired at the cap");
+            }
+        }
+    }
+
+    @Test
+    void aTemplatePublishWhoseReplyWasLostIsAnsweredAsTheVersionItMade() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                TemplateStore templates = new RedisTemplateStore(store.connection());
+                templates.publish("t", "{\"v\":1}", "sha-1", "op-1");
+                int before = lost(onCluster);
+                PublishResult r = losingTheReplyOf(LuaScript.load(RedisTemplateStore.class, "publish.lua"), onCluster,
+                        () -> templates.publish("t", "{\"v\":2}", "sha-2", "op-2"));
+                assertEquals(before + 1, lost(onCluster), "the reply was lost and the script sent again");
+                assertEquals(new PublishResult(PublishResult.Outcome.PUBLISHED, 2), r, "the replay is the publish that made version 2");
+                assertEquals(2, templates.latest("t").orElseThrow().version(), "one version made, not two");
             }
         }
     }

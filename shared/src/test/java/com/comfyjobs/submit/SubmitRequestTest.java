@@ -2,6 +2,7 @@ package com.comfyjobs.submit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,40 @@ class SubmitRequestTest {
         SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class, () -> parse(body));
         assertEquals(SubmissionRefusedException.Reason.MALFORMED, e.reason());
         assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+    }
+
+    @Test
+    void aTemplateJobNamesItsTemplateVersionAndParamsAndNoWorkflowOrType() {
+        SubmitRequest r = parse("{\"template\":\"txt2img\",\"templateVersion\":2,\"params\":{\"prompt\":\"x\"},\"characterId\":\"c1\"}");
+        assertEquals("txt2img", r.template().name());
+        assertEquals(2, r.template().version());
+        assertEquals("{\"prompt\":\"x\"}", r.template().params().toString());
+        assertEquals("c1", r.characterId());
+        assertNull(r.workflow());
+        assertNull(r.type());
+        assertNull(parse("{\"template\":\"txt2img\"}").template().version());
+    }
+
+    @Test
+    void aTemplateJobsFingerprintIsTheRequestAsSent() {
+        String a = parse("{\"template\":\"t\",\"params\":{\"a\":1,\"b\":2},\"metadata\":{\"m\":1}}").fingerprint();
+        assertEquals(a, parse("{ \"metadata\":{\"m\":1}, \"params\":{\"b\":2, \"a\":1}, \"template\":\"t\" }").fingerprint());
+        assertNotEquals(a, parse("{\"template\":\"t\",\"params\":{\"a\":1,\"b\":3},\"metadata\":{\"m\":1}}").fingerprint());
+        assertNotEquals(a, parse("{\"template\":\"t\",\"templateVersion\":1,\"params\":{\"a\":1,\"b\":2},\"metadata\":{\"m\":1}}").fingerprint());
+        assertNotEquals(a, parse("{\"template\":\"u\",\"params\":{\"a\":1,\"b\":2},\"metadata\":{\"m\":1}}").fingerprint());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"template\":\"t\",\"workflow\":" + WF + "}", "{\"params\":{}}", "{\"template\":\"T\"}",
+            "{\"template\":\"../t\"}", "{\"template\":5}", "{\"template\":\"t\",\"templateVersion\":0}",
+            "{\"template\":\"t\",\"templateVersion\":\"1\"}", "{\"template\":\"t\",\"templateVersion\":1.5}",
+            "{\"template\":\"t\",\"templateVersion\":99999999999}", "{\"template\":\"t\",\"params\":[]}",
+            "{\"template\":\"t\",\"params\":\"x\"}", "{\"template\":\"t\",\"type\":\"other\"}",
+            "{\"workflow\":" + WF + ",\"params\":{}}", "{\"workflow\":" + WF + ",\"templateVersion\":1}",
+            "{\"template\":\"t\",\"metadata\":[]}", "{\"template\":\"t\",\"characterId\":7}"})
+    void badTemplateBodiesAreA400(String body) {
+        SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class, () -> parse(body));
+        assertEquals(SubmissionRefusedException.Reason.MALFORMED, e.reason());
     }
 
     @Test

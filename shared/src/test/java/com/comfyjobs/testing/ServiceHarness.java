@@ -9,6 +9,7 @@ import com.comfyjobs.comfyui.QueueSnapshot;
 import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.memory.InMemoryJobStore;
@@ -27,6 +28,10 @@ import com.comfyjobs.simulator.engine.PromptFate;
 import com.comfyjobs.submit.Dispatcher;
 import com.comfyjobs.submit.SubmitRequest;
 import com.comfyjobs.submit.SubmitService;
+import com.comfyjobs.templates.PublishedTemplate;
+import com.comfyjobs.templates.TemplateService;
+import com.comfyjobs.templates.TemplateSettings;
+import com.comfyjobs.templates.memory.InMemoryTemplateStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.standardwebhooks.Webhook;
@@ -59,6 +64,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * ComfyUI simulators and to S3Proxy in this JVM, under a clock the test moves. The simulators send no
  * webhooks: a job changes only by what the test delivers ({@link #deliver}) or runs. S3Proxy starts
  * once per JVM (it takes a second or two); each harness gets a bucket and fresh simulators of its own.
+ * Templates live in an in-memory store; input images are taken by {@link RecordingInputImages}.
  */
 public final class ServiceHarness implements AutoCloseable {
     public static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
@@ -80,6 +86,9 @@ public final class ServiceHarness implements AutoCloseable {
     public final ArtifactStore artifacts;
     public final Dispatcher dispatcher;
     public final Finalizer finalizer;
+    public final InMemoryTemplateStore templateStore;
+    public final TemplateService templates;
+    public final RecordingInputImages images = new RecordingInputImages();
     public final SubmitService submit;
     public final WebhookService webhooks;
     public final RecoveryService recovery;
@@ -107,7 +116,9 @@ public final class ServiceHarness implements AutoCloseable {
         artifacts.client().createBucket(b -> b.bucket(bucket));
         dispatcher = new Dispatcher(store, pool, settings, clock, JobObserver.NONE);
         finalizer = new Finalizer(store, pool, artifacts, clock, JobObserver.NONE);
-        submit = new SubmitService(store, pool, dispatcher, settings, clock, JobObserver.NONE);
+        templateStore = new InMemoryTemplateStore();
+        templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(new Env(env)), clock);
+        submit = new SubmitService(store, pool, dispatcher, templates, images, settings, clock, JobObserver.NONE);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
                 clock, JobObserver.NONE);
         recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, JobObserver.NONE);
@@ -156,6 +167,16 @@ public final class ServiceHarness implements AutoCloseable {
 
     public SubmitRequest request(Workflow workflow) {
         return SubmitRequest.parse(("{\"workflow\":" + workflow.json() + "}").getBytes(StandardCharsets.UTF_8), settings.maxRequestBytes());
+    }
+
+    /** A POST /jobs body as the caller sends it. */
+    public SubmitRequest request(String body) {
+        return SubmitRequest.parse(body.getBytes(StandardCharsets.UTF_8), settings.maxRequestBytes());
+    }
+
+    /** Publishes a template as an admin would, from its PUT body. */
+    public PublishedTemplate publish(String name, String body) {
+        return templates.publish(Caller.admin("harness-admin"), name, body.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Submits through {@link SubmitService} and answers the job as stored afterwards. */

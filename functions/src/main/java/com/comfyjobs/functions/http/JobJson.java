@@ -112,6 +112,13 @@ public final class JobJson {
                 e.set("details", details(j.error()));
             }
         }
+        if (j.template() != null) {
+            o.put("template", j.template());
+            o.put("templateVersion", j.templateVersion());
+        }
+        if (j.seed() != null) {
+            o.put("seed", j.seed());
+        }
         o.put("cancelRequested", j.cancelRequested());
         put(o, "idempotencyKey", j.idempotencyKey());
         if (j.metadataJson() != null) {
@@ -166,7 +173,9 @@ public final class JobJson {
                 .cachedNodes(strings(o.path("cachedNodes")))
                 .finishedNodes(strings(o.path("finishedNodes")))
                 .workflowSha256(optText(o.path("workflow"), "sha256"))
-                .workflowBytes(o.path("workflow").path("bytes").asLong());
+                .workflowBytes(o.path("workflow").path("bytes").asLong())
+                .template(optText(o, "template"), o.path("templateVersion").asInt())
+                .seed(o.hasNonNull("seed") ? o.get("seed").asLong() : null);
         if (o.hasNonNull("step")) {
             b.step(new Step(o.get("step").path("value").asInt(), o.get("step").path("max").asInt()));
         }

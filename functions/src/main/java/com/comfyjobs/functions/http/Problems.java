@@ -7,6 +7,10 @@ import com.comfyjobs.query.CancelRefusedException;
 import com.comfyjobs.query.InvalidQueryException;
 import com.comfyjobs.query.JobNotFoundException;
 import com.comfyjobs.submit.SubmissionRefusedException;
+import com.comfyjobs.templates.FieldError;
+import com.comfyjobs.templates.TemplateRefusedException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
 
 /**
@@ -25,6 +29,9 @@ final class Problems {
         if (e instanceof SubmissionRefusedException r) {
             return Optional.of(submission(r));
         }
+        if (e instanceof TemplateRefusedException t) {
+            return Optional.of(template(t));
+        }
         if (e instanceof JobNotFoundException) {
             return Optional.of(new ApiProblem(404, "Not found", e.getMessage()));
         }
@@ -41,6 +48,28 @@ final class Problems {
             return Optional.of(new ApiProblem(401, "Invalid webhook signature", e.getMessage()));
         }
         return Optional.empty();
+    }
+
+    /** Each thing wrong with a body becomes an entry of the problem's {@code errors}: its pointer and message. */
+    private static ApiProblem template(TemplateRefusedException t) {
+        ObjectNode ext = null;
+        if (!t.errors().isEmpty()) {
+            ext = HttpResponses.object();
+            ArrayNode errors = ext.putArray("errors");
+            for (FieldError f : t.errors()) {
+                errors.addObject().put("pointer", f.pointer()).put("message", f.message());
+            }
+        }
+        return switch (t.reason()) {
+            case INVALID_TEMPLATE -> new ApiProblem(400, "Invalid template", t.getMessage(), ext, 0);
+            case INVALID_NAME -> ApiProblem.badRequest(t.getMessage());
+            case INVALID_PARAMS -> new ApiProblem(400, "Invalid params", t.getMessage(), ext, 0);
+            case LIMIT_EXCEEDED -> new ApiProblem(400, "Template limit exceeded", t.getMessage(), ext, 0);
+            case UNKNOWN_TEMPLATE -> new ApiProblem(400, "Unknown template", t.getMessage(), ext, 0);
+            case NOT_FOUND -> new ApiProblem(404, "Not found", t.getMessage(), ext, 0);
+            case NOT_ADMIN -> new ApiProblem(403, "Forbidden", t.getMessage(), ext, 0);
+            case TOO_LARGE -> new ApiProblem(413, "Payload too large", t.getMessage(), ext, 0);
+        };
     }
 
     private static ApiProblem submission(SubmissionRefusedException r) {

@@ -4,6 +4,7 @@ import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
+import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.CallerIdentity;
@@ -23,10 +24,17 @@ import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.secrets.Secret;
 import com.comfyjobs.secrets.Secrets;
 import com.comfyjobs.submit.Dispatcher;
+import com.comfyjobs.submit.InputImages;
+import com.comfyjobs.submit.SubmissionRefusedException;
 import com.comfyjobs.submit.SubmitService;
+import com.comfyjobs.templates.TemplateService;
+import com.comfyjobs.templates.TemplateSettings;
+import com.comfyjobs.templates.TemplateStore;
+import com.comfyjobs.templates.redis.RedisTemplateStore;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.time.Clock;
@@ -150,9 +158,35 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
-                                JobObserver observer) {
-        return new SubmitService(store, pool, dispatcher, settings, clock, observer);
+    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
+                                ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new SubmitService(store, pool, dispatcher, templates, images, settings, clock, observer);
+    }
+
+    /** Stands in until the real input images arrive: every image param is refused, so template jobs without images still run. */
+    @Singleton
+    @Requires(missingBeans = InputImages.class)
+    InputImages inputImages() {
+        return (userId, jobId, param, source, binds) -> {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.MALFORMED, "input images are not available");
+        };
+    }
+
+    /** Templates live beside the jobs, on the job store's Redis connection. */
+    @Singleton
+    @Requires(missingBeans = TemplateStore.class)
+    TemplateStore templateStore(JobStore store) {
+        if (store instanceof RedisJobStore redis) {
+            return new RedisTemplateStore(redis.connection());
+        }
+        throw new ConfigException("templates are kept in the jobs' Redis; a context with another JobStore ("
+                + store.getClass().getSimpleName() + ") must provide a TemplateStore too");
+    }
+
+    /** The ComfyUI pool only when a publish needs it: the read functions never build it. */
+    @Singleton
+    TemplateService templateService(TemplateStore store, Provider<ComfyUiPool> pool, Env env, Clock clock) {
+        return new TemplateService(store, pool::get, TemplateSettings.fromEnv(env), clock);
     }
 
     @Singleton

@@ -43,6 +43,18 @@ class JobJsonTest {
     }
 
     @Test
+    void aTemplateJobShowsItsTemplateVersionAndSeedAndARawJobNone() {
+        Job templated = full().toBuilder().template("txt2img", 3).seed(9_007_199_254_740_991L).build();
+        ObjectNode o = JobJson.publicView(templated, a -> null);
+        assertEquals("txt2img", o.get("template").asText());
+        assertEquals(3, o.get("templateVersion").asInt());
+        assertEquals(9_007_199_254_740_991L, o.get("seed").asLong());
+        assertEquals(templated, JobJson.fromJson(JobJson.toJson(templated)));
+        ObjectNode raw = JobJson.publicView(full(), a -> null);
+        assertFalse(raw.has("template") || raw.has("templateVersion") || raw.has("seed"));
+    }
+
+    @Test
     void timestampsAreUtcWithExactlyThreeFractionDigits() {
         ObjectNode o = JobJson.toJson(full());
         assertEquals("2026-11-22T23:33:18.100Z", o.get("createdAt").asText());

@@ -18,31 +18,28 @@ final class Banner {
                 + (stack.s3() != null ? "  (S3Proxy)" : ""));
         out.println("  ComfyUI          " + stack.env().raw("COMFYUI_URLS") + (stack.simulator() != null ? "  (simulator)" : ""));
         out.println("  Webhook          " + api + "/webhooks/comfyui");
+        out.println("  Templates        " + (stack.templates().isEmpty() ? "none" : String.join(", ", stack.templates())));
         if (stack.generatedWebhookSecret()) {
             out.println("  Webhook secret   " + stack.webhookSecret() + "  (generated; set WEBHOOK_SECRET to choose one)");
         }
         out.println();
-        out.println("  !! LOCAL ONLY: the caller is whoever the X-Dev-User header names (default 'dev').");
+        out.println("  !! LOCAL ONLY: the caller is whoever the X-Dev-User header names (default 'dev'; 'admin' is an admin).");
         out.println("  !! It stands in for API Gateway's JWT authorizer. Never expose this port.");
         out.println();
         out.println("Try it (paste as is):");
         out.println();
+        out.println("  curl -s " + api + "/templates/txt2img     # the params a txt2img job takes, as a JSON Schema");
         out.println("  JOB=$(curl -s -X POST " + api + "/jobs -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' \\");
-        out.println("    -d '{\"workflow\": {\"3\": {\"class_type\": \"KSampler\", \"inputs\": {\"seed\": 42, \"steps\": 20, \"cfg\": 8,"
-                + " \"sampler_name\": \"euler\", \"scheduler\": \"normal\", \"denoise\": 1, \"model\": [\"4\", 0], \"positive\": [\"6\", 0],"
-                + " \"negative\": [\"7\", 0], \"latent_image\": [\"5\", 0]}}, \"4\": {\"class_type\": \"CheckpointLoaderSimple\", \"inputs\":"
-                + " {\"ckpt_name\": \"v1-5-pruned-emaonly.safetensors\"}}, \"5\": {\"class_type\": \"EmptyLatentImage\", \"inputs\":"
-                + " {\"width\": 512, \"height\": 512, \"batch_size\": 1}}, \"6\": {\"class_type\": \"CLIPTextEncode\", \"inputs\":"
-                + " {\"text\": \"a lighthouse at dawn\", \"clip\": [\"4\", 1]}}, \"7\": {\"class_type\": \"CLIPTextEncode\", \"inputs\":"
-                + " {\"text\": \"blurry\", \"clip\": [\"4\", 1]}}, \"8\": {\"class_type\": \"VAEDecode\", \"inputs\": {\"samples\": [\"3\", 0],"
-                + " \"vae\": [\"4\", 2]}}, \"9\": {\"class_type\": \"SaveImage\", \"inputs\": {\"filename_prefix\": \"ComfyUI\", \"images\":"
-                + " [\"8\", 0]}}}}' | sed -E 's/.*\"jobId\":\"([^\"]+)\".*/\\1/')");
+        out.println("    -d '{\"template\": \"txt2img\", \"params\": {\"prompt\": \"a lighthouse at dawn\", \"width\": 768}}' \\");
+        out.println("    | sed -E 's/.*\"jobId\":\"([^\"]+)\".*/\\1/')");
         out.println("  echo $JOB");
-        out.println("  curl -s " + api + "/jobs/$JOB            # poll: status, progress, then artifacts[].url");
+        out.println("  curl -s " + api + "/jobs/$JOB            # poll: status, progress, seed, then artifacts[].url");
         out.println("  curl -s '" + api + "/jobs?limit=5'       # your jobs, newest first");
         out.println("  curl -s -X DELETE " + api + "/jobs/$JOB  # cancel (409 once it finished)");
         out.println("  curl -s " + api + "/jobs/$JOB -H 'X-Dev-User: mallory'   # another user: 404");
+        out.println("  COMFYJOBS_API=" + api + " COMFYJOBS_DEV_USER=admin infra/publish-templates infra/templates  # (re)publish");
         out.println();
+        out.println("A raw ComfyUI workflow (API format) goes in as {\"workflow\": {...}} instead of a template.");
         out.println("Ctrl-C stops everything this started.");
     }
 }

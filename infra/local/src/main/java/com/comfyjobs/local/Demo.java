@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * --demo: a scripted tour over the real HTTP API. Four jobs (one submitted twice with the same
- * Idempotency-Key), live progress bars, a ComfyUI restart in the middle so recovery must resubmit the
- * lost work, a cancel, and at the end the artifact URLs, each downloaded and checked to be a PNG.
+ * --demo: a scripted tour over the real HTTP API. Four txt2img template jobs (one submitted twice with
+ * the same Idempotency-Key), live progress bars, a ComfyUI restart in the middle so recovery must
+ * resubmit the lost work, a cancel, and at the end the artifact URLs, each downloaded and checked to be
+ * a PNG.
  */
 final class Demo {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -127,11 +128,8 @@ final class Demo {
     }
 
     private String submit(String prompt, int seed, String key) throws Exception {
-        ObjectNode body = JSON.createObjectNode();
-        ObjectNode wf = (ObjectNode) JSON.readTree(Demo.class.getResourceAsStream("/workflows/default-txt2img.json"));
-        ((ObjectNode) wf.get("3").get("inputs")).put("seed", seed);
-        ((ObjectNode) wf.get("6").get("inputs")).put("text", prompt);
-        body.set("workflow", wf);
+        ObjectNode body = JSON.createObjectNode().put("template", "txt2img");
+        body.putObject("params").put("prompt", prompt).put("seed", seed);
         Reply r = call("POST", "/jobs", body.toString(), key);
         if (r.status != 202) {
             throw new IllegalStateException("submit answered " + r.status + ": " + r.body);

@@ -4,12 +4,16 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.servers.FreePorts;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.servers.S3Server;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.simulator.WebhookOptions;
+import com.comfyjobs.templates.PublishedTemplate;
+import com.comfyjobs.templates.TemplateRefusedException;
+import com.comfyjobs.templates.TemplateService;
 import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +39,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL), S3 (S3Proxy on
  * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
  * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
- * are the Lambda handlers themselves, built once and shared like warm containers.
+ * are the Lambda handlers themselves, built once and shared like warm containers. The shipped workflow
+ * templates (infra/templates) are published at start.
  */
 public final class LocalStack implements AutoCloseable {
     public static final String LOCAL_BUCKET = "comfyjobs-local";
@@ -68,6 +73,7 @@ public final class LocalStack implements AutoCloseable {
     private String webhookSecret;
     private boolean generatedSecret;
     private RequestHandler<Map<String, Object>, Map<String, Object>> recovery;
+    private final List<String> templates = new ArrayList<>();
 
     private LocalStack(Options options) {
         this.options = options;
@@ -140,6 +146,7 @@ public final class LocalStack implements AutoCloseable {
         for (TemplateRoutes.Route r : template.routes()) {
             handlers.computeIfAbsent(r.handler(), h -> (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler(h));
         }
+        publishShippedTemplates();
         api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "local-schedule");
@@ -150,6 +157,23 @@ public final class LocalStack implements AutoCloseable {
             recovery = (RequestHandler<Map<String, Object>, Map<String, Object>>) handler(s.handler());
             Duration every = options.recoveryEvery != null ? options.recoveryEvery : s.rate();
             scheduler.scheduleWithFixedDelay(this::runRecovery, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Publishes the shipped templates as an admin would, before the API opens. The same body again
+     * keeps its version, so a restart on a durable Redis changes nothing; a template the ComfyUI at
+     * hand refuses (a real server without a node it needs) is reported and left out.
+     */
+    private void publishShippedTemplates() {
+        TemplateService service = context.getBean(TemplateService.class);
+        for (Map.Entry<String, byte[]> t : LocalTemplates.shipped().entrySet()) {
+            try {
+                PublishedTemplate p = service.publish(Caller.admin("local-stack"), t.getKey(), t.getValue());
+                templates.add(t.getKey() + " v" + p.template().version());
+            } catch (TemplateRefusedException e) {
+                System.err.println("template " + t.getKey() + " not published: " + e.getMessage());
+            }
         }
     }
 
@@ -228,6 +252,11 @@ public final class LocalStack implements AutoCloseable {
 
     public ApplicationContext context() {
         return context;
+    }
+
+    /** The shipped templates published at start, as "name vN". */
+    public List<String> templates() {
+        return List.copyOf(templates);
     }
 
     @Override

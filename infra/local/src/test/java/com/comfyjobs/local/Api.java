@@ -67,6 +67,34 @@ final class Api {
         return send(request("/jobs/" + job, user).DELETE());
     }
 
+    Response templates(String user) {
+        return send(request("/templates", user).GET());
+    }
+
+    Response template(String user, String name) {
+        return send(request("/templates/" + name, user).GET());
+    }
+
+    Response publish(String user, String name, String body) {
+        return send(request("/templates/" + name, user).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    Response retire(String user, String name) {
+        return send(request("/templates/" + name, user).DELETE());
+    }
+
+    /** A POST /jobs body for a template job. */
+    static String templateBody(String template, ObjectNode params) {
+        ObjectNode b = JSON.createObjectNode().put("template", template);
+        b.set("params", params);
+        return b.toString();
+    }
+
+    static ObjectNode params() {
+        return JSON.createObjectNode();
+    }
+
     Response raw(HttpRequest.Builder r) {
         return send(r);
     }

@@ -3,6 +3,9 @@ package com.comfyjobs.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.testing.ShippedTemplates;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -25,14 +28,19 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Ten thousand generated hostile requests across every route: broken JSON, wrong types, huge and
  * deeply nested bodies, odd unicode, path traversal and overlong ids, bad cursors and limits, missing
- * and garbage headers, bad signatures. Not one may answer 5xx, every answer must be a problem+json
- * with a title, and Redis and S3 must be exactly as they were.
+ * and garbage headers, bad signatures; template jobs with params of every JSON type, unknown and
+ * retired templates, names with traversal and encoding tricks, publishing and retiring by non-admins
+ * and, by an admin, only of bodies and names that are refused. Not one may answer 5xx, every answer
+ * must be a problem+json with a title, and Redis and S3 must be exactly as they were.
  */
 class HostileInputIT {
     private static final int REQUESTS = Integer.getInteger("hostile.requests", 10_000);
     private static LocalStack stack;
     private static Api api;
+    private static final String RETIRED = "retired-one";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static String realJob;
+    private static ObjectNode txt2img;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,6 +50,11 @@ class HostileInputIT {
         api = new Api(stack.apiUrl());
         realJob = api.submit("victim", Api.submitBody(1), null).body().get("jobId").asText();
         api.await("victim", realJob, Api.terminal(), Duration.ofSeconds(60), null);
+        String retired = ShippedTemplates.body("txt2img").replace("\"description\": \"", "\"description\": \"Retired. ");
+        if (api.publish("admin", RETIRED, retired).status() != 201 || api.retire("admin", RETIRED).status() != 204) {
+            throw new IllegalStateException("could not set up the retired template");
+        }
+        txt2img = (ObjectNode) JSON.readTree(ShippedTemplates.body("txt2img"));
     }
 
     @AfterAll
@@ -140,7 +153,86 @@ class HostileInputIT {
                 pick(rnd, "none", "bad", "stale", "future", "garbage")));
         k.add(() -> webhook(corrupt("{\"event\":\"comfy.execution_success\"}", rnd), "bad"));
         k.add(() -> webhook("x".repeat(1_200_000), "none"));
+        // template jobs: params of every JSON type where they do not fit, unknown and retired templates, huge params
+        k.add(() -> post(templateJob("txt2img", "{\"prompt\": \"x\", \"" + pick(rnd, "width", "steps", "sampler", "seed",
+                "batch_size", "checkpoint") + "\": " + pickValue(rnd) + "}"), null));
+        k.add(() -> post(templateJob("txt2img", "{\"prompt\": " + pick(rnd, "5", "true", "null", "[]", "{}", "[\"4\", 0]", "\"\"") + "}"),
+                null));
+        k.add(() -> post("{\"template\": \"txt2img\", \"params\": " + pickValue(rnd) + "}", null));
+        k.add(() -> post(templateJob("txt2img", "{\"prompt\": \"x\", \"width\": 2048, \"height\": 2048, \"batch_size\": "
+                + pick(rnd, "1", "10") + "}"), null));
+        k.add(() -> post(templateJob(pick(rnd, RETIRED, "no-such-template", "txt2img-"), "{\"prompt\": \"x\"}"), null));
+        k.add(() -> post("{\"template\": \"" + pick(rnd, "txt2img", RETIRED) + "\", \"templateVersion\": "
+                + pick(rnd, "2", "99", "0", "-1", "\"1\"", "1.5", "null0") + ", \"params\": {\"prompt\": \"x\"}}", null));
+        k.add(() -> post(templateJob("txt2img", "{\"prompt\": \"" + "p".repeat(900_000) + "\"}"), null));
+        k.add(() -> post(templateJob("txt2img", manyParams(5_000)), null));
+        k.add(() -> post(pick(rnd, "{\"template\": \"txt2img\", \"workflow\": " + Api.workflow(1) + "}",
+                "{\"template\": \"txt2img\", \"type\": \"other\", \"params\": {\"prompt\": \"x\"}}",
+                "{\"params\": {\"prompt\": \"x\"}}", "{\"workflow\": " + Api.workflow(1) + ", \"params\": {}}"), null));
+        // template names: traversal, encoding, case, length, in the path and in the body
+        k.add(() -> request("/templates/" + pickName(rnd)).header("X-Dev-User", pick(rnd, "dev", "admin")).GET());
+        k.add(() -> post(templateJob(pick(rnd, "../txt2img", "TXT2IMG", "txt2img\\u0000", "%2e%2e", "a".repeat(65), "txt2img/..", "{x}",
+                "t:x", ""), "{}"), null));
+        // publishing and retiring: anyone but an admin; an admin only with bodies and names that are refused
+        k.add(() -> put(pick(rnd, "txt2img", "mine", RETIRED), txt2img.toString(), pick(rnd, "dev", "mallory")));
+        k.add(() -> request("/templates/" + pick(rnd, "txt2img", RETIRED, "img2img")).header("X-Dev-User", "mallory").DELETE());
+        k.add(() -> request("/templates/" + pick(rnd, "never-published", "nope-" + rnd.nextInt(100))).header("X-Dev-User", "admin").DELETE());
+        k.add(() -> request("/templates/" + pickName(rnd)).header("X-Dev-User", "admin").DELETE());
+        k.add(() -> put(pick(rnd, "hostile", "txt2img"), brokenTemplate(rnd), "admin"));
+        k.add(() -> put(pickName(rnd), txt2img.toString(), "admin"));
         return k;
+    }
+
+    private static String templateJob(String template, String params) {
+        return "{\"template\": " + JSON.valueToTree(template) + ", \"params\": " + params + "}";
+    }
+
+    /** A value of some JSON type that none of the integer, enum and file-name params it is given to takes. */
+    private static String pickValue(Random rnd) {
+        return pick(rnd, "\"x\"", "\"\"", "true", "false", "null", "[]", "[1, 2]", "{}", "{\"a\": 1}", "1.5", "-1", "1e999",
+                "99999999999999999999999", "-99999999999999999999999", "\"\\u0000\"", "\"" + "w".repeat(10_000) + "\"");
+    }
+
+    private static String manyParams(int n) {
+        StringBuilder b = new StringBuilder("{\"prompt\": \"x\"");
+        for (int i = 0; i < n; i++) {
+            b.append(", \"p").append(i).append("\": ").append(i);
+        }
+        return b.append('}').toString();
+    }
+
+    private static String pickName(Random rnd) {
+        return pick(rnd, "..%2F..%2Ftemplate.yaml", "%2e%2e", "txt2img%00", "TXT2IMG", enc("\u202e\u0000"), "a".repeat(5000), "%7Bx%7D",
+                "txt2img%3Av", enc("t\u00e9"), "-x", enc(" "), "x%25", "*");
+    }
+
+    /** A PUT body that is not a template, in one of the ways a template can be wrong. */
+    private static String brokenTemplate(Random rnd) {
+        ObjectNode t = txt2img.deepCopy();
+        ObjectNode prompt = (ObjectNode) t.get("params").get("prompt");
+        switch (rnd.nextInt(14)) {
+            case 0 -> prompt.putArray("bind").add("66.inputs.text");
+            case 1 -> prompt.putArray("bind").add("6.inputs.nope");
+            case 2 -> prompt.put("type", "integr");
+            case 3 -> prompt.put("$ref", "http://169.254.169.254/latest/meta-data");
+            case 4 -> prompt.put("pattern", "([");
+            case 5 -> ((ObjectNode) t.get("workflow").get("8")).put("class_type", "NoSuchNode");
+            case 6 -> ((ObjectNode) t.get("workflow").get("8").get("inputs")).putArray("samples").add("99").add(0);
+            case 7 -> t.put("type", "video");
+            case 8 -> ((ObjectNode) t.get("params").get("width")).put("x-comfyjobs", "height");
+            case 9 -> ((ObjectNode) t.get("params")).set(pick(rnd, "1x", "a b", "\u202e", "x".repeat(200)), prompt.deepCopy());
+            case 10 -> ((ObjectNode) t.get("limits")).put("maxMegapixels", pick(rnd, -1, 0));
+            case 11 -> t.set("params", JSON.valueToTree(pick(rnd, 5, "x", List.of(1))));
+            case 12 -> { return pick(rnd, "", "{", "[]", "null", "{\"workflow\": 5}", "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}",
+                    "{\"type\": \"other\", \"type\": \"other\"}"); }
+            default -> { return "{\"workflow\": {\"1\": {\"class_type\": \"" + "A".repeat(600_000) + "\", \"inputs\": {}}}}"; }
+        }
+        return t.toString();
+    }
+
+    private static HttpRequest.Builder put(String name, String body, String user) {
+        return request("/templates/" + name).header("Content-Type", "application/json").header("X-Dev-User", user)
+                .PUT(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     }
 
     private static HttpRequest.Builder post(String body, String key) {

@@ -39,7 +39,12 @@ public final class LuaScript {
 
     /** A script beside this class, e.g. {@code transition.lua}. */
     public static LuaScript load(String resource) {
-        try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
+        return load(LuaScript.class, resource);
+    }
+
+    /** A script beside {@code owner}, the class that calls it. */
+    public static LuaScript load(Class<?> owner, String resource) {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("Lua script " + resource + " is not on the classpath");
             }

@@ -20,6 +20,8 @@ import java.util.zip.CRC32;
  * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
  * P:{meta}:shards       string: the shard count the data was written with
  * P:{meta}:layout       string: the key layout the data is written in (see {@link KeyLayout})
+ * P:{tmpl}:live         set: the names of the templates not retired
+ * P:{tmpl}:t:NAME       hash: template NAME's versions and its latest version's hash and publish op
  * </pre>
  *
  * <p>Job ids are ours (UUIDs); every other part that comes from outside (user ids, Idempotency-Keys,
@@ -155,5 +157,17 @@ public final class RedisKeys {
 
     public String layoutMarker() {
         return prefix + ":{meta}:layout";
+    }
+
+    /**
+     * The names of the templates not retired. Every template key is in the {@code {tmpl}} slot, so a
+     * publish is one script; key names do not depend on the key layout.
+     */
+    public String liveTemplates() {
+        return prefix + ":{tmpl}:live";
+    }
+
+    public String template(String name) {
+        return prefix + ":{tmpl}:t:" + encode(name);
     }
 }

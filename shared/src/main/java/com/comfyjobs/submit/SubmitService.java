@@ -1,6 +1,7 @@
 package com.comfyjobs.submit;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
+import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.CreateResult;
@@ -155,7 +156,11 @@ public final class SubmitService {
         return null;
     }
 
-    /** A job in its first state, its first dispatch owned by this request under a fresh lease. */
+    /**
+     * A job in its first state, its first dispatch owned by this request under a fresh lease, and the
+     * graph its first attempt sends already recorded: the dispatcher then has nothing to write before
+     * sending it.
+     */
     private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, Optional<ComfyUiClient> server) {
         Instant now = now();
         return Job.queued(id, userId, request.type(), now)
@@ -167,6 +172,7 @@ public final class SubmitService {
                 .nodeCount(request.workflow().nodeCount())
                 .leaseUntil(now.plus(settings.dispatchLease()))
                 .leaseOwner(Dispatcher.newLeaseOwner())
+                .sentGraph(PromptGraph.of(id, 1, request.workflow()).sent())
                 .build();
     }
 

@@ -51,6 +51,7 @@ class FreshContainerIT {
         "GetJobHandler, GET /jobs/{jobId}, 404",
         "ListJobsHandler, GET /jobs, 200",
         "CancelJobHandler, DELETE /jobs/{jobId}, 404",
+        "DeleteArtifactsHandler, DELETE /jobs/{jobId}/artifacts, 404",
         "ComfyWebhookHandler, POST /webhooks/comfyui, 401",
         "RecoveryHandler, schedule, summary"
     })

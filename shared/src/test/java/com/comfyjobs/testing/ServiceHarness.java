@@ -19,6 +19,7 @@ import com.comfyjobs.progress.WebhookResult;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
+import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.recovery.RecoverySummary;
@@ -89,6 +90,7 @@ public final class ServiceHarness implements AutoCloseable {
     public final RecoveryService recovery;
     public final CancelService cancel;
     public final JobQueryService query;
+    public final DeleteArtifactsService deleteArtifacts;
     /** What the services reported (every service reports here). */
     public final RecordingJobObserver observed = new RecordingJobObserver();
 
@@ -119,6 +121,7 @@ public final class ServiceHarness implements AutoCloseable {
         recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
         cancel = new CancelService(store, pool, clock, observed);
         query = new JobQueryService(store, artifacts);
+        deleteArtifacts = new DeleteArtifactsService(store, artifacts);
     }
 
     /** One simulator, default settings. */

@@ -19,9 +19,9 @@ import java.util.Map;
  * not text (a link, a number).
  */
 public final class OutputPrefixes {
-    public static final String INPUT = "filename_prefix";
+    private static final String INPUT = "filename_prefix";
     /** ComfyUI's own default prefix. */
-    public static final String DEFAULT_BASE = "ComfyUI";
+    private static final String DEFAULT_BASE = "ComfyUI";
     static final int MAX_BASE_CHARS = 64;
 
     private OutputPrefixes() {

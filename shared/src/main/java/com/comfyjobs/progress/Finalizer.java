@@ -46,7 +46,7 @@ public final class Finalizer {
     /** The lease outlasts the copy's time budget by this much: the last write of a copy is still fenced by it. */
     private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
     /** The error type of a job whose prompt id ran someone else's graph. */
-    public static final String OUTPUTS_NOT_FROM_THIS_JOB = "outputs_not_from_this_job";
+    static final String OUTPUTS_NOT_FROM_THIS_JOB = "outputs_not_from_this_job";
 
     private final JobStore store;
     private final ComfyUiPool pool;

@@ -3,6 +3,7 @@ package com.comfyjobs;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.comfyjobs.artifacts.ArtifactStore;
 import com.comfyjobs.functions.GetJobHandler;
 import com.comfyjobs.job.Job;
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -13,6 +14,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.junit.LocationProvider;
 import com.tngtech.archunit.lang.ArchRule;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -63,6 +65,15 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("com.comfyjobs.job.memory..", "com.comfyjobs.templates.memory..")
             .because("the Lambda jar holds these classes but not the in-memory stores (a store per container would lose jobs"
                     + " and templates between functions), so a class that named one would fail there with NoClassDefFoundError");
+
+    @ArchTest
+    static final ArchRule onlyJobQueriesHandOutDownloadUrls = noClasses().that().resideOutsideOfPackages("com.comfyjobs.query",
+                    "com.comfyjobs.artifacts")
+            .should().callMethod(ArtifactStore.class, "presign", String.class)
+            .orShould().callMethod(ArtifactStore.class, "presign", String.class, Duration.class)
+            .because("a presigned URL is the only way a file in the bucket reaches a caller: the job queries presign the"
+                    + " owner's outputs, and ArtifactStore refuses every other key, so no route hands out a job's input"
+                    + " images or a caller's uploads");
 
     /*
      * One package, one slice: the stores (job.redis, job.memory) sit above config and observability while

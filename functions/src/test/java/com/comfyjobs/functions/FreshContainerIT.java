@@ -73,6 +73,7 @@ class FreshContainerIT {
         "GetJobHandler, GET /jobs/{jobId}, 404",
         "ListJobsHandler, GET /jobs, 200",
         "CancelJobHandler, DELETE /jobs/{jobId}, 404",
+        "DeleteArtifactsHandler, DELETE /jobs/{jobId}/artifacts, 404",
         "ComfyWebhookHandler, POST /webhooks/comfyui, 401",
         "ListTemplatesHandler, GET /templates, 200",
         "GetTemplateHandler, GET /templates/{name}, 404",

@@ -50,9 +50,7 @@ class FunctionEventsIT {
         s3 = S3Server.inMemory();
         sim = ComfyUiSimulator.builder().port(0).stepMillis(5).nodeMillis(1).build();
         sim.start();
-        try (S3Client c = S3Client.builder().endpointOverride(s3.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+        try (S3Client c = s3Client()) {
             c.createBucket(b -> b.bucket("events-bucket"));
         }
         System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
@@ -79,6 +77,12 @@ class FunctionEventsIT {
         sim.close();
         s3.close();
         redis.close();
+    }
+
+    private static S3Client s3Client() {
+        return S3Client.builder().endpointOverride(s3.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
     }
 
     /** The file, with the events' sample job id replaced, deserialized by the Lambda runtime's own serializer. */
@@ -245,6 +249,24 @@ class FunctionEventsIT {
         assertEquals(400, new SubmitJobHandler(context).handleRequest(event("submit-template.json", null), ctx()).getStatusCode());
         APIGatewayV2HTTPResponse again = new PublishTemplateHandler(context).handleRequest(event("template-publish.json", null), ctx());
         assertEquals(201, again.getStatusCode(), again.getBody());
+    }
+
+    @Test
+    void deletingTheArtifactsOfASucceededJobEmptiesItsListAndItsFolder() throws Exception {
+        String job = submitted();
+        sim.awaitIdle(Duration.ofSeconds(20));
+        new ComfyWebhookHandler(context).handleRequest(signedNow("webhook-success.json", job), ctx());
+        String key = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx())).get("artifacts").get(0).get("key").asText();
+
+        APIGatewayV2HTTPResponse r = new DeleteArtifactsHandler(context).handleRequest(event("delete-artifacts.json", job), ctx());
+
+        assertEquals(204, r.getStatusCode(), r.getBody());
+        JsonNode after = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx()));
+        assertTrue(after.get("artifactsDeleted").asBoolean(), after.toString());
+        assertEquals(0, after.get("artifacts").size());
+        try (S3Client c = s3Client()) {
+            assertTrue(c.listObjectsV2(b -> b.bucket("events-bucket").prefix(key)).contents().isEmpty(), key);
+        }
     }
 
     @Test

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * Least privilege per function, read from template.yaml: the S3 actions on which prefixes of the
  * artifact bucket, and the secrets, each function may use are held to {@link #ALLOWED}, which names
  * every function. A broader policy fails the build: a wildcard action, a {@code *}, bucket-wide or
- * whole-bucket resource, s3:ListBucket (it would list every user's artifacts), a SAM policy template
+ * whole-bucket resource, s3:ListBucket without an {@code s3:prefix} condition (it would list the whole
+ * bucket), a SAM policy template
  * or managed policy whose actions this test cannot see, or a function missing from the table. A
  * function added later gets a row with exactly what its code needs.
  *
@@ -68,12 +69,16 @@ class TemplatePoliciesTest {
             Map.entry("GetTemplateFunction", Set.of(REDIS_URL)),
             // a publish checks the graph against a ComfyUI server's node catalog
             Map.entry("PublishTemplateFunction", Set.of(REDIS_URL, COMFYUI_HEADER)),
-            Map.entry("RetireTemplateFunction", Set.of(REDIS_URL)));
+            Map.entry("RetireTemplateFunction", Set.of(REDIS_URL)),
+            // deletes what the job lists, and lists its own folder for the copies of attempts the job no longer names
+            Map.entry("DeleteArtifactsFunction", Set.of("s3:DeleteObject artifacts/*", "s3:DeleteObject inputs/*", "s3:DeleteObject uploads/*",
+                    "s3:ListBucket artifacts/*", REDIS_URL)));
 
     /** Secrets read at the first use rather than at init, so only the table can say who needs them. */
     private static final Set<String> READ_LATER = Set.of(POSTHOG_KEY);
     /** A function's own secrets read later: the template functions build the ComfyUI pool only when a publish checks a graph. */
     private static final Map<String, Set<String>> READ_LATER_BY = Map.of("PublishTemplateFunction", Set.of(COMFYUI_HEADER));
+    private static final Pattern LISTED_PREFIX = Pattern.compile("([a-z0-9-]+/)\\*");
     private static final Pattern BUCKET_PREFIX = Pattern.compile("\\$\\{ArtifactBucket\\.Arn}/([a-z0-9-]+/)\\*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -174,9 +179,15 @@ class TemplatePoliciesTest {
         List<String> out = new ArrayList<>();
         for (String action : texts(s.get("Action"))) {
             assertFalse(action.contains("*"), function + ": wildcard action " + action);
-            assertFalse(action.equalsIgnoreCase("s3:ListBucket"), function + ": s3:ListBucket would list every user's artifacts");
             for (String resource : texts(s.get("Resource"))) {
-                if (action.startsWith("s3:")) {
+                if (action.equals("s3:ListBucket")) {
+                    assertEquals("ArtifactBucket.Arn", resource, function + ": s3:ListBucket on the artifact bucket only");
+                    String listed = s.path("Condition").path("StringLike").path("s3:prefix").asText();
+                    Matcher prefix = LISTED_PREFIX.matcher(listed);
+                    assertTrue(prefix.matches(), function + ": s3:ListBucket needs a StringLike s3:prefix condition naming one prefix, was '"
+                            + listed + "'");
+                    out.add(action + " " + prefix.group(1) + "*");
+                } else if (action.startsWith("s3:")) {
                     Matcher prefix = BUCKET_PREFIX.matcher(resource);
                     assertTrue(prefix.matches(), function + ": " + action + " on " + resource
                             + "; S3 permissions name one prefix of the artifact bucket, never the bucket, all of it or '*'");

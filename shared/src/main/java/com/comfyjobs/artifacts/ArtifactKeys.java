@@ -17,6 +17,8 @@ import java.util.HexFormat;
  * key per output.
  */
 public final class ArtifactKeys {
+    /** Where every job output lies, and nothing else. */
+    public static final String ROOT = "artifacts/";
     /** S3's limit on a key, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = 1024;
     private static final int DIGEST_CHARS = 64;
@@ -25,8 +27,7 @@ public final class ArtifactKeys {
     }
 
     public static String key(String userId, String jobId, int attempt, String node, String subfolder, String filename) {
-        StringBuilder key = new StringBuilder("artifacts/").append(segment(userId)).append('/').append(segment(jobId))
-                .append('/').append(attempt).append('/').append(segment(node));
+        StringBuilder key = new StringBuilder(jobPrefix(userId, jobId)).append(attempt).append('/').append(segment(node));
         if (subfolder != null && !subfolder.isEmpty()) {
             for (String s : subfolder.split("/")) {
                 if (!s.isEmpty()) {
@@ -36,6 +37,14 @@ public final class ArtifactKeys {
         }
         key.append('/').append(segment(filename));
         return bounded(key.toString());
+    }
+
+    /**
+     * What every output key of the job, of any attempt, starts with ({@code artifacts/{userId}/{jobId}/}),
+     * unless the key was too long and ends in a digest (then its head may stop short of it).
+     */
+    public static String jobPrefix(String userId, String jobId) {
+        return ROOT + segment(userId) + '/' + segment(jobId) + '/';
     }
 
     /**

@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.net.URLConnection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -20,16 +22,22 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * Job outputs in S3: a streaming copy that never holds a whole file in memory (one part at most),
- * and presigned download URLs. A copy either completes or leaves nothing behind under its key
+ * presigned download URLs (for outputs only) and deletion. A copy either completes or leaves nothing behind under its key
  * (a failed multipart upload is aborted), so an artifact is never reported half-copied.
  */
 public final class ArtifactStore implements AutoCloseable {
+    /** S3's limit on the keys of one DeleteObjects request. */
+    private static final int DELETE_BATCH = 1000;
     private final S3Client s3;
     private final S3Presigner presigner;
     private final ArtifactSettings settings;
@@ -159,9 +167,46 @@ public final class ArtifactStore implements AutoCloseable {
         return presign(key, settings.presignTtl());
     }
 
+    /**
+     * Only job outputs are ever handed out: a key outside {@link ArtifactKeys#ROOT} (a job's input
+     * images, a caller's uploads) is refused, so no answer can carry a URL to them.
+     */
     public String presign(String key, Duration ttl) {
+        if (!key.startsWith(ArtifactKeys.ROOT)) {
+            throw new IllegalArgumentException("only job outputs (" + ArtifactKeys.ROOT + "...) are presigned, not " + key);
+        }
         return presigner.presignGetObject(b -> b.signatureDuration(ttl)
                 .getObjectRequest(g -> g.bucket(settings.bucket()).key(key))).url().toString();
+    }
+
+    /** Every key under {@code prefix}. */
+    public List<String> keysUnder(String prefix) {
+        try {
+            return s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)).contents().stream()
+                    .map(S3Object::key).toList();
+        } catch (SdkException e) {
+            throw new ArtifactStoreUnavailableException("listing s3://" + settings.bucket() + "/" + prefix + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes these objects; one that is gone already is no error. All or an exception: a retry deletes the rest. */
+    public void delete(Collection<String> keys) {
+        List<String> all = List.copyOf(new LinkedHashSet<>(keys));
+        for (int from = 0; from < all.size(); from += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = all.subList(from, Math.min(all.size(), from + DELETE_BATCH)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+            DeleteObjectsResponse r;
+            try {
+                r = s3.deleteObjects(b -> b.bucket(settings.bucket()).delete(d -> d.objects(batch).quiet(true)));
+            } catch (SdkException e) {
+                throw new ArtifactStoreUnavailableException("deleting from s3://" + settings.bucket() + " failed: " + e.getMessage(), e);
+            }
+            if (r.hasErrors() && !r.errors().isEmpty()) {
+                S3Error first = r.errors().get(0);
+                throw new ArtifactStoreUnavailableException(r.errors().size() + " of " + batch.size() + " objects were not deleted, "
+                        + first.key() + ": " + first.code() + " " + first.message(), null);
+            }
+        }
     }
 
     static String contentType(String reported, String filename) {

@@ -5,8 +5,10 @@ import com.comfyjobs.job.Workflow;
 import com.comfyjobs.secrets.SecretUnavailableException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +35,8 @@ import java.util.concurrent.CompletableFuture;
  * ever asked for one prompt id.
  */
 public final class ComfyUiClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Python's json.dumps writes NaN and Infinity for such floats, which a prompt's graph in /history can hold. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     private final URI base;
     private final HttpClient http;

@@ -10,9 +10,11 @@ import java.util.Map;
 
 /**
  * One prompt's entry in ComfyUI's {@code /history/{id}}: how it ended (status_str, completed and the
- * last status message) and what it wrote (each node's UI dict of files).
+ * last status message), what it wrote (each node's UI dict of files) and the graph that ran
+ * ({@code prompt[2]}; null when the entry has none).
  */
-public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> outputs, JobError error, JsonNode extraData) {
+public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> outputs, JobError error, JsonNode extraData,
+                           JsonNode graph) {
 
     public enum Outcome {
         SUCCESS,
@@ -24,6 +26,11 @@ public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> out
 
     public HistoryEntry {
         outputs = List.copyOf(outputs);
+    }
+
+    /** The {@link GraphHash} of the graph that ran under this prompt id; null when the entry shows none. */
+    public String graphSha256() {
+        return graph == null ? null : GraphHash.of(graph);
     }
 
     /** Every file of type "output" ComfyUI listed: the deliverables. */
@@ -58,7 +65,8 @@ public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> out
         }
         JsonNode prompt = entry.path("prompt");
         JsonNode extra = prompt.isArray() && prompt.size() > 3 ? prompt.get(3) : null;
-        return new HistoryEntry(promptId, outcome, outputs(entry.path("outputs")), error, extra);
+        JsonNode graph = prompt.isArray() && prompt.size() > 2 && prompt.get(2).isObject() ? prompt.get(2) : null;
+        return new HistoryEntry(promptId, outcome, outputs(entry.path("outputs")), error, extra, graph);
     }
 
     /** The job error for an execution_error event's data, from a webhook or from history. */

@@ -13,7 +13,10 @@ import java.util.Objects;
  * the job until then; and the SHA-256 and size of the workflow, which stay when the workflow itself is
  * dropped at the end of the job. A job made from a template names it ({@code template},
  * {@code templateVersion}; null and 0 for a raw workflow) and the {@code seed} it ran with, when
- * the template has a seed param; {@code inputs} are the images it takes.
+ * the template has a seed param; {@code inputs} are the images it takes. {@code sentGraph} is what
+ * it keeps of the graph sent to ComfyUI (for the attempt it names), which the finalizer holds the
+ * prompt's history to; {@code artifactsDeleted} says its owner had its files deleted (the artifact
+ * list is then empty).
  */
 public record Job(
         String id,
@@ -49,7 +52,9 @@ public record Job(
         String template,
         int templateVersion,
         Long seed,
-        List<JobInput> inputs) {
+        List<JobInput> inputs,
+        SentGraph sentGraph,
+        boolean artifactsDeleted) {
 
     public Job {
         Objects.requireNonNull(id, "id");
@@ -70,6 +75,9 @@ public record Job(
         cachedNodes = cachedNodes == null ? List.of() : List.copyOf(cachedNodes);
         finishedNodes = finishedNodes == null ? List.of() : List.copyOf(finishedNodes);
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
+        if (artifactsDeleted && !artifacts.isEmpty()) {
+            throw new IllegalArgumentException("a job whose artifacts were deleted lists none");
+        }
         if ((template == null) != (templateVersion == 0)) {
             throw new IllegalArgumentException("a template job names its template and its version (from 1), a raw one neither");
         }
@@ -135,6 +143,8 @@ public record Job(
         private int templateVersion;
         private Long seed;
         private List<JobInput> inputs = List.of();
+        private SentGraph sentGraph;
+        private boolean artifactsDeleted;
 
         public Builder() {
         }
@@ -174,6 +184,8 @@ public record Job(
             templateVersion = j.templateVersion;
             seed = j.seed;
             inputs = j.inputs;
+            sentGraph = j.sentGraph;
+            artifactsDeleted = j.artifactsDeleted;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -209,13 +221,15 @@ public record Job(
         public Builder template(String name, int version) { template = name; templateVersion = version; return this; }
         public Builder seed(Long v) { seed = v; return this; }
         public Builder inputs(List<JobInput> v) { inputs = v; return this; }
+        public Builder sentGraph(SentGraph v) { sentGraph = v; return this; }
+        public Builder artifactsDeleted(boolean v) { artifactsDeleted = v; return this; }
 
         public Job build() {
             return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
                     comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
                     submittedAt, leaseUntil, leaseOwner, outputs, artifacts, error, cancelRequested, idempotencyKey,
                     metadataJson, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes, template,
-                    templateVersion, seed, inputs);
+                    templateVersion, seed, inputs, sentGraph, artifactsDeleted);
         }
     }
 }

@@ -72,6 +72,15 @@ public interface JobStore extends AutoCloseable {
         return transition(Transition.of(jobId, now).expectAttempt(attempt).expectStatus(JobStatus.live()).build()).applied();
     }
 
+    /**
+     * Records that an ended job's files were deleted at its owner's request: sets
+     * {@link Job#artifactsDeleted()} and empties its artifact list, and changes nothing else (not its
+     * status, times or retention). The one change a terminal job takes; a live job refuses it
+     * ({@link MarkArtifactsDeletedOutcome#LIVE}). Marking a marked job answers MARKED again, so a retry
+     * or a call sent twice is harmless.
+     */
+    MarkArtifactsDeletedOutcome markArtifactsDeleted(String jobId);
+
     /** Removes the job, its workflow and its index entries; false if it did not exist. */
     boolean delete(String jobId);
 

@@ -61,6 +61,7 @@ public final class Transition {
     private final String comfyServer;
     private final String characterId;
     private final String metadataJson;
+    private final SentGraph sentGraph;
     private final boolean returnJob;
 
     private Transition(Builder b) {
@@ -94,6 +95,7 @@ public final class Transition {
         comfyServer = b.comfyServer;
         characterId = b.characterId;
         metadataJson = b.metadataJson;
+        sentGraph = b.sentGraph;
         returnJob = b.returnJob;
         if (status != null && requeue != null) {
             throw new IllegalArgumentException("a transition either sets a status or requeues, not both");
@@ -143,6 +145,7 @@ public final class Transition {
     public String comfyServer() { return comfyServer; }
     public String characterId() { return characterId; }
     public String metadataJson() { return metadataJson; }
+    public SentGraph sentGraph() { return sentGraph; }
     public boolean returnJob() { return returnJob; }
 
     /** Fluent construction; only {@code jobId} and {@code now} are required. */
@@ -173,6 +176,7 @@ public final class Transition {
         private String comfyServer;
         private String characterId;
         private String metadataJson;
+        private SentGraph sentGraph;
         private boolean returnJob;
 
         private Builder(String jobId, Instant now) {
@@ -318,6 +322,12 @@ public final class Transition {
         /** Replaces the caller's metadata (a JSON object, as text). */
         public Builder metadataJson(String m) {
             metadataJson = m;
+            return this;
+        }
+
+        /** Records the graph about to be sent to ComfyUI for an attempt (see {@link SentGraph}). */
+        public Builder sentGraph(SentGraph g) {
+            sentGraph = g;
             return this;
         }
 

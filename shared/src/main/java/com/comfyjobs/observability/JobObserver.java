@@ -24,6 +24,13 @@ public interface JobObserver {
     /** Recovery could not save a job (analytics: comfyui_job_recovery_failed). */
     void recoveryFailed(Job job, String reason);
 
+    /**
+     * ComfyUI ran another graph than the job's under its prompt id, and the job was failed without
+     * taking its files (metrics: OutputsNotFromThisJob): someone who can reach ComfyUI queues prompts
+     * under our ids.
+     */
+    void outputsNotFromThisJob(Job job);
+
     /** One webhook event's fate: applied, duplicate, ignored or rejected. */
     void webhookEvent(String outcome);
 
@@ -59,6 +66,10 @@ public interface JobObserver {
 
         @Override
         public void recoveryFailed(Job job, String reason) {
+        }
+
+        @Override
+        public void outputsNotFromThisJob(Job job) {
         }
 
         @Override

@@ -13,7 +13,7 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
 
 /**
  * CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
- * deliveries, recovery outcomes, state store errors) collected during an invocation and written by
+ * deliveries, recovery outcomes, state store errors, outputs refused as not the job's own) collected during an invocation and written by
  * {@link #flush()} at its end as one EMF record; the three analytics events as structured log
  * records and, when configured, to PostHog. Nothing here throws into a request.
  */
@@ -76,6 +76,11 @@ public final class MetricsJobObserver implements JobObserver {
     @Override
     public void recoveryFailed(Job job, String reason) {
         analytics("comfyui_job_recovery_failed", job.userId(), Map.of("promptId", job.promptId(), "reason", reason));
+    }
+
+    @Override
+    public synchronized void outputsNotFromThisJob(Job job) {
+        put("OutputsNotFromThisJob", 1, Unit.COUNT);
     }
 
     @Override

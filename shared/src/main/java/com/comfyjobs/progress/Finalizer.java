@@ -38,11 +38,15 @@ import software.amazon.awssdk.core.exception.SdkException;
  * copied whole). One finalizer at a time per job, by lease. ComfyUI's history is the only complete
  * list of a prompt's outputs (the executed events that also list them may have been lost), so a job
  * whose history ComfyUI forgot (a restart, the history cap) is never declared succeeded: recovery
- * runs it again.
+ * runs it again. Every way into finalization (the execution_success webhook, recovery finding the
+ * prompt finished, an overrun job's last copy) comes through here, and here a history entry that is
+ * not the job's own run ({@link OutputOwnership}) fails the job without copying anything.
  */
 public final class Finalizer {
     /** The lease outlasts the copy's time budget by this much: the last write of a copy is still fenced by it. */
     private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+    /** The error type of a job whose prompt id ran someone else's graph. */
+    static final String OUTPUTS_NOT_FROM_THIS_JOB = "outputs_not_from_this_job";
 
     private final JobStore store;
     private final ComfyUiPool pool;
@@ -77,13 +81,19 @@ public final class Finalizer {
             release(job, "ComfyUI no longer has the prompt's history; its outputs are unknown");
             return FinalizeOutcome.OUTPUTS_FORGOTTEN;
         }
-        List<JobOutput> outputs = ok.value().get().deliverables();
+        HistoryEntry entry = ok.value().get();
+        Optional<String> foreign = OutputOwnership.mismatch(job, entry);
+        if (foreign.isPresent()) {
+            return refuse(job, client, foreign.get());
+        }
+        List<JobOutput> outputs = entry.deliverables();
         List<JobArtifact> copied = new ArrayList<>();
         for (JobOutput o : outputs) {
             if (now().isAfter(deadline)) {
                 return release(job, "time budget used up after " + copied.size() + " of " + outputs.size() + " outputs");
             }
-            String key = ArtifactKeys.key(job.userId(), job.id(), job.attempt(), o.node(), o.subfolder(), o.filename());
+            // every output taken lies in the attempt's own folder, which the key names already
+            String key = ArtifactKeys.key(job.userId(), job.id(), job.attempt(), o.node(), "", o.filename());
             Optional<JobArtifact> a;
             try {
                 a = copy(client, o, key);
@@ -136,6 +146,22 @@ public final class Finalizer {
         store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING).expectAttempt(job.attempt())
                 .underLease(job.leaseOwner()).releaseLease().build());
         return FinalizeOutcome.INCOMPLETE;
+    }
+
+    /**
+     * What history lists under the job's prompt id is not the job's own run: its files are someone
+     * else's and none is taken. The job fails, and its own prompt, which may still wait or run under
+     * the same id, is stopped: taken out of the queue, then interrupted should it run. No lookup
+     * first: with two prompts under one id, history answers for the one that finished.
+     */
+    private FinalizeOutcome refuse(Job job, ComfyUiClient client, String differs) {
+        JsonLog.warn("outputs not from this job", "jobId", job.id(), "promptId", job.promptId(), "differs", differs);
+        observer.outputsNotFromThisJob(job);
+        FinalizeOutcome failed = fail(job, JobError.of(OUTPUTS_NOT_FROM_THIS_JOB, "ComfyUI ran another graph than this job's under its"
+                + " prompt id (someone else queued a prompt under it); none of its outputs were taken"));
+        client.deletePending(job.promptId());
+        client.interrupt(job.promptId());
+        return failed;
     }
 
     private FinalizeOutcome fail(Job job, JobError error) {

@@ -2,6 +2,7 @@ package com.comfyjobs.submit;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.comfyui.PromptLocation;
 import com.comfyjobs.comfyui.PromptStopper;
 import com.comfyjobs.comfyui.StopResult;
@@ -13,6 +14,7 @@ import com.comfyjobs.job.JobError;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.PromptIds;
+import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
@@ -184,12 +186,13 @@ public final class Dispatcher {
     }
 
     private DispatchResult send(Job job, Workflow workflow, ComfyUiClient client) {
-        Optional<Job> leased = leaseCoveringOneCall(job);
+        PromptGraph graph = PromptGraph.of(job.id(), job.attempt(), workflow);
+        Optional<Job> leased = leaseCoveringOneCall(job, graph.sent());
         if (leased.isEmpty()) {
             return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "the lease was lost before sending");
         }
         job = leased.get();
-        PromptSubmitResult result = client.submit(job.promptId(), CLIENT_ID, workflow,
+        PromptSubmitResult result = client.submit(job.promptId(), CLIENT_ID, graph.workflow(),
                 Map.of("jobId", job.id(), "userId", job.userId(), "attempt", Integer.toString(job.attempt())));
         if (result instanceof PromptSubmitResult.Accepted) {
             return accepted(job);
@@ -227,20 +230,29 @@ public final class Dispatcher {
     }
 
     /**
-     * Makes sure the lease the job holds outlasts one ComfyUI call from now, extending it in the store
-     * when it would not. The extension applies only if nothing touched the job since we took it (no
-     * other worker took the lease meanwhile, no news from ComfyUI): the same owner token on an expired
-     * lease is not proof enough. Empty when that does not hold.
+     * Makes sure the lease the job holds outlasts one ComfyUI call from now, and that the job records
+     * the graph about to be sent ({@code sent}; the finalizer takes outputs only from that graph),
+     * writing to the store only when either is missing. A new job was stored with both (the
+     * submitting request holds a fresh lease, and its first graph was recorded at creation), so the
+     * common path costs no write here. An extension applies only if nothing touched the job since we
+     * took it (no other worker took the lease meanwhile, no news from ComfyUI): the same owner token on
+     * an expired lease is not proof enough. Empty when that does not hold.
      */
-    private Optional<Job> leaseCoveringOneCall(Job job) {
+    private Optional<Job> leaseCoveringOneCall(Job job, SentGraph sent) {
         Instant now = now();
         Instant needed = now.plus(pool.requestTimeout()).plus(LEASE_MARGIN);
-        if (job.leaseUntil() != null && !job.leaseUntil().isBefore(needed)) {
+        boolean covered = job.leaseUntil() != null && !job.leaseUntil().isBefore(needed);
+        if (covered && sent.equals(job.sentGraph())) {
             return Optional.of(job);
         }
-        TransitionResult r = store.transition(Transition.of(job.id(), now).expectAttempt(job.attempt())
-                .expectStatus(JobStatus.QUEUED).expectUnchangedSince(job.updatedAt())
-                .acquireLease(job.leaseOwner(), now.plus(settings.dispatchLease())).returnJob().build());
+        Transition.Builder t = Transition.of(job.id(), now).expectAttempt(job.attempt()).expectStatus(JobStatus.QUEUED)
+                .sentGraph(sent).returnJob();
+        if (covered) {
+            t.underLease(job.leaseOwner());
+        } else {
+            t.expectUnchangedSince(job.updatedAt()).acquireLease(job.leaseOwner(), now.plus(settings.dispatchLease()));
+        }
+        TransitionResult r = store.transition(t.build());
         return r.applied() ? Optional.of(r.job()) : Optional.empty();
     }
 

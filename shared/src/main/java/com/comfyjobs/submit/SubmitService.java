@@ -2,16 +2,17 @@ package com.comfyjobs.submit;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
 import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.JobTooLargeException;
 import com.comfyjobs.job.NewJob;
-import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.observability.JobObserver;
@@ -184,8 +185,10 @@ public final class SubmitService {
     }
 
     /**
-     * A job in its first state, its first dispatch owned by this request under a fresh lease. A
-     * template job names its template and seed, and takes its images now: they need the job's id.
+     * A job in its first state, its first dispatch owned by this request under a fresh lease, and the
+     * graph its first attempt sends already recorded: the dispatcher then has nothing to write before
+     * sending it. A template job names its template and seed, and takes its images now: they need the
+     * job's id.
      */
     private Job newJob(String id, String userId, SubmitRequest request, BoundTemplate bound, String idempotencyKey,
                        Optional<ComfyUiClient> server) {
@@ -198,7 +201,8 @@ public final class SubmitService {
                 .promptId(PromptIds.of(id, 1))
                 .nodeCount((bound == null ? request.workflow() : bound.workflow()).nodeCount())
                 .leaseUntil(now.plus(settings.dispatchLease()))
-                .leaseOwner(Dispatcher.newLeaseOwner());
+                .leaseOwner(Dispatcher.newLeaseOwner())
+                .sentGraph(PromptGraph.of(id, 1, bound == null ? request.workflow() : bound.workflow()).sent());
         if (bound != null) {
             List<JobInput> inputs = new ArrayList<>();
             for (ImageParam image : bound.images()) {

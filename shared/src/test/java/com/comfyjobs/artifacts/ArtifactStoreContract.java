@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -128,6 +129,20 @@ public abstract class ArtifactStoreContract {
             HttpResponse<byte[]> bad = HTTP.send(HttpRequest.newBuilder(URI.create(tampered)).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(403, bad.statusCode(), "a URL signed for one key opens no other");
         }
+    }
+
+    @Test
+    void deletionRemovesTheKeysGivenAndTakesKeysAlreadyGone() throws Exception {
+        for (String key : new String[] {"artifacts/u/j/1/9/a.png", "artifacts/u/j/2/9/b.png", "artifacts/u/j2/1/9/c.png", "inputs/j/m.png"}) {
+            store.copy(new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, "image/png", key, "x.png");
+        }
+        assertEquals(List.of("artifacts/u/j/1/9/a.png", "artifacts/u/j/2/9/b.png"), store.keysUnder("artifacts/u/j/"));
+
+        store.delete(List.of("artifacts/u/j/1/9/a.png", "artifacts/u/j/2/9/b.png", "inputs/j/m.png", "inputs/j/never-was.png"));
+
+        assertEquals(List.of(), store.keysUnder("artifacts/u/j/"));
+        assertEquals(List.of("artifacts/u/j2/1/9/c.png"), store.keysUnder(""));
+        store.delete(List.of("artifacts/u/j/1/9/a.png"));
     }
 
     @Test

@@ -315,6 +315,76 @@ public abstract class JobStoreContract {
         assertEquals(failed, store.findById(j.id()).orElseThrow());
     }
 
+    // ---- the graph sent, and deleted artifacts -------------------------------------------------
+
+    @Test
+    void theGraphSentIsKeptPerAttempt() {
+        SentGraph first = new SentGraph(1, "a1".repeat(32));
+        Job j = store.create(newJob(queued(user(), at(0)).toBuilder().sentGraph(first).build())).job();
+        assertEquals(first, store.findById(j.id()).orElseThrow().sentGraph());
+        store.transition(Transition.of(j.id(), at(1)).expectAttempt(1).requeue(2, "http://comfy-2:8188", j.id() + "_2").build());
+        assertEquals(first, store.findById(j.id()).orElseThrow().sentGraph(), "a requeue leaves it, naming the attempt it was for");
+        SentGraph second = new SentGraph(2, "b2".repeat(32));
+        TransitionResult r = store.transition(Transition.of(j.id(), at(2)).expectAttempt(2).sentGraph(second).returnJob().build());
+        assertEquals(second, r.job().sentGraph());
+        store.updateStatus(j.id(), JobStatus.FAILED, at(3));
+        assertEquals(second, store.findById(j.id()).orElseThrow().sentGraph());
+    }
+
+    @Test
+    void aLiveJobRefusesTheMarkOfDeletedArtifacts() {
+        Job j = created(user(), 0);
+        for (JobStatus live : List.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FINALIZING)) {
+            store.updateStatus(j.id(), live, at(1));
+            Job before = store.findById(j.id()).orElseThrow();
+            assertEquals(MarkArtifactsDeletedOutcome.LIVE, store.markArtifactsDeleted(j.id()), live.wire());
+            assertEquals(before, store.findById(j.id()).orElseThrow());
+        }
+        assertEquals(MarkArtifactsDeletedOutcome.NOT_FOUND, store.markArtifactsDeleted("no-such-job"));
+    }
+
+    @Test
+    void anEndedJobTakesTheMarkAndLosesNothingButItsArtifactList() {
+        String u = user();
+        Job j = created(u, 0);
+        store.updateStatus(j.id(), JobStatus.FINALIZING, at(10));
+        store.transition(Transition.of(j.id(), at(20)).status(JobStatus.SUCCEEDED)
+                .artifacts(List.of(new JobArtifact("artifacts/u/j/1/9/a.png", "a.png", "image/png", 123))).build());
+        Job ended = store.findById(j.id()).orElseThrow();
+        Map<JobStatus, Long> counts = store.countByStatus();
+
+        assertEquals(MarkArtifactsDeletedOutcome.MARKED, store.markArtifactsDeleted(j.id()));
+
+        Job marked = store.findById(j.id()).orElseThrow();
+        assertEquals(ended.toBuilder().artifacts(List.of()).artifactsDeleted(true).build(), marked,
+                "status, times and everything else as they were");
+        assertEquals(MarkArtifactsDeletedOutcome.MARKED, store.markArtifactsDeleted(j.id()), "asked again: the same answer");
+        assertEquals(marked, store.findById(j.id()).orElseThrow());
+        assertEquals(counts, store.countByStatus());
+        assertEquals(List.of(marked), store.findByUserId(u, Set.of(JobStatus.SUCCEEDED), 10, null).jobs());
+        assertEquals(TransitionOutcome.STATUS_CONFLICT, store.updateStatus(j.id(), JobStatus.RUNNING, at(30)).outcome(),
+                "still a terminal job that refuses every transition");
+    }
+
+    @Test
+    void aMarkedJobIsPurgedWhenItsRetentionEndsAsAnyOther() {
+        Job j = created(user(), 0);
+        store.updateStatus(j.id(), JobStatus.FAILED, at(10));
+        store.markArtifactsDeleted(j.id());
+        int early = 0;
+        int due = 0;
+        for (int s = 0; s < store.shardCount(); s++) {
+            early += store.purge(s, at(9), 100).purgedJobs();
+        }
+        assertTrue(store.findById(j.id()).isPresent());
+        for (int s = 0; s < store.shardCount(); s++) {
+            due += store.purge(s, at(11), 100).purgedJobs();
+        }
+        assertEquals(0, early);
+        assertEquals(1, due);
+        assertTrue(store.findById(j.id()).isEmpty());
+    }
+
     @Test
     void transitionsOutsideTheRulesAreConflicts() {
         Job j = created(user(), 0);

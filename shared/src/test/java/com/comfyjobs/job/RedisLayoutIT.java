@@ -79,6 +79,19 @@ class RedisLayoutIT {
     }
 
     @Test
+    void theMarkOfDeletedArtifactsKeepsTheJobsRetention() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        store.updateStatus(j.id(), JobStatus.CANCELED, JobFixtures.now());
+        long before = raw.pttl(key(j, "job"));
+
+        assertEquals(MarkArtifactsDeletedOutcome.MARKED, store.markArtifactsDeleted(j.id()));
+
+        long after = raw.pttl(key(j, "job"));
+        assertTrue(after > 0 && after <= before, "ttl " + before + " then " + after);
+        assertEquals("1", raw.hget(key(j, "job"), "artdel"));
+    }
+
+    @Test
     void eventIdsAndIdempotencyRecordsExpire() {
         Job j = JobFixtures.queued("u", JobFixtures.now());
         store.create(JobFixtures.withKey(j, "key-1", "fp"));

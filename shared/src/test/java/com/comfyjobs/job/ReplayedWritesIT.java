@@ -179,6 +179,24 @@ class ReplayedWritesIT {
     }
 
     @Test
+    void aMarkOfDeletedArtifactsWhoseReplyWasLostIsAnsweredAsMade() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                Job j = store.create(JobFixtures.newJob("u", JobFixtures.now())).job();
+                assertTrue(store.updateStatus(j.id(), JobStatus.FAILED, JobFixtures.now()).becameTerminal());
+                Job ended = store.findById(j.id()).orElseThrow();
+                int before = lost(onCluster);
+                MarkArtifactsDeletedOutcome r = losingTheReplyOf("mark_artifacts_deleted.lua", onCluster,
+                        () -> store.markArtifactsDeleted(j.id()));
+                assertEquals(before + 1, lost(onCluster), "the reply was lost and the script sent again");
+                assertEquals(MarkArtifactsDeletedOutcome.MARKED, r);
+                assertEquals(ended.toBuilder().artifactsDeleted(true).build(), store.findById(j.id()).orElseThrow());
+            }
+        }
+    }
+
+    @Test
     void aShardLockWhoseReplyWasLostIsHeldByItsOwner() {
         for (boolean onCluster : new boolean[] {false, true}) {
             try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {

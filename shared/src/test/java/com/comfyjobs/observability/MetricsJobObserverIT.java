@@ -50,6 +50,7 @@ class MetricsJobObserverIT {
         observer.webhookEvent("duplicate");
         observer.recoveryRun(new RecoveryRunCounts(5, 0, 2, 0, 0, 0, 0, 12));
         observer.stateStoreError();
+        observer.outputsNotFromThisJob(finished(JobStatus.FAILED));
         observer.flush();
 
         String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
@@ -62,12 +63,13 @@ class MetricsJobObserverIT {
         List<String> names = new ArrayList<>();
         directive.get("Metrics").forEach(m -> names.add(m.get("Name").asText()));
         assertTrue(names.containsAll(List.of("QueueWait", "JobsSucceeded", "JobDuration", "WebhookApplied", "WebhookDuplicate",
-                "RecoveryScanned", "RecoveryResubmitted", "RecoveryDuration", "StateStoreErrors")), names.toString());
+                "RecoveryScanned", "RecoveryResubmitted", "RecoveryDuration", "StateStoreErrors", "OutputsNotFromThisJob")), names.toString());
         assertEquals(350, record.get("QueueWait").asInt());
         assertEquals(4200, record.get("JobDuration").asInt());
         assertEquals(1, record.get("JobsSucceeded").asInt());
         assertEquals(2, record.get("RecoveryResubmitted").asInt());
         assertEquals(1, record.get("StateStoreErrors").asInt());
+        assertEquals(1, record.get("OutputsNotFromThisJob").asInt());
 
         out.reset();
         observer.flush();

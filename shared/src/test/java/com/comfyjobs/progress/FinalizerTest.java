@@ -7,18 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.comfyui.GraphHash;
 import com.comfyjobs.comfyui.HistoryEntry;
+import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
+import com.comfyjobs.job.JobFolder;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.PromptIds;
+import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.servers.FreePorts;
 import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.ServiceHarness;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.nio.file.Files;
@@ -37,8 +43,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
- * Copying a finalizing job's outputs from ComfyUI (the simulator, over HTTP) to S3 (S3Proxy), and
- * every way a copy ends short of that.
+ * Copying a finalizing job's outputs from ComfyUI (the simulator, over HTTP) to S3 (S3Proxy), every
+ * way a copy ends short of that, and the refusal of a run that is not the job's own.
  */
 class FinalizerTest {
     private static final Duration BUDGET = Duration.ofSeconds(20);
@@ -89,12 +95,96 @@ class FinalizerTest {
         assertEquals(2, deliverables.size());
         assertEquals(deliverables.stream().map(JobOutput::filename).toList(), done.artifacts().stream().map(JobArtifact::filename).toList());
         for (JobArtifact a : done.artifacts()) {
-            byte[] made = Files.readAllBytes(h.sim.outputFile(a.filename(), ""));
+            byte[] made = Files.readAllBytes(h.comfyFileOf(done, a));
             assertArrayEquals(made, h.s3Object(a.key()), a.key());
             assertEquals(made.length, a.size());
             assertEquals("image/png", a.contentType());
         }
         assertEquals(2, h.s3Keys().size(), "no preview in S3: " + h.s3Keys());
+    }
+
+    @Test
+    void theJobsOwnRunIsKnownByTheGraphItSentAndTheFolderItSavedIn() {
+        Job job = finalizing(twoImagesAndTheirPreviews("../../elsewhere/my-images"));
+        HistoryEntry ran = history(job);
+        assertEquals(new SentGraph(1, ran.graphSha256()), job.sentGraph(), "history shows the graph the job recorded");
+        for (JobOutput o : ran.deliverables()) {
+            assertEquals(JobFolder.of(job.id(), 1), o.subfolder());
+            assertTrue(o.filename().startsWith("my-images_"), o.filename());
+        }
+
+        assertEquals(FinalizeOutcome.SUCCEEDED, h.finalizer.finalize(job, BUDGET));
+
+        assertEquals(2, h.stored(job.id()).artifacts().size());
+        assertTrue(h.observed.outputsNotFromThisJob().isEmpty());
+    }
+
+    /** The job's folder is no secret: a graph saving into it is still not the job's graph. */
+    @Test
+    void anotherGraphRunUnderTheJobsPromptIdIsRefusedEvenWhenItSavesIntoTheJobsFolder() {
+        Job job = finalizing(ServiceHarness.quick());
+        Workflow theirs = JobFixtures.defaultWorkflow(g -> {
+            ((ObjectNode) g.get("3").get("inputs")).put("seed", 666).put("steps", 1);
+            ((ObjectNode) g.get("9").get("inputs")).put("filename_prefix", JobFolder.of(job.id(), 1) + "/ComfyUI");
+        });
+        assertEquals(200, h.queueUnderTheJobsPromptId(job, theirs));
+        ServiceHarness.await("their prompt to run after the job's", () -> h.sim.fates(job.promptId()).size() == 2);
+        assertEquals(JobFolder.of(job.id(), 1), history(job).deliverables().get(0).subfolder());
+
+        assertEquals(FinalizeOutcome.FAILED, h.finalizer.finalize(job, BUDGET));
+
+        Job failed = h.stored(job.id());
+        assertEquals(JobStatus.FAILED, failed.status());
+        assertEquals(Finalizer.OUTPUTS_NOT_FROM_THIS_JOB, failed.error().type());
+        assertTrue(failed.artifacts().isEmpty());
+        assertTrue(h.s3Keys().isEmpty(), "nothing copied: " + h.s3Keys());
+        assertEquals(List.of(job.id()), h.observed.outputsNotFromThisJob());
+    }
+
+    /** A saver that ignores filename_prefix (some custom nodes do) writes elsewhere even in the graph the job sent. */
+    @Test
+    void outputsOutsideTheJobsFolderAreRefusedEvenFromTheGraphSent() throws Exception {
+        Job job = finalizing(ServiceHarness.quick());
+        Workflow elsewhere = JobFixtures.defaultWorkflow(g -> {
+            ((ObjectNode) g.get("3").get("inputs")).put("seed", 667).put("steps", 1);
+            ((ObjectNode) g.get("9").get("inputs")).put("filename_prefix", "elsewhere/ComfyUI");
+        });
+        assertEquals(200, h.queueUnderTheJobsPromptId(job, elsewhere));
+        ServiceHarness.await("the second run", () -> h.sim.fates(job.promptId()).size() == 2);
+        SentGraph sent = new SentGraph(1, GraphHash.of(new ObjectMapper().readTree(elsewhere.json())));
+        assertEquals(sent.sha256(), history(job).graphSha256());
+        Job recorded = h.store.transition(Transition.of(job.id(), h.clock.instant()).sentGraph(sent).returnJob().build()).job();
+
+        assertEquals(FinalizeOutcome.FAILED, h.finalizer.finalize(recorded, BUDGET));
+
+        assertEquals(Finalizer.OUTPUTS_NOT_FROM_THIS_JOB, h.stored(job.id()).error().type());
+        assertTrue(h.s3Keys().isEmpty(), "nothing copied: " + h.s3Keys());
+    }
+
+    /**
+     * The graph recorded belongs to an earlier attempt: the run under the current prompt id is not
+     * known to be the job's. Here that earlier graph runs again under the new prompt id, saving
+     * nothing (a preview only), so no folder gives it away: only the attempt does.
+     */
+    @Test
+    void aJobWithNoGraphRecordedForItsCurrentAttemptTakesNothing() {
+        Workflow workflow = JobFixtures.defaultWorkflow(g -> {
+            ((ObjectNode) g.get("3").get("inputs")).put("seed", 668).put("steps", 1);
+            g.putObject("9").put("class_type", "PreviewImage").putObject("inputs").putArray("images").add("8").add(0);
+        });
+        Job job = h.submit("u", workflow);
+        h.awaitEnded(job);
+        Job second = h.store.transition(Transition.of(job.id(), h.clock.instant()).expectAttempt(1)
+                .requeue(2, job.comfyServer(), PromptIds.of(job.id(), 2)).returnJob().build()).job();
+        assertEquals(200, h.queueUnderTheJobsPromptId(second, PromptGraph.of(job.id(), 1, workflow).workflow()));
+        h.awaitEnded(second);
+        Job finalizing = h.store.transition(Transition.of(job.id(), h.clock.instant()).status(JobStatus.FINALIZING).returnJob().build()).job();
+        assertEquals(1, finalizing.sentGraph().attempt());
+
+        assertEquals(FinalizeOutcome.FAILED, h.finalizer.finalize(finalizing, BUDGET));
+
+        assertEquals(Finalizer.OUTPUTS_NOT_FROM_THIS_JOB, h.stored(job.id()).error().type());
+        assertTrue(h.s3Keys().isEmpty());
     }
 
     @Test
@@ -129,8 +219,8 @@ class FinalizerTest {
 
     @Test
     void anOutputComfyUiRefusesToServeFailsTheJob() {
-        // ComfyUI saves under any prefix but /view refuses every name with ".." in it
-        Job job = finalizing(twoImagesAndTheirPreviews("odd..name"));
+        Job job = finalizing(twoImagesAndTheirPreviews("ComfyUI"));
+        h.sim.faults().view403(true);
 
         assertEquals(FinalizeOutcome.FAILED, h.finalizer.finalize(job, BUDGET));
 

@@ -195,7 +195,7 @@ class WebhookServiceTest {
         assertEquals(JobStatus.SUCCEEDED, done.status());
         assertEquals(1.0, done.progress());
         JobArtifact a = done.artifacts().get(0);
-        assertArrayEquals(Files.readAllBytes(h.sim.outputFile(a.filename(), "")), h.s3Object(a.key()));
+        assertArrayEquals(Files.readAllBytes(h.comfyFileOf(done, a)), h.s3Object(a.key()));
     }
 
     @Test

@@ -67,7 +67,7 @@ class RecoveryServiceTest {
     private void assertCopied(Job done) throws Exception {
         assertEquals(1, done.artifacts().size(), done.toString());
         JobArtifact a = done.artifacts().get(0);
-        assertArrayEquals(Files.readAllBytes(h.simOf(done).outputFile(a.filename(), "")), h.s3Object(a.key()));
+        assertArrayEquals(Files.readAllBytes(h.comfyFileOf(done, a)), h.s3Object(a.key()));
     }
 
     @Test

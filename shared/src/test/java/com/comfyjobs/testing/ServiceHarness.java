@@ -11,14 +11,16 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobArtifact;
+import com.comfyjobs.job.JobFolder;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.memory.InMemoryJobStore;
-import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookResult;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
+import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.recovery.RecoverySummary;
@@ -38,6 +40,9 @@ import com.standardwebhooks.Webhook;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +99,9 @@ public final class ServiceHarness implements AutoCloseable {
     public final RecoveryService recovery;
     public final CancelService cancel;
     public final JobQueryService query;
+    public final DeleteArtifactsService deleteArtifacts;
+    /** What the services reported (every service reports here). */
+    public final RecordingJobObserver observed = new RecordingJobObserver();
 
     private ServiceHarness(int servers, Map<String, String> env) {
         List<ComfyUiSimulator> started = new ArrayList<>();
@@ -114,16 +122,17 @@ public final class ServiceHarness implements AutoCloseable {
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)));
         artifacts.client().createBucket(b -> b.bucket(bucket));
-        dispatcher = new Dispatcher(store, pool, settings, clock, JobObserver.NONE);
-        finalizer = new Finalizer(store, pool, artifacts, clock, JobObserver.NONE);
+        dispatcher = new Dispatcher(store, pool, settings, clock, observed);
+        finalizer = new Finalizer(store, pool, artifacts, clock, observed);
         templateStore = new InMemoryTemplateStore();
         templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(new Env(env)), clock);
-        submit = new SubmitService(store, pool, dispatcher, templates, images, settings, clock, JobObserver.NONE);
+        submit = new SubmitService(store, pool, dispatcher, templates, images, settings, clock, observed);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
-                clock, JobObserver.NONE);
-        recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, JobObserver.NONE);
-        cancel = new CancelService(store, pool, clock, JobObserver.NONE);
+                clock, observed);
+        recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
+        cancel = new CancelService(store, pool, clock, observed);
         query = new JobQueryService(store, artifacts);
+        deleteArtifacts = new DeleteArtifactsService(store, artifacts);
     }
 
     /** One simulator, default settings. */
@@ -213,6 +222,26 @@ public final class ServiceHarness implements AutoCloseable {
                 && ok.value().find(job.promptId()) == QueueSnapshot.Place.RUNNING);
     }
 
+    /**
+     * Someone else who can reach ComfyUI queues {@code graph} under the job's prompt id, ahead of
+     * everything pending ({@code front: true}): ComfyUI checks prompt ids for nothing. Answers
+     * ComfyUI's status.
+     */
+    public int queueUnderTheJobsPromptId(Job job, Workflow graph) {
+        ObjectNode body = JSON.createObjectNode().put("prompt_id", job.promptId()).put("client_id", "someone-else").put("front", true);
+        try {
+            body.set("prompt", JSON.readTree(graph.json()));
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(simOf(job).baseUri().resolve("/prompt"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+        }
+    }
+
     /** Waits for something the simulator does on its own threads; a wait, never a measure of speed. */
     public static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
@@ -272,6 +301,11 @@ public final class ServiceHarness implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Where ComfyUI saved the file the job's artifact was copied from: its attempt's folder on the job's simulator. */
+    public Path comfyFileOf(Job job, JobArtifact artifact) {
+        return simOf(job).outputFile(artifact.filename(), JobFolder.of(job.id(), job.attempt()));
     }
 
     public byte[] s3Object(String key) {

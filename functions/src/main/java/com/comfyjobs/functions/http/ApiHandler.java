@@ -2,6 +2,7 @@ package com.comfyjobs.functions.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.artifacts.ArtifactStoreUnavailableException;
 import com.comfyjobs.functions.wiring.LazyHandler;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.StateStoreErrorException;
@@ -16,8 +17,9 @@ import java.util.Optional;
 
 /**
  * What every HTTP handler shares: the caller's identity (401 without one), problem+json for refused
- * requests (the services' domain errors, mapped in {@link Problems}), 503 with Retry-After when the state store is down or a
- * secret the request needs cannot be read (Secrets Manager out of reach with no value read before), and a generic 500 that shows no
+ * requests (the services' domain errors, mapped in {@link Problems}), 503 with Retry-After when the state store or the
+ * artifact bucket is down or a secret the request needs cannot be read (Secrets Manager out of reach with no value read
+ * before), and a generic 500 that shows no
  * internals for anything unexpected (logged with the request id), an error answer of the state
  * store included (also counted as StateStoreErrors).
  */
@@ -58,6 +60,10 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
         } catch (SecretUnavailableException e) {
             JsonLog.error("secret unavailable", e);
             return HttpResponses.problem(503, "Service unavailable", "a secret the service needs is temporarily unreadable; retry shortly",
+                    null, Map.of("Retry-After", Long.toString(RETRY_AFTER_OUTAGE_SECONDS)));
+        } catch (ArtifactStoreUnavailableException e) {
+            JsonLog.error("artifact store unavailable", e);
+            return HttpResponses.problem(503, "Service unavailable", "file storage is temporarily unreachable; retry shortly",
                     null, Map.of("Retry-After", Long.toString(RETRY_AFTER_OUTAGE_SECONDS)));
         } catch (StateStoreErrorException e) {
             observer.stateStoreError();

@@ -6,6 +6,7 @@ import com.comfyjobs.job.JobError;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Step;
 import com.comfyjobs.query.JobView;
 import com.comfyjobs.query.JobViewPage;
@@ -64,6 +65,9 @@ public final class JobJson {
         if (j.workflowSha256() != null) {
             o.putObject("workflow").put("sha256", j.workflowSha256()).put("bytes", j.workflowBytes());
         }
+        if (j.sentGraph() != null) {
+            o.put("sentGraph", j.sentGraph().stored());
+        }
         return o;
     }
 
@@ -99,11 +103,15 @@ public final class JobJson {
         for (JobArtifact a : j.artifacts()) {
             ObjectNode n = artifacts.addObject().put("key", a.key()).put("filename", a.filename())
                     .put("contentType", a.contentType()).put("size", a.size());
+            if (j.seed() != null) {
+                n.put("seed", j.seed());
+            }
             String url = urls.apply(a);
             if (url != null) {
                 n.put("url", url);
             }
         }
+        o.put("artifactsDeleted", j.artifactsDeleted());
         if (j.error() != null) {
             ObjectNode e = o.putObject("error").put("type", j.error().type()).put("message", j.error().message());
             put(e, "nodeId", j.error().nodeId());
@@ -175,7 +183,9 @@ public final class JobJson {
                 .workflowSha256(optText(o.path("workflow"), "sha256"))
                 .workflowBytes(o.path("workflow").path("bytes").asLong())
                 .template(optText(o, "template"), o.path("templateVersion").asInt())
-                .seed(o.hasNonNull("seed") ? o.get("seed").asLong() : null);
+                .seed(o.hasNonNull("seed") ? o.get("seed").asLong() : null)
+                .artifactsDeleted(o.path("artifactsDeleted").asBoolean())
+                .sentGraph(o.hasNonNull("sentGraph") ? SentGraph.fromStored(text(o, "sentGraph")) : null);
         if (o.hasNonNull("step")) {
             b.step(new Step(o.get("step").path("value").asInt(), o.get("step").path("max").asInt()));
         }

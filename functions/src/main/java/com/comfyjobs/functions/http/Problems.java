@@ -5,6 +5,7 @@ import com.comfyjobs.progress.WebhookRejectedException;
 import com.comfyjobs.progress.WebhookTooLargeException;
 import com.comfyjobs.query.CancelRefusedException;
 import com.comfyjobs.query.InvalidQueryException;
+import com.comfyjobs.query.JobNotEndedException;
 import com.comfyjobs.query.JobNotFoundException;
 import com.comfyjobs.submit.SubmissionRefusedException;
 import com.comfyjobs.templates.FieldError;
@@ -41,6 +42,10 @@ final class Problems {
         if (e instanceof CancelRefusedException) {
             return Optional.of(new ApiProblem(409, "Job cannot be canceled", e.getMessage()));
         }
+        if (e instanceof JobNotEndedException) {
+            return Optional.of(new ApiProblem(409, "Job has not ended", e.getMessage()));
+        }
+
         if (e instanceof WebhookTooLargeException) {
             return Optional.of(new ApiProblem(413, "Payload too large", e.getMessage()));
         }

@@ -19,6 +19,7 @@ import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
+import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.secrets.Secret;
@@ -192,6 +193,11 @@ public class ComfyJobsFactory {
     @Singleton
     JobQueryService jobQueryService(JobStore store, ArtifactStore artifacts) {
         return new JobQueryService(store, artifacts);
+    }
+
+    @Singleton
+    DeleteArtifactsService deleteArtifactsService(JobStore store, ArtifactStore artifacts) {
+        return new DeleteArtifactsService(store, artifacts);
     }
 
     @Singleton

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Step;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +34,7 @@ class JobJsonTest {
                 .error(new JobError("execution_error", "boom", "3", "KSampler", JSON.createObjectNode().put("k", 1).toString()))
                 .cancelRequested(true).idempotencyKey("k").metadataJson(JSON.createObjectNode().put("m", "v").toString())
                 .nodeCount(7).cachedNodes(List.of("4")).finishedNodes(List.of("5", "6"))
-                .leaseOwner("w-1").workflowSha256("ab12").workflowBytes(768)
+                .leaseOwner("w-1").workflowSha256("ab12").workflowBytes(768).sentGraph(new SentGraph(2, "5e".repeat(32)))
                 .build();
     }
 
@@ -73,6 +75,37 @@ class JobJsonTest {
         assertEquals("running", o.get("status").asText());
         assertEquals("face_swap", o.get("type").asText());
         assertEquals(5, o.get("step").get("value").asInt());
+    }
+
+    @Test
+    void eachArtifactCarriesTheSeedTheJobRanWith() {
+        ObjectNode seeded = JobJson.publicView(full().toBuilder().seed(-42L).build(), a -> null);
+        assertEquals(-42L, seeded.get("artifacts").get(0).get("seed").asLong());
+        assertTrue(seeded.get("artifacts").get(0).get("seed").isIntegralNumber());
+        ObjectNode unseeded = JobJson.publicView(full(), a -> null);
+        assertFalse(unseeded.get("artifacts").get(0).has("seed"), "no seed known, none shown");
+    }
+
+    @Test
+    void aJobWhoseArtifactsWereDeletedSaysSoAndListsNone() {
+        Job deleted = full().toBuilder().status(JobStatus.SUCCEEDED).artifacts(List.of()).artifactsDeleted(true).build();
+        ObjectNode o = JobJson.publicView(deleted, a -> "https://bucket/" + a.filename());
+        assertTrue(o.get("artifactsDeleted").asBoolean());
+        assertEquals(0, o.get("artifacts").size());
+        assertFalse(JobJson.publicView(full(), a -> null).get("artifactsDeleted").asBoolean());
+        assertEquals(deleted, JobJson.fromJson(JobJson.toJson(deleted)));
+    }
+
+    /** After the copy, nothing of a job's inputs is readable through the API: no answer names their objects. */
+    @Test
+    void aCallerSeesNoObjectKeyOfTheJobsInputs() {
+        Job withInputs = full().toBuilder().inputs(List.of(
+                new JobInput("image", "uploads/user-1/u-123", "image/png", List.of("10.inputs.image")),
+                new JobInput("mask", "inputs/0b7e6d1c-0000-4000-8000-000000000001/mask.webp", "image/webp", List.of("11.inputs.image"))))
+                .build();
+        String answer = JobJson.publicView(withInputs, a -> "https://bucket/" + a.key()).toString();
+        assertFalse(answer.contains("uploads/"), answer);
+        assertFalse(answer.contains("inputs/"), answer);
     }
 
     @Test

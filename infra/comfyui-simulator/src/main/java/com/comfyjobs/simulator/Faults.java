@@ -73,6 +73,11 @@ public final class Faults {
         state.view404(enabled);
     }
 
+    /** GET /view answers 403 for every file, as ComfyUI does for a subfolder outside its folders. */
+    public void view403(boolean enabled) {
+        state.view403(enabled);
+    }
+
     /** Forgets one history entry, as ComfyUI's history cap would. */
     public void evictHistory(String promptId) {
         queue.deleteHistory(promptId);
@@ -109,6 +114,7 @@ public final class Faults {
         state.slowResponseMillis(0);
         state.serverErrorPercent(0);
         state.view404(false);
+        state.view403(false);
         holdQueue(false);
         if (!simulator.isListening()) {
             startListening();

@@ -14,7 +14,7 @@ import java.util.Set;
 /** The /_sim/ routes' view of the simulator: fault knobs as JSON, and the counters tests assert on. */
 final class SimulatorAdmin implements AdminControl {
     private static final Set<String> KNOBS = Set.of("restart", "crashNextPrompt", "crashMidNode", "slowResponsesMillis",
-            "serverErrors", "serverErrorPercent", "view404", "evictHistory", "evictAllHistory", "failNode", "holdQueue",
+            "serverErrors", "serverErrorPercent", "view404", "view403", "evictHistory", "evictAllHistory", "failNode", "holdQueue",
             "stopListeningMillis", "clear");
 
     private final ComfyUiSimulator simulator;
@@ -40,7 +40,7 @@ final class SimulatorAdmin implements AdminControl {
                 throw new IllegalArgumentException("unknown fault knob: " + name + " (known: " + String.join(", ", KNOBS.stream().sorted().toList()) + ")");
             }
         }
-        for (String flag : new String[] {"restart", "crashNextPrompt", "crashMidNode", "serverErrors", "view404",
+        for (String flag : new String[] {"restart", "crashNextPrompt", "crashMidNode", "serverErrors", "view404", "view403",
                 "evictAllHistory", "holdQueue", "clear"}) {
             if (knobs.has(flag) && !knobs.get(flag).isBoolean()) {
                 throw new IllegalArgumentException(flag + " must be true or false");
@@ -84,6 +84,9 @@ final class SimulatorAdmin implements AdminControl {
         }
         if (knobs.has("view404")) {
             faults.view404(flag(knobs, "view404"));
+        }
+        if (knobs.has("view403")) {
+            faults.view403(flag(knobs, "view403"));
         }
         if (knobs.has("evictHistory")) {
             JsonNode ids = knobs.get("evictHistory");
@@ -134,6 +137,7 @@ final class SimulatorAdmin implements AdminControl {
         out.put("slowResponsesMillis", state.slowResponseMillis());
         out.put("serverErrorPercent", state.serverErrorPercent());
         out.put("view404", state.view404());
+        out.put("view403", state.view403());
         out.put("holdQueue", state.holdQueue());
         out.put("listening", simulator.isListening());
         ObjectNode failure = out.putObject("failNode");

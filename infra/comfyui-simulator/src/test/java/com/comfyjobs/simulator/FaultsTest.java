@@ -173,12 +173,15 @@ class FaultsTest {
     }
 
     @Test
-    void view404AndHistoryEviction() {
+    void view404view403AndHistoryEviction() {
         String id = submit(1, 1, null);
         assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
         sim.faults().view404(true);
         assertEquals(404, api.get("/view?filename=ComfyUI_00001_.png").status());
         sim.faults().view404(false);
+        sim.faults().view403(true);
+        assertEquals(403, api.get("/view?filename=ComfyUI_00001_.png").status());
+        sim.faults().view403(false);
         assertEquals(200, api.get("/view?filename=ComfyUI_00001_.png").status());
         sim.faults().evictHistory(id);
         assertEquals("{}", api.get("/history/" + id).text());

@@ -1,5 +1,6 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.job.JobFolder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -95,6 +96,10 @@ final class Api {
         return JSON.createObjectNode();
     }
 
+    Response deleteArtifacts(String user, String job) {
+        return send(request("/jobs/" + job + "/artifacts", user).DELETE());
+    }
+
     Response raw(HttpRequest.Builder r) {
         return send(r);
     }
@@ -142,6 +147,11 @@ final class Api {
             }
         }
         throw new AssertionError("job " + job + " did not get there in " + limit + "; last seen " + last);
+    }
+
+    /** The ComfyUI folder the job's current attempt saved its outputs in. */
+    static String folderOf(JsonNode job) {
+        return JobFolder.of(job.get("jobId").asText(), job.get("attempt").asInt());
     }
 
     static Predicate<JsonNode> status(String s) {

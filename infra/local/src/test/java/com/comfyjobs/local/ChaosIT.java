@@ -122,7 +122,7 @@ class ChaosIT {
                 if ("succeeded".equals(status)) {
                     for (JsonNode art : e.getValue().get("artifacts")) {
                         byte[] s3 = api.download(art.get("url").asText());
-                        byte[] comfy = Files.readAllBytes(stack.simulator().outputFile(art.get("filename").asText(), ""));
+                        byte[] comfy = Files.readAllBytes(stack.simulator().outputFile(art.get("filename").asText(), Api.folderOf(e.getValue())));
                         assertArrayEquals(comfy, s3, e.getKey());
                         report.artifactsChecked.incrementAndGet();
                     }

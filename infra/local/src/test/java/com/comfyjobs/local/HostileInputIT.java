@@ -143,6 +143,8 @@ class HostileInputIT {
         k.add(() -> request("/jobs/" + pickId(rnd)).DELETE());
         k.add(() -> request("/jobs/" + realJob).header("X-Dev-User", "mallory").GET());
         k.add(() -> request("/jobs/" + realJob).header("X-Dev-User", "mallory").DELETE());
+        k.add(() -> request("/jobs/" + pickId(rnd) + "/artifacts").DELETE());
+        k.add(() -> request("/jobs/" + realJob + "/artifacts").header("X-Dev-User", "mallory").DELETE());
         // listing: bad cursors, limits and statuses
         k.add(() -> request("/jobs?cursor=" + enc(pick(rnd, "x", "djE6", "djE6LTU6eA", Base64.getEncoder().encodeToString(new byte[64]),
                 "%%", "A".repeat(2000), "djE6LTE6"))).GET());

@@ -61,7 +61,7 @@ class LocalStackIT {
         assertEquals(1, artifacts.size());
         for (JsonNode a : artifacts) {
             byte[] fromS3 = api.download(a.get("url").asText());
-            byte[] fromComfyUi = Files.readAllBytes(stack.simulator().outputFile(a.get("filename").asText(), ""));
+            byte[] fromComfyUi = Files.readAllBytes(stack.simulator().outputFile(a.get("filename").asText(), Api.folderOf(done)));
             assertArrayEquals(fromComfyUi, fromS3);
             assertEquals(fromComfyUi.length, a.get("size").asLong());
             assertEquals("image/png", a.get("contentType").asText());

@@ -232,7 +232,8 @@ class RecoveryCasesIT {
         assertEquals(1, done.get("artifacts").size(), done.toString());
         assertEquals(1, stack.simulator().executionCount(job + "_2"));
         byte[] bytes = api.download(done.get("artifacts").get(0).get("url").asText());
-        assertArrayEquals(Files.readAllBytes(stack.simulator().outputFile(done.get("artifacts").get(0).get("filename").asText(), "")), bytes);
+        assertArrayEquals(Files.readAllBytes(stack.simulator().outputFile(done.get("artifacts").get(0).get("filename").asText(),
+                Api.folderOf(done))), bytes);
     }
 
     @Test

@@ -1,12 +1,33 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.servers.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Local stack options for tests: built-in Redis, S3 and simulator whatever the machine's environment says. */
 final class TestStacks {
     private TestStacks() {
+    }
+
+    /** A client of the stack's bucket, as an operator looking into it. */
+    static S3Client bucket(LocalStack stack) {
+        return S3Client.builder().endpointOverride(stack.s3().endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    static List<String> keysUnder(LocalStack stack, String prefix) {
+        try (S3Client s3 = bucket(stack)) {
+            return s3.listObjectsV2(b -> b.bucket(LocalStack.LOCAL_BUCKET).prefix(prefix)).contents().stream().map(S3Object::key).toList();
+        }
     }
 
     static LocalStack.Options options(String name) throws IOException {

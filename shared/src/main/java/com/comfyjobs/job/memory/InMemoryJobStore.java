@@ -8,6 +8,7 @@ import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
@@ -202,6 +203,20 @@ public final class InMemoryJobStore implements JobStore {
         TreeSet<Job> mine = byUser.get(after.userId());
         mine.remove(before);
         mine.add(after);
+    }
+
+    @Override
+    public synchronized MarkArtifactsDeletedOutcome markArtifactsDeleted(String jobId) {
+        expire();
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            return MarkArtifactsDeletedOutcome.NOT_FOUND;
+        }
+        if (!job.isTerminal()) {
+            return MarkArtifactsDeletedOutcome.LIVE;
+        }
+        replace(job, job.toBuilder().artifacts(List.of()).artifactsDeleted(true).build());
+        return MarkArtifactsDeletedOutcome.MARKED;
     }
 
     @Override

@@ -91,6 +91,9 @@ final class TransitionApplier {
         if (t.metadataJson() != null) {
             b.metadataJson(t.metadataJson());
         }
+        if (t.sentGraph() != null) {
+            b.sentGraph(t.sentGraph());
+        }
         if (t.requestCancel()) {
             b.cancelRequested(true);
         }

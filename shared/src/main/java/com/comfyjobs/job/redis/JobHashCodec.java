@@ -7,6 +7,7 @@ import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Step;
 import com.comfyjobs.job.StoredDataException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -61,6 +62,8 @@ final class JobHashCodec {
     static final String TEMPLATE_VERSION = "tmplv";
     static final String SEED = "seed";
     static final String INPUTS = "inputs";
+    static final String SENT_GRAPH = "sent";
+    static final String ARTIFACTS_DELETED = "artdel";
 
     private final ObjectMapper json;
 
@@ -117,6 +120,12 @@ final class JobHashCodec {
         if (!j.inputs().isEmpty()) {
             h.put(INPUTS, inputsJson(j.inputs()));
         }
+        if (j.sentGraph() != null) {
+            h.put(SENT_GRAPH, j.sentGraph().stored());
+        }
+        if (j.artifactsDeleted()) {
+            h.put(ARTIFACTS_DELETED, "1");
+        }
         return h;
     }
 
@@ -155,7 +164,9 @@ final class JobHashCodec {
                     .workflowBytes(Long.parseLong(h.getOrDefault(WORKFLOW_BYTES, "0")))
                     .template(h.get(TEMPLATE), Integer.parseInt(h.getOrDefault(TEMPLATE_VERSION, "0")))
                     .seed(h.containsKey(SEED) ? Long.valueOf(h.get(SEED)) : null)
-                    .inputs(inputs(h.get(INPUTS)));
+                    .inputs(inputs(h.get(INPUTS)))
+                    .sentGraph(h.containsKey(SENT_GRAPH) ? SentGraph.fromStored(h.get(SENT_GRAPH)) : null)
+                    .artifactsDeleted("1".equals(h.get(ARTIFACTS_DELETED)));
             if (h.containsKey(STEP_VALUE) && h.containsKey(STEP_MAX)) {
                 b.step(new Step(Integer.parseInt(h.get(STEP_VALUE)), Integer.parseInt(h.get(STEP_MAX))));
             }

@@ -6,6 +6,7 @@ import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
@@ -44,6 +45,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     private final RedisTransitionSpec specs = new RedisTransitionSpec(json, codec);
     private final LuaScript transition = LuaScript.load("transition.lua");
     private final LuaScript delete = LuaScript.load("delete.lua");
+    private final LuaScript markArtifactsDeleted = LuaScript.load("mark_artifacts_deleted.lua");
     private final RedisAdmission admission;
     private final RedisUserIndex users;
     private final RedisShards shardWork;
@@ -80,7 +82,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
      */
     public void prime() {
         RedisClusterAsyncCommands<String, String> c = cmd();
-        List<LuaScript> all = new ArrayList<>(List.of(transition, delete, layout.script()));
+        List<LuaScript> all = new ArrayList<>(List.of(transition, delete, markArtifactsDeleted, layout.script()));
         all.addAll(admission.scripts());
         all.addAll(shardWork.scripts());
         for (LuaScript s : all) {
@@ -179,6 +181,18 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
             default:
                 throw new IllegalStateException("transition.lua answered " + s);
         }
+    }
+
+    @Override
+    public MarkArtifactsDeletedOutcome markArtifactsDeleted(String jobId) {
+        String outcome = redis.await(markArtifactsDeleted.<String>call(cmd(), ScriptOutputType.VALUE,
+                new String[] {keys().job(jobId)}));
+        return switch (outcome) {
+            case "marked" -> MarkArtifactsDeletedOutcome.MARKED;
+            case "live" -> MarkArtifactsDeletedOutcome.LIVE;
+            case "not_found" -> MarkArtifactsDeletedOutcome.NOT_FOUND;
+            default -> throw new IllegalStateException("mark_artifacts_deleted.lua answered " + outcome);
+        };
     }
 
     @Override

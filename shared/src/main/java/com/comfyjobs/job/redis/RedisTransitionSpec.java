@@ -87,6 +87,9 @@ final class RedisTransitionSpec {
         if (t.metadataJson() != null) {
             s.put("meta", t.metadataJson());
         }
+        if (t.sentGraph() != null) {
+            s.put("sent", t.sentGraph().stored());
+        }
         flag(s, "returnJob", t.returnJob());
         return codec.write(s);
     }

@@ -14,7 +14,7 @@
 --   lease must be held), releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server,
 --   prompt}, progress, graph {cached [..], finished [..], executing, running {node, value, max}},
 --   addOutputs [..] with maxOutputs and maxOutputBytes (the stored list's limits), artifacts (JSON text), error (JSON text), markSubmitted, observed,
---   server, char, meta (JSON text), returnJob
+--   server, char, meta (JSON text), sent (<attempt>:<sha256> of the graph sent to ComfyUI), returnJob
 -- Returns {outcome, previousStatus, status, attempt, userId[, field, value, ...]} where outcome is
 --   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held | lease_lost, or
 --   {not_found}. The job's fields follow when returnJob was asked and the outcome is applied.
@@ -149,6 +149,7 @@ if spec.markSubmitted or (spec.observed and not job.submitted) then set.submitte
 if spec.server then set.server = spec.server end
 if spec.char then set.char = spec.char end
 if spec.meta then set.meta = spec.meta end
+if spec.sent then set.sent = spec.sent end
 if spec.requestCancel then set.cancel = '1' end
 
 local progress = tonumber(job.progress or '0')

@@ -13,6 +13,7 @@ public final class FaultState {
     private volatile long slowResponseMillis;
     private volatile double serverErrorPercent;
     private volatile boolean view404;
+    private volatile boolean view403;
 
     /** A failure to raise at the next node whose id or class_type is {@code target}. */
     public record NodeFailure(String target, String exceptionType, String message) {
@@ -91,5 +92,13 @@ public final class FaultState {
 
     public boolean view404() {
         return view404;
+    }
+
+    public void view403(boolean enabled) {
+        view403 = enabled;
+    }
+
+    public boolean view403() {
+        return view403;
     }
 }

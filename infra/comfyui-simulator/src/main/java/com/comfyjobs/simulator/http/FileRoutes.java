@@ -53,6 +53,9 @@ final class FileRoutes {
         if (requested == null || faults.view404()) {
             return Reply.notFound();
         }
+        if (faults.view403()) {
+            return Reply.empty(403);
+        }
         Folders.Annotated annotated = folders.annotated(requested, null);
         String filename = annotated.name();
         if (filename.isEmpty() || filename.startsWith("/") || filename.contains("..")) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /**
@@ -31,7 +32,10 @@ public record SaveImagePath(Path folder, String filename, int counter, String su
         int counter = 1;
         try {
             if (Files.isDirectory(folder)) {
-                counter = highestCounter(folder, PyPaths.basename(expanded), filename) + 1;
+                OptionalInt highest = highestCounter(folder, PyPaths.basename(expanded), filename);
+                if (highest.isPresent()) {
+                    counter = highest.getAsInt() + 1;
+                }
             } else {
                 Files.createDirectories(folder);
             }
@@ -41,9 +45,13 @@ public record SaveImagePath(Path folder, String filename, int counter, String su
         return new SaveImagePath(folder, filename, counter, subfolder);
     }
 
-    private static int highestCounter(Path folder, String prefixBase, String filename) throws IOException {
+    /**
+     * Python's {@code max(...)[0]} over the matching files: empty when none matches (ComfyUI's
+     * ValueError, counter 1), and as low as the files say otherwise ({@code ComfyUI_-5_.png} gives -4).
+     */
+    private static OptionalInt highestCounter(Path folder, String prefixBase, String filename) throws IOException {
         int prefixLength = prefixBase.length();
-        int highest = 0;
+        OptionalInt highest = OptionalInt.empty();
         try (Stream<Path> files = Files.list(folder)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = file.getFileName().toString();
@@ -51,7 +59,8 @@ public record SaveImagePath(Path folder, String filename, int counter, String su
                 if (!head.endsWith("_") || !head.substring(0, head.length() - 1).equals(filename)) {
                     continue;
                 }
-                highest = Math.max(highest, leadingNumber(name.substring(head.length())));
+                int n = leadingNumber(name.substring(head.length()));
+                highest = OptionalInt.of(highest.isPresent() ? Math.max(highest.getAsInt(), n) : n);
             }
         }
         return highest;

@@ -1,0 +1,59 @@
+package com.comfyjobs.testing;
+
+import com.comfyjobs.job.Job;
+import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.observability.RecoveryRunCounts;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A {@link JobObserver} that keeps what tests assert on: the jobs whose outputs were refused as not their own. */
+public final class RecordingJobObserver implements JobObserver {
+    private final List<String> outputsNotFromThisJob = new CopyOnWriteArrayList<>();
+
+    /** Ids of the jobs reported, in order. */
+    public List<String> outputsNotFromThisJob() {
+        return List.copyOf(outputsNotFromThisJob);
+    }
+
+    @Override
+    public void outputsNotFromThisJob(Job job) {
+        outputsNotFromThisJob.add(job.id());
+    }
+
+    @Override
+    public void jobSaved(Job job) {
+    }
+
+    @Override
+    public void jobStarted(Job job, Duration queueWait) {
+    }
+
+    @Override
+    public void jobFinished(Job job) {
+    }
+
+    @Override
+    public void jobRecovered(Job job, String how, Duration recoveryTime) {
+    }
+
+    @Override
+    public void recoveryFailed(Job job, String reason) {
+    }
+
+    @Override
+    public void webhookEvent(String outcome) {
+    }
+
+    @Override
+    public void recoveryRun(RecoveryRunCounts counts) {
+    }
+
+    @Override
+    public void stateStoreError() {
+    }
+
+    @Override
+    public void flush() {
+    }
+}

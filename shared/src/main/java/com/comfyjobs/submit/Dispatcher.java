@@ -56,12 +56,13 @@ public final class Dispatcher {
 
     private final JobStore store;
     private final ComfyUiPool pool;
+    private final InputStaging staging;
     private final PromptStopper stopper;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
-    public Dispatcher(JobStore store, ComfyUiPool pool, ServiceSettings settings, Clock clock, JobObserver observer) {
+    public Dispatcher(JobStore store, ComfyUiPool pool, InputStaging staging, ServiceSettings settings, Clock clock, JobObserver observer) {
         if (settings.dispatchLease().compareTo(pool.requestTimeout().plus(LEASE_MARGIN)) < 0) {
             throw new ConfigException("DISPATCH_LEASE_SECONDS (" + settings.dispatchLease().toSeconds()
                     + ") must be at least COMFYUI_REQUEST_TIMEOUT_MS (" + pool.requestTimeout().toMillis() + " ms) plus "
@@ -69,6 +70,7 @@ public final class Dispatcher {
         }
         this.store = store;
         this.pool = pool;
+        this.staging = staging;
         this.stopper = new PromptStopper(pool);
         this.settings = settings;
         this.clock = clock;
@@ -184,12 +186,26 @@ public final class Dispatcher {
     }
 
     private DispatchResult send(Job job, Workflow workflow, ComfyUiClient client) {
+        // Staging only writes into this attempt's own folder, the same files each time, so it needs no
+        // lease of its own: the lease guards the POST below, which is what must happen once.
+        StagingResult staged = staging.stage(job, client, workflow);
+        if (staged instanceof StagingResult.Unavailable unavailable) {
+            pool.invalidate();
+            release(job);
+            return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, unavailable.reason());
+        }
+        if (staged instanceof StagingResult.Failed failed) {
+            DispatchResult r = fail(job, failed.error());
+            return r.job().isTerminal() ? new DispatchResult(DispatchResult.Outcome.REJECTED, r.job(), failed.error().message())
+                    : new DispatchResult(DispatchResult.Outcome.SKIPPED, r.job(), "the lease ran out while the input images were staged");
+        }
+        Workflow sent = ((StagingResult.Staged) staged).workflow();
         Optional<Job> leased = leaseCoveringOneCall(job);
         if (leased.isEmpty()) {
             return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "the lease was lost before sending");
         }
         job = leased.get();
-        PromptSubmitResult result = client.submit(job.promptId(), CLIENT_ID, workflow,
+        PromptSubmitResult result = client.submit(job.promptId(), CLIENT_ID, sent,
                 Map.of("jobId", job.id(), "userId", job.userId(), "attempt", Integer.toString(job.attempt())));
         if (result instanceof PromptSubmitResult.Accepted) {
             return accepted(job);

@@ -12,19 +12,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * A parsed POST /jobs body {@code {workflow, type?, characterId?, metadata?}}. Parsing refuses
+ * A parsed POST /jobs body {@code {workflow, type?, characterId?, metadata?, images?}}. Parsing refuses
  * anything else as malformed (or too large) with a message that says what is wrong, before any state
- * is touched. The metadata is kept as the JSON text the caller sent, compacted.
+ * is touched. The metadata is kept as the JSON text the caller sent, compacted. {@code images} maps
+ * a graph input, {@code "<node id>.inputs.<input>"} of a node of the workflow, to the image that fills
+ * it ({@link InputImages} judges the image itself).
  */
-public record SubmitRequest(Workflow workflow, JobType type, String characterId, String metadataJson, JsonNode payload) {
+public record SubmitRequest(Workflow workflow, JobType type, String characterId, String metadataJson,
+                            Map<String, JsonNode> images, JsonNode payload) {
     static final int MAX_DEPTH = 64;
     static final int MAX_NODES = 5000;
     static final int MAX_METADATA_CHARS = 16 * 1024;
-    private static final Set<String> FIELDS = Set.of("workflow", "type", "characterId", "metadata");
+    static final int MAX_IMAGES = 16;
+    private static final Set<String> FIELDS = Set.of("workflow", "type", "characterId", "metadata", "images");
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -53,7 +61,7 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
         while (names.hasNext()) {
             String n = names.next();
             if (!FIELDS.contains(n)) {
-                throw SubmissionRefusedException.malformed("unknown field '" + abbreviate(n) + "'; allowed: workflow, type, characterId, metadata");
+                throw SubmissionRefusedException.malformed("unknown field '" + abbreviate(n) + "'; allowed: workflow, type, characterId, metadata, images");
             }
         }
         JsonNode wf = root.get("workflow");
@@ -101,6 +109,7 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
                 throw SubmissionRefusedException.malformed("field 'metadata' is larger than " + MAX_METADATA_CHARS + " characters");
             }
         }
+        Map<String, JsonNode> images = images(root.get("images"), wf);
         ObjectNode canonical = JSON.createObjectNode();
         canonical.set("workflow", wf);
         canonical.put("type", type.wire());
@@ -110,7 +119,39 @@ public record SubmitRequest(Workflow workflow, JobType type, String characterId,
         if (metadata != null) {
             canonical.set("metadata", metadata);
         }
-        return new SubmitRequest(workflow, type, characterId, metadata == null ? null : metadata.toString(), canonical);
+        if (!images.isEmpty()) {
+            canonical.set("images", root.get("images"));
+        }
+        return new SubmitRequest(workflow, type, characterId, metadata == null ? null : metadata.toString(), images, canonical);
+    }
+
+    /** The {@code images} field: each key an input of a node the workflow has, at most {@link #MAX_IMAGES}. */
+    private static Map<String, JsonNode> images(JsonNode field, JsonNode workflow) {
+        if (field == null || field.isNull()) {
+            return Map.of();
+        }
+        if (!field.isObject()) {
+            throw SubmissionRefusedException.malformed("field 'images' must be an object of \"<node id>.inputs.<input>\": image");
+        }
+        if (field.size() > MAX_IMAGES) {
+            throw SubmissionRefusedException.malformed("field 'images' has " + field.size() + " images; the limit is " + MAX_IMAGES);
+        }
+        Map<String, JsonNode> images = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = field.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Optional<GraphInput> target = GraphInput.parse(e.getKey());
+            if (target.isEmpty()) {
+                throw SubmissionRefusedException.malformed("images: '" + abbreviate(e.getKey())
+                        + "' does not name a graph input; write \"<node id>.inputs.<input>\"");
+            }
+            if (!workflow.path(target.get().nodeId()).isObject()) {
+                throw SubmissionRefusedException.malformed("images: '" + abbreviate(e.getKey()) + "' names node '"
+                        + abbreviate(target.get().nodeId()) + "', which the workflow does not have");
+            }
+            images.put(e.getKey(), e.getValue());
+        }
+        return Collections.unmodifiableMap(images);
     }
 
     /**

@@ -2,11 +2,14 @@ package com.comfyjobs.submit;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.ObjectInfo;
 import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
 import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.JobTooLargeException;
@@ -18,6 +21,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,30 +45,56 @@ public final class SubmitService {
      * before writing it; past this, a missing job was written and has since been removed.
      */
     static final Duration ADMISSION_WINDOW = Duration.ofMinutes(15);
+    private static final int MAX_VIOLATIONS_SHOWN = 5;
     /** A live job takes seconds to minutes; asking again sooner than this mostly meets the cap again. */
     private static final Duration RETRY_WHEN_AT_THE_CAP = Duration.ofSeconds(30);
 
     private final JobStore store;
     private final ComfyUiPool pool;
     private final Dispatcher dispatcher;
+    private final InputImages images;
+    private final RawWorkflows rawWorkflows;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
-    public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
-                         JobObserver observer) {
+    public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, InputImages images, RawWorkflows rawWorkflows,
+                         ServiceSettings settings, Clock clock, JobObserver observer) {
         this.store = store;
         this.pool = pool;
         this.dispatcher = dispatcher;
+        this.images = images;
+        this.rawWorkflows = rawWorkflows;
         this.settings = settings;
         this.clock = clock;
         this.observer = observer;
     }
 
-    public SubmitResult submit(String userId, SubmitRequest request, String idempotencyKey) {
+    /**
+     * A raw workflow: refused (403) unless RAW_WORKFLOWS lets {@code caller} submit one, and (400) when
+     * it names a file it may not read ({@link FileInputs}); its images are taken before the job is stored.
+     */
+    public SubmitResult submit(Caller caller, SubmitRequest request, String idempotencyKey) {
+        if (!rawWorkflows.allows(caller)) {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.RAW_WORKFLOW_FORBIDDEN,
+                    rawWorkflows == RawWorkflows.OFF ? "this service runs published templates only; raw workflows are turned off"
+                            : "only admins may submit raw workflows here; run a published template instead");
+        }
+        String userId = caller.userId();
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
-        Job job = newJob(PromptIds.newJobId(), userId, request, idempotencyKey, server);
+        ObjectInfo nodes = server.map(s -> pool.objectInfo(s).orElse(ObjectInfo.unknown())).orElse(ObjectInfo.unknown());
+        List<FileInputViolation> violations = FileInputs.check(request.workflow(), request.images().keySet(), nodes);
+        if (!violations.isEmpty()) {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.FILE_INPUT_NOT_ALLOWED,
+                    "the workflow names files it may not read: " + String.join("; ",
+                            violations.stream().limit(MAX_VIOLATIONS_SHOWN).map(FileInputViolation::message).toList())
+                            + (violations.size() > MAX_VIOLATIONS_SHOWN ? "; and " + (violations.size() - MAX_VIOLATIONS_SHOWN) + " more" : ""));
+        }
+        String jobId = PromptIds.newJobId();
+        List<JobInput> inputs = new ArrayList<>();
+        request.images().forEach((bind, source) -> inputs.add(images.accept(userId, jobId, bind, source, List.of(bind))));
+        Job job = newJob(jobId, userId, request, idempotencyKey, server, inputs);
         CreateResult created;
         try {
             created = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
@@ -79,7 +110,7 @@ public final class SubmitService {
                 throw new SubmissionRefusedException(SubmissionRefusedException.Reason.KEY_REUSED,
                         "this Idempotency-Key was already used with a different request body");
             case IDEMPOTENT_REPLAY:
-                return replay(userId, request, idempotencyKey, claim, created.previous(), server);
+                return replay(userId, request, idempotencyKey, claim, created.previous(), server, inputs);
             case ID_EXISTS:
             default:
                 throw new IllegalStateException("a fresh random job id collided: " + job.id());
@@ -102,7 +133,7 @@ public final class SubmitService {
     }
 
     private SubmitResult replay(String userId, SubmitRequest request, String idempotencyKey, IdempotencyClaim claim,
-                                 IdempotencyRecord previous, Optional<ComfyUiClient> server) {
+                                 IdempotencyRecord previous, Optional<ComfyUiClient> server, List<JobInput> inputs) {
         Instant now = now();
         Optional<Job> existing = store.findById(previous.jobId());
         if (existing.isEmpty()) {
@@ -115,7 +146,7 @@ public final class SubmitService {
                 throw inFlight();
             }
             // The first request stored its key and died before storing the job: finish its admission.
-            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server);
+            Job job = newJob(previous.jobId(), userId, request, idempotencyKey, server, inputs);
             CreateResult resumed = store.create(new NewJob(job, request.workflow(), settings.maxActiveJobs(), claim));
             if (resumed.outcome() == CreateResult.Outcome.CREATED) {
                 return dispatchNew(resumed.job(), request);
@@ -156,7 +187,8 @@ public final class SubmitService {
     }
 
     /** A job in its first state, its first dispatch owned by this request under a fresh lease. */
-    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, Optional<ComfyUiClient> server) {
+    private Job newJob(String id, String userId, SubmitRequest request, String idempotencyKey, Optional<ComfyUiClient> server,
+                       List<JobInput> inputs) {
         Instant now = now();
         return Job.queued(id, userId, request.type(), now)
                 .characterId(request.characterId())
@@ -167,6 +199,7 @@ public final class SubmitService {
                 .nodeCount(request.workflow().nodeCount())
                 .leaseUntil(now.plus(settings.dispatchLease()))
                 .leaseOwner(Dispatcher.newLeaseOwner())
+                .inputs(inputs)
                 .build();
     }
 

@@ -9,6 +9,10 @@ import com.comfyjobs.comfyui.QueueSnapshot;
 import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.inputs.InputImageStore;
+import com.comfyjobs.inputs.InputSettings;
+import com.comfyjobs.inputs.UploadService;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.memory.InMemoryJobStore;
@@ -24,7 +28,11 @@ import com.comfyjobs.recovery.RecoverySummary;
 import com.comfyjobs.servers.S3Server;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.simulator.engine.PromptFate;
+import com.comfyjobs.outbound.UrlFetcher;
+import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.submit.Dispatcher;
+import com.comfyjobs.submit.InputStaging;
+import com.comfyjobs.submit.RawWorkflows;
 import com.comfyjobs.submit.SubmitRequest;
 import com.comfyjobs.submit.SubmitService;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +52,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -70,6 +79,8 @@ public final class ServiceHarness implements AutoCloseable {
     private static final AtomicLong SEEDS = new AtomicLong(1);
     private static S3Server s3;
 
+    private final UrlFetcher urlFetcher;
+
     public final MovableClock clock = new MovableClock();
     public final List<ComfyUiSimulator> sims;
     /** The first (often only) simulator. */
@@ -80,6 +91,8 @@ public final class ServiceHarness implements AutoCloseable {
     public final ArtifactStore artifacts;
     public final Dispatcher dispatcher;
     public final Finalizer finalizer;
+    public final InputImageStore images;
+    public final UploadService uploads;
     public final SubmitService submit;
     public final WebhookService webhooks;
     public final RecoveryService recovery;
@@ -96,7 +109,10 @@ public final class ServiceHarness implements AutoCloseable {
         }
         sims = List.copyOf(started);
         sim = sims.get(0);
-        settings = ServiceSettings.fromEnv(new Env(env));
+        Map<String, String> vars = new HashMap<>(Map.of("RAW_WORKFLOWS", "all", "ALLOW_PRIVATE_URLS", "true"));
+        vars.putAll(env);
+        Env environment = new Env(vars);
+        settings = ServiceSettings.fromEnv(environment);
         store = new InMemoryJobStore(16, settings.retention(), clock);
         // no cached probe: a server the test just stopped is seen as stopped by the next choice
         pool = new ComfyUiPool(ComfyUiSettings.of(urls).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))
@@ -105,9 +121,13 @@ public final class ServiceHarness implements AutoCloseable {
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)));
         artifacts.client().createBucket(b -> b.bucket(bucket));
-        dispatcher = new Dispatcher(store, pool, settings, clock, JobObserver.NONE);
+        dispatcher = new Dispatcher(store, pool, new InputStaging(pool, artifacts), settings, clock, JobObserver.NONE);
         finalizer = new Finalizer(store, pool, artifacts, clock, JobObserver.NONE);
-        submit = new SubmitService(store, pool, dispatcher, settings, clock, JobObserver.NONE);
+        urlFetcher = new UrlFetcher(UrlPolicy.fromEnv(environment), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
+                InputSettings.URL_DEADLINE);
+        images = new InputImageStore(artifacts, urlFetcher, InputSettings.fromEnv(environment), clock);
+        uploads = new UploadService(artifacts, clock);
+        submit = new SubmitService(store, pool, dispatcher, images, RawWorkflows.fromEnv(environment), settings, clock, JobObserver.NONE);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
                 clock, JobObserver.NONE);
         recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, JobObserver.NONE);
@@ -158,9 +178,9 @@ public final class ServiceHarness implements AutoCloseable {
         return SubmitRequest.parse(("{\"workflow\":" + workflow.json() + "}").getBytes(StandardCharsets.UTF_8), settings.maxRequestBytes());
     }
 
-    /** Submits through {@link SubmitService} and answers the job as stored afterwards. */
+    /** Submits through {@link SubmitService} as a user (RAW_WORKFLOWS is all unless the test says otherwise) and answers the job as stored afterwards. */
     public Job submit(String userId, Workflow workflow) {
-        return stored(submit.submit(userId, request(workflow), null).job().id());
+        return stored(submit.submit(Caller.user(userId), request(workflow), null).job().id());
     }
 
     public Job stored(String jobId) {
@@ -267,6 +287,7 @@ public final class ServiceHarness implements AutoCloseable {
             s.close();
             deleteTree(s.outputDir().getParent());
         }
+        urlFetcher.close();
         artifacts.close();
         store.close();
     }

@@ -73,7 +73,7 @@ class TemplateConsistencyTest {
 
     @Test
     void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
-        assertEquals(6, functions().size());
+        assertEquals(7, functions().size());
         for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler);
@@ -148,7 +148,8 @@ class TemplateConsistencyTest {
             }
         }));
         assertEquals(documented, routes);
-        assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "POST /webhooks/comfyui"), routes);
+        assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "POST /uploads", "POST /webhooks/comfyui"),
+                routes);
     }
 
     @Test

@@ -8,6 +8,9 @@ import com.comfyjobs.config.Env;
 import com.comfyjobs.config.SecretsManagerReader;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.CallerIdentity;
+import com.comfyjobs.inputs.InputImageStore;
+import com.comfyjobs.inputs.InputSettings;
+import com.comfyjobs.inputs.UploadService;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
@@ -15,6 +18,8 @@ import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.MetricsJobObserver;
 import com.comfyjobs.observability.ObservabilitySettings;
+import com.comfyjobs.outbound.UrlFetcher;
+import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
@@ -22,6 +27,9 @@ import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.submit.Dispatcher;
+import com.comfyjobs.submit.InputImages;
+import com.comfyjobs.submit.InputStaging;
+import com.comfyjobs.submit.RawWorkflows;
 import com.comfyjobs.submit.SubmitService;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
@@ -124,14 +132,32 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new Dispatcher(store, pool, settings, clock, observer);
+    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ArtifactStore bucket, ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new Dispatcher(store, pool, new InputStaging(pool, bucket), settings, clock, observer);
     }
 
     @Singleton
-    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, ServiceSettings settings, Clock clock,
-                                JobObserver observer) {
-        return new SubmitService(store, pool, dispatcher, settings, clock, observer);
+    SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, InputImages images, Env env,
+                                ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new SubmitService(store, pool, dispatcher, images, RawWorkflows.fromEnv(env), settings, clock, observer);
+    }
+
+    /** Fetches input images from caller URLs under the URL rules (ALLOW_PRIVATE_URLS). */
+    @Singleton
+    @Bean(preDestroy = "close")
+    UrlFetcher urlFetcher(Env env) {
+        return new UrlFetcher(UrlPolicy.fromEnv(env), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
+                InputSettings.URL_DEADLINE);
+    }
+
+    @Singleton
+    InputImages inputImages(ArtifactStore bucket, UrlFetcher urls, Env env, Clock clock) {
+        return new InputImageStore(bucket, urls, InputSettings.fromEnv(env), clock);
+    }
+
+    @Singleton
+    UploadService uploadService(ArtifactStore bucket, Clock clock) {
+        return new UploadService(bucket, clock);
     }
 
     @Singleton

@@ -33,6 +33,7 @@ class HostileInputIT {
     private static LocalStack stack;
     private static Api api;
     private static String realJob;
+    private static String realUpload;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,6 +43,7 @@ class HostileInputIT {
         api = new Api(stack.apiUrl());
         realJob = api.submit("victim", Api.submitBody(1), null).body().get("jobId").asText();
         api.await("victim", realJob, Api.terminal(), Duration.ofSeconds(60), null);
+        realUpload = api.uploaded("victim", com.comfyjobs.testing.JobFixtures.image("png", 8));
     }
 
     @AfterAll
@@ -140,6 +142,28 @@ class HostileInputIT {
                 pick(rnd, "none", "bad", "stale", "future", "garbage")));
         k.add(() -> webhook(corrupt("{\"event\":\"comfy.execution_success\"}", rnd), "bad"));
         k.add(() -> webhook("x".repeat(1_200_000), "none"));
+        // input images: garbage and foreign upload ids, data URIs that are not images or too big, bad targets, refused URLs
+        String wf = Api.workflow(1).toString();
+        k.add(() -> post("{\"workflow\": " + wf + ", \"images\": {\"3.inputs.image\": " + pick(rnd, "{\"upload\": \"" + realUpload + "\"}",
+                "{\"upload\": \"x\"}", "{\"upload\": \"\"}", "{\"upload\": \"../victim/" + realUpload + "\"}", "{\"upload\": 5}",
+                "{\"upload\": null}", "{\"upload\": {}}", "{\"upload\": \"" + "a".repeat(5000) + "\"}",
+                "{\"upload\": \"00000000-0000-4000-8000-000000000000\"}", "{\"upload\": \"" + realUpload.toUpperCase() + "\"}",
+                "{\"upload\": \"" + realUpload + "\", \"x\": 1}", "{}", "[]", "null", "7") + "}}", null)
+                .header("X-Dev-User", "mallory"));
+        k.add(() -> post("{\"workflow\": " + wf + ", \"images\": {\"3.inputs.image\": \"" + pick(rnd,
+                "data:image/png;base64," + Base64.getEncoder().encodeToString("root:x:0:0:root:/root:/bin/bash".getBytes(StandardCharsets.UTF_8)),
+                "data:image/png;base64,!!!!", "data:image/gif;base64,R0lGODlhAQABAAAAACw=", "data:text/html;base64,PGh0bWw+",
+                "data:image/png;base64," + "A".repeat(1_100_000), "data:,", "DATA:", "file:///etc/passwd", "ftp://example.com/a.png",
+                "javascript:alert(1)", "http://127.0.0.1:1/a.png", "https://user:pw@example.com/a.png", "https://exa mple.com/",
+                "//example.com/a.png", "../../etc/passwd", "/etc/passwd", "x".repeat(3000)) + "\"}}", null));
+        k.add(() -> post("{\"workflow\": " + wf + ", \"images\": " + pick(rnd, "[]", "\"x\"", "5", "{\"x\": \"https://e/a.png\"}",
+                "{\"3.inputs.\": \"https://e/a.png\"}", "{\".inputs.image\": \"https://e/a.png\"}", "{\"99.inputs.image\": \"https://e/a.png\"}",
+                "{\"3.inputs.image\": \"https://e/a.png\", \"3.inputs.image\": \"https://e/b.png\"}", "{\"\\u0000.inputs.x\": 1}",
+                sixteenPlusOneImages()) + "}", null));
+        // file inputs: another job's output, paths out of ComfyUI's folders, a plain name that is not this job's
+        k.add(() -> post("{\"workflow\": " + loadImage(pick(rnd, "ComfyUI_00001_.png [output]", "x.png [temp]", "x.png[input]",
+                "../../../../etc/hostname", "/etc/passwd", "C:\\Windows\\win.ini", "\\\\host\\share\\x.png", "//host/share/x.png",
+                "comfyjobs/" + realJob + "-1/x.png", "example.png", "..")) + "}", null));
         return k;
     }
 
@@ -150,6 +174,25 @@ class HostileInputIT {
             b.header("Idempotency-Key", key.replaceAll("[\\r\\n]", ""));
         }
         return b;
+    }
+
+    private static String sixteenPlusOneImages() {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < 17; i++) {
+            b.append(i == 0 ? "" : ",").append("\"3.inputs.i").append(i).append("\": \"https://e/a.png\"");
+        }
+        return b.append("}").toString();
+    }
+
+    /** The default workflow whose sampler takes its latent from LoadImage(image) through VAEEncode. */
+    private static String loadImage(String image) {
+        com.fasterxml.jackson.databind.node.ObjectNode wf = Api.workflow(1);
+        wf.putObject("10").put("class_type", "LoadImage").putObject("inputs").put("image", image);
+        com.fasterxml.jackson.databind.node.ObjectNode encode = wf.putObject("11").put("class_type", "VAEEncode").putObject("inputs");
+        encode.putArray("pixels").add("10").add(0);
+        encode.putArray("vae").add("4").add(2);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) wf.get("3").get("inputs")).putArray("latent_image").add("11").add(0);
+        return wf.toString();
     }
 
     private static HttpRequest.Builder webhook(String body, String signature) {

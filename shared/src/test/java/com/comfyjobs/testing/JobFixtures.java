@@ -53,19 +53,18 @@ public final class JobFixtures {
     }
 
     /**
-     * Image to image: the default workflow with LoadImage (node "10") reading {@code image}, encoded
-     * (node "11") into the sampler's latent; {@code seed} makes it a workflow of its own.
+     * Image to image, the simulator's {@code workflows/img2img.json} (LoadImage is node "10"), reading
+     * {@code image}, with one sampler step and {@code seed} making it a workflow of its own.
      */
     public static Workflow img2imgWorkflow(String image, long seed) {
-        return defaultWorkflow(g -> {
-            g.putObject("10").put("class_type", "LoadImage").putObject("inputs").put("image", image);
-            ObjectNode encode = g.putObject("11").put("class_type", "VAEEncode").putObject("inputs");
-            encode.putArray("pixels").add("10").add(0);
-            encode.putArray("vae").add("4").add(2);
-            ObjectNode sampler = (ObjectNode) g.get("3").get("inputs");
-            sampler.put("seed", seed).put("steps", 1).put("denoise", 0.5);
-            sampler.putArray("latent_image").add("11").add(0);
-        });
+        try {
+            ObjectNode graph = (ObjectNode) new ObjectMapper().readTree(JobFixtures.class.getResourceAsStream("/workflows/img2img.json"));
+            ((ObjectNode) graph.get("10").get("inputs")).put("image", image);
+            ((ObjectNode) graph.get("3").get("inputs")).put("seed", seed).put("steps", 1);
+            return Workflow.parse(graph.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A {@code size}-pixel square image encoded as {@code format} ("png" or "jpeg"), as a caller would send one. */

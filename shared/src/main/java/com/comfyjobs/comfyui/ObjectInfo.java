@@ -70,11 +70,6 @@ public final class ObjectInfo {
         return type.isArray() || "COMBO".equals(type.asText(null)) ? InputKind.COMBO : InputKind.OTHER;
     }
 
-    /** True when a server answered. */
-    public boolean isKnown() {
-        return classes != null;
-    }
-
     /** The input's kind; empty when no server answered or the server lists no such class or input. */
     public Optional<InputKind> kind(String classType, String input) {
         if (classes == null) {

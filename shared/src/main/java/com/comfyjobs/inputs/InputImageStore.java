@@ -52,7 +52,7 @@ public final class InputImageStore implements InputImages {
                 type = stored(uri.bytes(), key);
             } else if (source != null && source.isTextual() && (startsWithIgnoringCase(source.textValue(), "https://")
                     || startsWithIgnoringCase(source.textValue(), "http://"))) {
-                type = stored(urls.get(source.textValue(), settings.maxImageBytes()).body(), key);
+                type = stored(urls.get(source.textValue(), settings.maxImageBytes()), key);
             } else {
                 throw new ImageRefusal("an image is {\"upload\": \"<id>\"}, a data:image/...;base64, URI or an https URL");
             }

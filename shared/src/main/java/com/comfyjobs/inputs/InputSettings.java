@@ -26,8 +26,4 @@ public record InputSettings(long maxImageBytes, Duration uploadTtl) {
                 env.integer("INPUT_IMAGE_MAX_BYTES", 20 * 1024 * 1024, 1024, 100 * 1024 * 1024),
                 Duration.ofHours(env.integer("UPLOAD_TTL_HOURS", 24, 1, 24)));
     }
-
-    public static InputSettings defaults() {
-        return fromEnv(new Env(java.util.Map.of()));
-    }
 }

@@ -14,7 +14,6 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
@@ -30,9 +29,6 @@ public final class UrlFetcher implements AutoCloseable {
     private final UrlPolicy policy;
     private final Duration deadline;
     private final CloseableHttpClient http;
-
-    public record Fetched(byte[] body, String contentType) {
-    }
 
     public UrlFetcher(UrlPolicy policy, Duration connectTimeout, Duration readTimeout, Duration deadline) {
         this.policy = policy;
@@ -63,7 +59,7 @@ public final class UrlFetcher implements AutoCloseable {
      * @throws UrlRefusedException when the policy refuses the URL or its host, the server answers
      *                             anything but 200, the body is larger, or the request fails or takes too long
      */
-    public Fetched get(String url, long maxBytes) {
+    public byte[] get(String url, long maxBytes) {
         URI uri = policy.check(url);
         long until = System.nanoTime() + deadline.toNanos();
         HttpGet get = new HttpGet(uri);
@@ -80,7 +76,7 @@ public final class UrlFetcher implements AutoCloseable {
         }
     }
 
-    private static Fetched read(HttpGet get, ClassicHttpResponse response, long maxBytes, long until) throws IOException {
+    private static byte[] read(HttpGet get, ClassicHttpResponse response, long maxBytes, long until) throws IOException {
         int status = response.getCode();
         if (status >= 300 && status < 400) {
             throw refuse(get, "the URL answered with a redirect (HTTP " + status + "); redirects are not followed");
@@ -90,7 +86,7 @@ public final class UrlFetcher implements AutoCloseable {
         }
         HttpEntity entity = response.getEntity();
         if (entity == null) {
-            return new Fetched(new byte[0], null);
+            return new byte[0];
         }
         if (entity.getContentLength() > maxBytes) {
             throw refuse(get, tooLarge(maxBytes));
@@ -109,8 +105,8 @@ public final class UrlFetcher implements AutoCloseable {
                 }
             }
         }
-        Header type = response.getFirstHeader("Content-Type");
-        return new Fetched(out.toByteArray(), type == null ? null : type.getValue());
+        // the Content-Type is not read: what the bytes are is judged from the bytes
+        return out.toByteArray();
     }
 
     private static String tooLarge(long maxBytes) {

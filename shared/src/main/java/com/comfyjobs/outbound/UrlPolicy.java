@@ -56,10 +56,6 @@ public final class UrlPolicy {
         return new UrlPolicy(env.bool("ALLOW_PRIVATE_URLS", false), HostLookup.SYSTEM);
     }
 
-    public boolean allowsPrivate() {
-        return allowPrivate;
-    }
-
     /**
      * The URL, if its form is allowed: scheme, no credentials, a host, and (for an address written
      * into the URL) an allowed address. A host name is judged when it is resolved, by {@link #resolver()}.

@@ -26,8 +26,8 @@ class UrlPolicyTest {
 
     @Test
     void theDeployedDefaultIsStrict() {
-        assertTrue(!UrlPolicy.fromEnv(new Env(Map.of())).allowsPrivate());
-        assertTrue(UrlPolicy.fromEnv(new Env(Map.of("ALLOW_PRIVATE_URLS", "true"))).allowsPrivate());
+        assertEquals("the URL must use https", refusal(UrlPolicy.fromEnv(new Env(Map.of())), "http://127.0.0.1/a.png"));
+        assertEquals("http://127.0.0.1/a.png", UrlPolicy.fromEnv(new Env(Map.of("ALLOW_PRIVATE_URLS", "true"))).check("http://127.0.0.1/a.png").toString());
     }
 
     @Test

@@ -21,6 +21,7 @@ import com.comfyjobs.recovery.RecoverySummary;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.submit.Dispatcher;
+import com.comfyjobs.submit.InputStaging;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
@@ -54,7 +55,8 @@ final class RecoverySweeps {
             store.prime();
             ServiceSettings settings = ServiceSettings.defaults();
             ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.of(List.of(sim.baseUri())), Clock.systemUTC());
-            Dispatcher dispatcher = new Dispatcher(store, pool, settings, Clock.systemUTC(), JobObserver.NONE);
+            // the stale jobs are at their last attempt: recovery gives them up and sends nothing, so no input is staged
+            Dispatcher dispatcher = new Dispatcher(store, pool, new InputStaging(pool, null), settings, Clock.systemUTC(), JobObserver.NONE);
             RecoveryService recovery = new RecoveryService(store, pool, dispatcher, new Finalizer(store, pool, null, Clock.systemUTC(),
                     JobObserver.NONE), settings, Clock.systemUTC(), JobObserver.NONE);
             // the live jobs that are not stale: a heartbeat far ahead keeps them out of every sweep, however long seeding takes

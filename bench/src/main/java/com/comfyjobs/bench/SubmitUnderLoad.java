@@ -47,7 +47,8 @@ final class SubmitUnderLoad {
              ComfyUiSimulator sim = ComfyUiSimulator.builder().port(0).build().start()) {
             sim.faults().holdQueue(true);
             Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", redis.uri().toString(), "COMFYUI_URLS", sim.baseUrl(),
-                    "MAX_ACTIVE_JOBS_PER_USER", "100000", "METRICS_ENABLED", "false", "ARTIFACT_BUCKET", "bench-bucket"));
+                    "MAX_ACTIVE_JOBS_PER_USER", "100000", "METRICS_ENABLED", "false", "ARTIFACT_BUCKET", "bench-bucket",
+                    "RAW_WORKFLOWS", "all"));
             CommandCounter counter = new CommandCounter();
             ApplicationContext ctx = ApplicationContext.builder().singletons(new Env(env)).start();
             ((RedisJobStore) ctx.getBean(JobStore.class)).connection().addListener(counter);

@@ -20,7 +20,10 @@ import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.Map;
 
-/** POST /jobs: 202 with the job id at once; 422 when ComfyUI refuses the workflow. */
+/**
+ * POST /jobs: 202 with the job id at once; 422 when ComfyUI refuses the workflow; 403 when
+ * RAW_WORKFLOWS does not let the caller submit one.
+ */
 public class SubmitJobHandler extends ApiHandler {
     @Inject
     SubmitService service;
@@ -40,7 +43,7 @@ public class SubmitJobHandler extends ApiHandler {
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller caller) {
         SubmitRequest request = SubmitRequest.parse(HttpRequests.body(event), settings.maxRequestBytes());
         String key = HttpRequests.header(event, "Idempotency-Key").orElse(null);
-        SubmitResult result = service.submit(caller.userId(), request, key);
+        SubmitResult result = service.submit(caller, request, key);
         Job job = result.job();
         JsonLog.job(job.id());
         Map<String, String> headers = new HashMap<>();

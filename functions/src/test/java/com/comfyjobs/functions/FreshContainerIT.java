@@ -64,12 +64,15 @@ class FreshContainerIT {
         env.put("AWS_SECRET_ACCESS_KEY", "fresh-secret");
         env.put("S3_ENDPOINT", "http://127.0.0.1:9");
         env.put("METRICS_ENABLED", "false");
+        // the container's caller is no admin: this lets it submit the raw workflow it is given
+        env.put("RAW_WORKFLOWS", "all");
         return env;
     }
 
     @ParameterizedTest
     @CsvSource({
         "SubmitJobHandler, POST /jobs, 202",
+        "CreateUploadHandler, POST /uploads, 201",
         "GetJobHandler, GET /jobs/{jobId}, 404",
         "ListJobsHandler, GET /jobs, 200",
         "CancelJobHandler, DELETE /jobs/{jobId}, 404",

@@ -14,6 +14,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.standardwebhooks.Webhook;
 import io.micronaut.context.ApplicationContext;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,6 +137,27 @@ class FunctionEventsIT {
         assertEquals("queued", b.get("status").asText());
         assertEquals("/jobs/" + b.get("jobId").asText(), r.getHeaders().get("Location"));
         assertTrue(sim.submittedPrompts().contains(b.get("jobId").asText() + "_1"));
+    }
+
+    @Test
+    void aRawWorkflowFromACallerWhoIsNoAdminIs403UnderTheTemplatesDefault() throws Exception {
+        APIGatewayV2HTTPEvent e = event("submit.json", null);
+        e.getRequestContext().getAuthorizer().getJwt().getClaims().remove("scope");
+        APIGatewayV2HTTPResponse r = new SubmitJobHandler(context).handleRequest(e, ctx());
+        assertEquals(403, r.getStatusCode(), r.getBody());
+        assertEquals("Raw workflows not allowed", body(r).get("title").asText());
+    }
+
+    @Test
+    void createUploadAnswers201WithAUrlThatTakesThePut() throws Exception {
+        APIGatewayV2HTTPResponse r = new CreateUploadHandler(context).handleRequest(event("create-upload.json", null), ctx());
+        assertEquals(201, r.getStatusCode(), r.getBody());
+        JsonNode b = body(r);
+        assertTrue(b.get("upload").asText().matches("[0-9a-f-]{36}"), b.toString());
+        assertTrue(Instant.parse(b.get("expiresAt").asText()).isAfter(Instant.now()));
+        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(b.get("url").asText()))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3})).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, put.statusCode(), put.body());
     }
 
     @Test

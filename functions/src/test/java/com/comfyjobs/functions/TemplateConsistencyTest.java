@@ -78,7 +78,7 @@ class TemplateConsistencyTest {
 
     @Test
     void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
-        assertEquals(11, functions().size());
+        assertEquals(12, functions().size());
         for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler);
@@ -154,7 +154,8 @@ class TemplateConsistencyTest {
         }));
         assertEquals(documented, routes);
         assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "DELETE /jobs/{jobId}/artifacts",
-                "POST /webhooks/comfyui", "GET /templates", "GET /templates/{name}", "PUT /templates/{name}", "DELETE /templates/{name}"),
+                "POST /uploads", "POST /webhooks/comfyui", "GET /templates", "GET /templates/{name}", "PUT /templates/{name}",
+                "DELETE /templates/{name}"),
                 routes);
     }
 

@@ -92,7 +92,9 @@ class TemplatePoliciesMotoIT {
         ObjectNode policy = JSON.createObjectNode().put("Version", "2012-10-17");
         ArrayNode statements = policy.putArray("Statement");
         for (JsonNode s : TemplatePoliciesTest.inlineStatements(template, function)) {
-            statements.add(JSON.readTree(s.toString().replace("${ArtifactBucket.Arn}", "arn:aws:s3:::" + BUCKET)));
+            // !Sub '${ArtifactBucket.Arn}/...' and !GetAtt ArtifactBucket.Arn read as plain strings
+            statements.add(JSON.readTree(s.toString().replace("${ArtifactBucket.Arn}", "arn:aws:s3:::" + BUCKET)
+                    .replace("\"ArtifactBucket.Arn\"", "\"arn:aws:s3:::" + BUCKET + "\"")));
         }
         if (statements.isEmpty()) {
             statements.addObject().put("Effect", "Allow").put("Action", "sts:GetCallerIdentity").put("Resource", "*");
@@ -133,7 +135,7 @@ class TemplatePoliciesMotoIT {
     }
 
     @Test
-    void theWebhookAndRecoveryFunctionsCopyOutputsAndReadInputImagesOnly() throws Exception {
+    void theWebhookAndRecoveryFunctionsCopyOutputsAndRecoveryReadsInputCopiesToStageThem() throws Exception {
         for (String function : List.of("ComfyWebhookFunction", "RecoveryFunction")) {
             ArtifactStore s = AS.get(function);
             String dir = "artifacts/u/" + function + "/1/9/";
@@ -144,14 +146,15 @@ class TemplatePoliciesMotoIT {
             byte[] large = random(5 * MB + 1000);
             assertEquals(large.length, s.copy(new ByteArrayInputStream(large), -1, "image/png", dir + "large.png", "large.png").size());
             assertArrayEquals(large, read(s, dir + "large.png"));
-            assertArrayEquals(INPUT, read(s, "uploads/u/up-1/cat.png"));
-            assertArrayEquals(INPUT, read(s, "inputs/j/1/dog.png"));
 
+            refused(() -> read(s, "uploads/u/up-1/cat.png"));
             refused(() -> read(s, "other/secret.txt"));
-            refused(() -> s.client().putObject(b -> b.bucket(BUCKET).key("uploads/u/up-1/cat.png"), RequestBody.fromBytes(small)));
+            refused(() -> s.client().putObject(b -> b.bucket(BUCKET).key("inputs/j/1/dog.png"), RequestBody.fromBytes(small)));
             refused(() -> s.client().deleteObject(b -> b.bucket(BUCKET).key(dir + "small.png")));
             refused(() -> s.client().listObjectsV2(b -> b.bucket(BUCKET).prefix("artifacts/")));
         }
+        assertArrayEquals(INPUT, read(AS.get("RecoveryFunction"), "inputs/j/1/dog.png"));
+        refused(() -> read(AS.get("ComfyWebhookFunction"), "inputs/j/1/dog.png"));
     }
 
     @Test
@@ -166,13 +169,36 @@ class TemplatePoliciesMotoIT {
     }
 
     @Test
-    void submitReadsInputImagesAndCancelTouchesNothing() {
+    void submitTakesUploadsIntoInputCopiesAndCancelTouchesNothing() {
         ArtifactStore submit = AS.get("SubmitJobFunction");
         assertArrayEquals(INPUT, read(submit, "uploads/u/up-1/cat.png"));
+        submit.client().copyObject(b -> b.sourceBucket(BUCKET).sourceKey("uploads/u/up-1/cat.png")
+                .destinationBucket(BUCKET).destinationKey("inputs/j2/image"));
+        assertArrayEquals(INPUT, read(submit, "inputs/j2/image"));
+        refused(() -> submit.client().putObject(b -> b.bucket(BUCKET).key("uploads/u/up-1/cat.png"), RequestBody.fromBytes(INPUT)));
         refused(() -> read(submit, "artifacts/u/j/1/9/existing.png"));
         assertEquals(-1, submit.sizeOf("artifacts/u/j/1/9/existing.png"), "a 403 on the size check reads as nothing known there");
         assertThrows(ArtifactCopyException.class, () -> submit.copy(new ByteArrayInputStream(INPUT), INPUT.length, "image/png",
                 "artifacts/u/j/1/9/existing.png", "existing.png"), "and the copy that follows fails on its own");
         refused(() -> read(AS.get("CancelJobFunction"), "uploads/u/up-1/cat.png"));
+    }
+
+    @Test
+    void createUploadMayOnlyPutUploadsWhichIsWhatItsPresignedUrlsCarry() {
+        ArtifactStore s = AS.get("CreateUploadFunction");
+        s.client().putObject(b -> b.bucket(BUCKET).key("uploads/u/up-2/x.png"), RequestBody.fromBytes(INPUT));
+        refused(() -> read(s, "uploads/u/up-1/cat.png"));
+        refused(() -> s.client().putObject(b -> b.bucket(BUCKET).key("inputs/j/1/dog.png"), RequestBody.fromBytes(INPUT)));
+        refused(() -> s.client().putObject(b -> b.bucket(BUCKET).key("artifacts/u/j/1/9/new.png"), RequestBody.fromBytes(INPUT)));
+    }
+
+    @Test
+    void deleteArtifactsDeletesAJobsFilesAndListsOnlyArtifacts() {
+        ArtifactStore s = AS.get("DeleteArtifactsFunction");
+        s.client().listObjectsV2(b -> b.bucket(BUCKET).prefix("artifacts/u/j/"));
+        refused(() -> s.client().listObjectsV2(b -> b.bucket(BUCKET).prefix("uploads/")));
+        refused(() -> s.client().listObjectsV2(b -> b.bucket(BUCKET)));
+        refused(() -> read(s, "artifacts/u/j/1/9/existing.png"));
+        refused(() -> s.client().deleteObject(b -> b.bucket(BUCKET).key("other/secret.txt")));
     }
 }

@@ -54,17 +54,21 @@ class TemplatePoliciesTest {
     /** Copying outputs: HeadObject (which is GetObject) to skip what is there, PutObject and multipart uploads, aborting a failed one. */
     private static final Set<String> COPY_OUTPUTS = Set.of("s3:GetObject artifacts/*", "s3:PutObject artifacts/*",
             "s3:AbortMultipartUpload artifacts/*", "s3:ListMultipartUploadParts artifacts/*");
-    /** Input images a job's dispatch sends to ComfyUI: every function that dispatches reads them. */
-    private static final Set<String> READ_INPUT_IMAGES = Set.of("s3:GetObject uploads/*", "s3:GetObject inputs/*");
+    /** A job's own copies of its input images, which every dispatch stages on its server. */
+    private static final String READ_INPUT_IMAGES = "s3:GetObject inputs/*";
 
     /** Every function and exactly what it may do; S3 resources are prefixes of the artifact bucket, secrets logical ids. */
     static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
-            Map.entry("SubmitJobFunction", union(READ_INPUT_IMAGES, Set.of(REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY))),
+            // takes the caller's upload into the job's own copy, then dispatches
+            Map.entry("SubmitJobFunction", Set.of("s3:GetObject uploads/*", "s3:PutObject inputs/*", READ_INPUT_IMAGES, REDIS_URL,
+                    COMFYUI_HEADER, POSTHOG_KEY)),
+            // presigns the caller's PUT of one upload
+            Map.entry("CreateUploadFunction", Set.of("s3:PutObject uploads/*")),
             Map.entry("GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
             Map.entry("ListJobsFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
             Map.entry("CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER)),
-            Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, READ_INPUT_IMAGES, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER))),
-            Map.entry("RecoveryFunction", union(COPY_OUTPUTS, READ_INPUT_IMAGES, Set.of(REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY))),
+            Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER))),
+            Map.entry("RecoveryFunction", union(COPY_OUTPUTS, Set.of(READ_INPUT_IMAGES, REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY))),
             Map.entry("ListTemplatesFunction", Set.of(REDIS_URL)),
             Map.entry("GetTemplateFunction", Set.of(REDIS_URL)),
             // a publish checks the graph against a ComfyUI server's node catalog

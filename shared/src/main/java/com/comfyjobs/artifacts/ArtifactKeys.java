@@ -51,7 +51,7 @@ public final class ArtifactKeys {
      * Letters, digits and {@code . _ - @ +} stay; every other byte becomes {@code %XX}, the percent sign
      * included. A name of dots only (a path step up) and the empty name are escaped too.
      */
-    static String segment(String s) {
+    public static String segment(String s) {
         if (s.isEmpty()) {
             return "%";
         }

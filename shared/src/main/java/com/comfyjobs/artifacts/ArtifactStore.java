@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -85,6 +86,10 @@ public final class ArtifactStore implements AutoCloseable {
         return s3;
     }
 
+    public S3Presigner presigner() {
+        return presigner;
+    }
+
     /**
      * Streams {@code body} to {@code key}. {@code length} is the size if known (-1 otherwise);
      * {@code contentType} falls back to a guess from the file name.
@@ -157,6 +162,24 @@ public final class ArtifactStore implements AutoCloseable {
         } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
             if (e.statusCode() == 404 || e.statusCode() == 403) {
                 return -1;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The whole object, or empty when there is none. For input images, whose size was capped when they
+     * were stored; S3 failures other than a missing key are thrown. A role granted s3:GetObject but not
+     * s3:ListBucket is answered 403 for a missing key, so 403 counts as missing too.
+     */
+    public Optional<byte[]> read(String key) {
+        try {
+            return Optional.of(s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404 || e.statusCode() == 403) {
+                return Optional.empty();
             }
             throw e;
         }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -163,11 +165,6 @@ public final class ComfyUiClient {
                 });
     }
 
-    /** GET /object_info: every node class the server has, with its inputs. */
-    public Reply<JsonNode> objectInfo() {
-        return getJson("/object_info", settings.requestTimeout());
-    }
-
     public Reply<JsonNode> systemStats() {
         return getJson("/system_stats", settings.requestTimeout());
     }
@@ -209,6 +206,58 @@ public final class ComfyUiClient {
             return new DownloadResult.Refused(status);
         }
         return new DownloadResult.Unavailable(unexpected("GET /view", status));
+    }
+
+    /** GET /object_info: every node class's inputs, reduced to what the file-input rules need. */
+    public Reply<ObjectInfo> objectInfo() {
+        Reply<JsonNode> r = getJson("/object_info", settings.requestTimeout());
+        if (r instanceof Reply.Ok<JsonNode> ok) {
+            return ok.value().isObject() ? new Reply.Ok<>(ObjectInfo.parse(ok.value()))
+                    : new Reply.Unavailable<>("GET /object_info answered something that is not a JSON object");
+        }
+        return new Reply.Unavailable<>(((Reply.Unavailable<JsonNode>) r).reason());
+    }
+
+    /**
+     * POST /upload/image: {@code image} into {@code subfolder} of ComfyUI's input folder under
+     * {@code filename}, replacing a file of that name ({@code overwrite}), as the frontend's upload
+     * widget sends it. {@code filename} and {@code subfolder} are ours, never caller text.
+     */
+    public ImageUploadResult uploadImage(String subfolder, String filename, String contentType, byte[] image) {
+        String boundary = "comfyjobs-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream(image.length + 512);
+        formField(body, boundary, "type", "input");
+        formField(body, boundary, "subfolder", subfolder);
+        formField(body, boundary, "overwrite", "true");
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + filename
+                + "\"\r\nContent-Type: " + contentType + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(image);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(request("/upload/image", settings.requestTimeout())
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            return new ImageUploadResult.Unavailable(reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ImageUploadResult.Unavailable("interrupted");
+        }
+        JsonNode answer = r.statusCode() == 200 ? parse(r.body()) : null;
+        if (answer != null && answer.path("name").isTextual()) {
+            return new ImageUploadResult.Uploaded(answer.get("name").asText(), answer.path("subfolder").asText(""),
+                    answer.path("type").asText("input"));
+        }
+        if (r.statusCode() >= 400 && r.statusCode() < 500) {
+            return new ImageUploadResult.Refused(r.statusCode());
+        }
+        return new ImageUploadResult.Unavailable(unexpected("POST /upload/image", r.statusCode()));
+    }
+
+    private static void formField(ByteArrayOutputStream body, String boundary, String name, String value) {
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n")
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     private Reply<JsonNode> getJson(String path, Duration timeout) {

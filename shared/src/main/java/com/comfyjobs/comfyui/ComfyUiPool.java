@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ComfyUI servers of COMFYUI_URLS. A new job goes to the reachable server with the fewest
@@ -18,13 +19,23 @@ import java.util.concurrent.CompletableFuture;
  * a few seconds, so a submit pays at most one probe round and usually none.
  */
 public final class ComfyUiPool {
+    /**
+     * How long one server's /object_info answer is reused. Nodes change only when the server restarts
+     * with other custom nodes; the answer can be megabytes, so it is not asked for each job.
+     */
+    static final Duration OBJECT_INFO_TTL = Duration.ofMinutes(5);
+
     private final Map<URI, ComfyUiClient> clients = new LinkedHashMap<>();
+    private final Map<URI, KnownNodes> objectInfo = new ConcurrentHashMap<>();
     private final ComfyUiSettings settings;
     private final HttpClient http;
     private final Clock clock;
     private volatile Probe lastProbe;
 
     private record Probe(Instant at, Map<URI, Integer> load) {
+    }
+
+    private record KnownNodes(Instant at, ObjectInfo info) {
     }
 
     public ComfyUiPool(ComfyUiSettings settings, Clock clock) {
@@ -80,6 +91,23 @@ public final class ComfyUiPool {
         List<URI> all = servers();
         int i = all.indexOf(ComfyUiSettings.normalize(URI.create(server)));
         return clients.get(all.get((i + 1) % all.size()));
+    }
+
+    /**
+     * The server's /object_info, asked again once {@link #OBJECT_INFO_TTL} has passed; a server that
+     * does not answer is asked again on the next call (an unanswered call is not remembered).
+     */
+    public Reply<ObjectInfo> objectInfo(ComfyUiClient server) {
+        Instant now = clock.instant();
+        KnownNodes known = objectInfo.get(server.baseUrl());
+        if (known != null && known.at().plus(OBJECT_INFO_TTL).isAfter(now)) {
+            return new Reply.Ok<>(known.info());
+        }
+        Reply<ObjectInfo> asked = server.objectInfo();
+        if (asked instanceof Reply.Ok<ObjectInfo> ok) {
+            objectInfo.put(server.baseUrl(), new KnownNodes(now, ok.value()));
+        }
+        return asked;
     }
 
     /** Forgets the cached probe, e.g. after a submit found the chosen server down. */

@@ -3,12 +3,6 @@ package com.comfyjobs.comfyui;
 import com.comfyjobs.job.JobFolder;
 import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Workflow;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -18,12 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the same prompt id. The same workflow, job and attempt always give the same graph and hash.
  */
 public final class PromptGraph {
-    /** Fractions stay the decimals the caller wrote (ComfyUI reads them with Python's float). */
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
-
     private final Workflow workflow;
     private final SentGraph sent;
 
@@ -34,12 +22,7 @@ public final class PromptGraph {
 
     /** {@code workflow} (the stored one, with any input images staged into it) for attempt {@code attempt} of the job. */
     public static PromptGraph of(String jobId, int attempt, Workflow workflow) {
-        ObjectNode graph;
-        try {
-            graph = (ObjectNode) JSON.readTree(workflow.json());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("a checked workflow is JSON", e);
-        }
+        ObjectNode graph = workflow.tree();
         OutputPrefixes.into(graph, JobFolder.of(jobId, attempt));
         return new PromptGraph(Workflow.parse(graph.toString()), new SentGraph(attempt, GraphHash.of(graph)));
     }

@@ -5,8 +5,8 @@ import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.comfyui.PromptLocation;
 import com.comfyjobs.comfyui.PromptStopper;
-import com.comfyjobs.comfyui.StopResult;
 import com.comfyjobs.comfyui.PromptSubmitResult;
+import com.comfyjobs.comfyui.StopResult;
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Job;
@@ -58,12 +58,13 @@ public final class Dispatcher {
 
     private final JobStore store;
     private final ComfyUiPool pool;
+    private final InputStaging staging;
     private final PromptStopper stopper;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
-    public Dispatcher(JobStore store, ComfyUiPool pool, ServiceSettings settings, Clock clock, JobObserver observer) {
+    public Dispatcher(JobStore store, ComfyUiPool pool, InputStaging staging, ServiceSettings settings, Clock clock, JobObserver observer) {
         if (settings.dispatchLease().compareTo(pool.requestTimeout().plus(LEASE_MARGIN)) < 0) {
             throw new ConfigException("DISPATCH_LEASE_SECONDS (" + settings.dispatchLease().toSeconds()
                     + ") must be at least COMFYUI_REQUEST_TIMEOUT_MS (" + pool.requestTimeout().toMillis() + " ms) plus "
@@ -71,6 +72,7 @@ public final class Dispatcher {
         }
         this.store = store;
         this.pool = pool;
+        this.staging = staging;
         this.stopper = new PromptStopper(pool);
         this.settings = settings;
         this.clock = clock;
@@ -186,7 +188,20 @@ public final class Dispatcher {
     }
 
     private DispatchResult send(Job job, Workflow workflow, ComfyUiClient client) {
-        PromptGraph graph = PromptGraph.of(job.id(), job.attempt(), workflow);
+        // Staging only writes into this attempt's own folder, the same files each time, so it needs no
+        // lease of its own: the lease guards the POST below, which is what must happen once.
+        StagingResult staged = staging.stage(job, client, workflow);
+        if (staged instanceof StagingResult.Unavailable unavailable) {
+            pool.invalidate();
+            release(job);
+            return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, unavailable.reason());
+        }
+        if (staged instanceof StagingResult.Failed failed) {
+            DispatchResult r = fail(job, failed.error());
+            return r.job().isTerminal() ? new DispatchResult(DispatchResult.Outcome.REJECTED, r.job(), failed.error().message())
+                    : new DispatchResult(DispatchResult.Outcome.SKIPPED, r.job(), "the lease ran out while the input images were staged");
+        }
+        PromptGraph graph = PromptGraph.of(job.id(), job.attempt(), ((StagingResult.Staged) staged).workflow());
         Optional<Job> leased = leaseCoveringOneCall(job, graph.sent());
         if (leased.isEmpty()) {
             return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "the lease was lost before sending");

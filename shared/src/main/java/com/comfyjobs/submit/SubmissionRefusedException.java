@@ -20,7 +20,15 @@ public final class SubmissionRefusedException extends RuntimeException {
         /** The first request with this key is still writing its job. */
         KEY_IN_FLIGHT,
         /** The job this key created is no longer kept, and is never made again. */
-        KEY_JOB_GONE
+        KEY_JOB_GONE,
+        /** RAW_WORKFLOWS does not let this caller submit a workflow of its own. */
+        RAW_WORKFLOW_FORBIDDEN,
+        /** The workflow names a file it may not read: an input that loads a file holds anything but an image this job uploads. */
+        FILE_INPUT_NOT_ALLOWED,
+        /** An input image is malformed, unknown, too large, not an image, or its URL is refused or failed. */
+        IMAGE_REFUSED,
+        /** Input images cannot be stored now (the bucket is unreachable); nothing was stored. */
+        IMAGE_STORAGE_UNAVAILABLE
     }
 
     private final Reason reason;
@@ -47,5 +55,9 @@ public final class SubmissionRefusedException extends RuntimeException {
 
     static SubmissionRefusedException malformed(String detail) {
         return new SubmissionRefusedException(Reason.MALFORMED, detail);
+    }
+
+    public static SubmissionRefusedException imageRefused(String detail) {
+        return new SubmissionRefusedException(Reason.IMAGE_REFUSED, detail);
     }
 }

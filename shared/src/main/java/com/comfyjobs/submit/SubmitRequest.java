@@ -1,5 +1,6 @@
 package com.comfyjobs.submit;
 
+import com.comfyjobs.comfyui.GraphInput;
 import com.comfyjobs.job.InvalidWorkflowException;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.Workflow;
@@ -15,23 +16,31 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * A parsed POST /jobs body: a raw workflow {@code {workflow, type?, characterId?, metadata?}}, or a
- * template job {@code {template, templateVersion?, params?, characterId?, metadata?}} whose workflow
- * and type its template gives ({@code workflow} and {@code type} are then null). Parsing refuses
+ * A parsed POST /jobs body: a raw workflow {@code {workflow, type?, characterId?, metadata?, images?}},
+ * or a template job {@code {template, templateVersion?, params?, characterId?, metadata?}} whose
+ * workflow and type its template gives ({@code workflow} and {@code type} are then null, and its
+ * images are params). Parsing refuses
  * anything else as malformed (or too large) with a message that says what is wrong, before any state
- * is touched. The metadata is kept as the JSON text the caller sent, compacted.
+ * is touched. The metadata is kept as the JSON text the caller sent, compacted. {@code images} maps
+ * a graph input, {@code "<node id>.inputs.<input>"} of a node of the workflow, to the image that fills
+ * it ({@link InputImages} judges the image itself).
  */
 public record SubmitRequest(Workflow workflow, TemplateCall template, JobType type, String characterId, String metadataJson,
-                            JsonNode payload) {
+                            Map<String, JsonNode> images, JsonNode payload) {
     static final int MAX_DEPTH = 64;
     static final int MAX_NODES = 5000;
     static final int MAX_METADATA_CHARS = 16 * 1024;
+    static final int MAX_IMAGES = 16;
     private static final Set<String> FIELDS = Set.of("workflow", "template", "templateVersion", "params", "type", "characterId",
-            "metadata");
+            "metadata", "images");
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -62,7 +71,7 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
             String n = names.next();
             if (!FIELDS.contains(n)) {
                 throw SubmissionRefusedException.malformed("unknown field '" + abbreviate(n)
-                        + "'; allowed: template, templateVersion, params, workflow, type, characterId, metadata");
+                        + "'; allowed: template, templateVersion, params, workflow, type, characterId, metadata, images");
             }
         }
         JsonNode wf = present(root, "workflow");
@@ -101,6 +110,7 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
                 throw SubmissionRefusedException.malformed("field 'type' must be one of image_generation, lora_training, face_swap, other");
             }
         }
+        Map<String, JsonNode> images = images(root.get("images"), wf);
         ObjectNode canonical = JSON.createObjectNode();
         canonical.set("workflow", wf);
         canonical.put("type", type.wire());
@@ -110,7 +120,10 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
         if (metadata != null) {
             canonical.set("metadata", metadata);
         }
-        return new SubmitRequest(workflow, null, type, characterId, metadata == null ? null : metadata.toString(), canonical);
+        if (!images.isEmpty()) {
+            canonical.set("images", root.get("images"));
+        }
+        return new SubmitRequest(workflow, null, type, characterId, metadata == null ? null : metadata.toString(), images, canonical);
     }
 
     /**
@@ -121,6 +134,9 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
     private static SubmitRequest template(JsonNode root, JsonNode tpl, String characterId, JsonNode metadata) {
         if (present(root, "type") != null) {
             throw SubmissionRefusedException.malformed("a template job's type comes from its template; leave out 'type'");
+        }
+        if (present(root, "images") != null) {
+            throw SubmissionRefusedException.malformed("a template job's images are params (GET /templates/{name} lists them); leave out 'images'");
         }
         if (!tpl.isTextual() || !TemplateNames.isValid(tpl.asText())) {
             throw SubmissionRefusedException.malformed("field 'template' must be a template name: 1 to 64 of a-z, 0-9, '-' and '_'");
@@ -152,7 +168,7 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
             canonical.set("metadata", metadata);
         }
         return new SubmitRequest(null, new TemplateCall(tpl.asText(), version, (ObjectNode) params), null, characterId,
-                metadata == null ? null : metadata.toString(), canonical);
+                metadata == null ? null : metadata.toString(), Map.of(), canonical);
     }
 
     private static String characterId(JsonNode root) {
@@ -184,6 +200,35 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
     private static JsonNode present(JsonNode root, String field) {
         JsonNode v = root.get(field);
         return v == null || v.isNull() ? null : v;
+    }
+
+    /** The {@code images} field: each key an input of a node the workflow has, at most {@link #MAX_IMAGES}. */
+    private static Map<String, JsonNode> images(JsonNode field, JsonNode workflow) {
+        if (field == null || field.isNull()) {
+            return Map.of();
+        }
+        if (!field.isObject()) {
+            throw SubmissionRefusedException.malformed("field 'images' must be an object of \"<node id>.inputs.<input>\": image");
+        }
+        if (field.size() > MAX_IMAGES) {
+            throw SubmissionRefusedException.malformed("field 'images' has " + field.size() + " images; the limit is " + MAX_IMAGES);
+        }
+        Map<String, JsonNode> images = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = field.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Optional<GraphInput> target = GraphInput.parse(e.getKey());
+            if (target.isEmpty()) {
+                throw SubmissionRefusedException.malformed("images: '" + abbreviate(e.getKey())
+                        + "' does not name a graph input; write \"<node id>.inputs.<input>\"");
+            }
+            if (!workflow.path(target.get().nodeId()).isObject()) {
+                throw SubmissionRefusedException.malformed("images: '" + abbreviate(e.getKey()) + "' names node '"
+                        + abbreviate(target.get().nodeId()) + "', which the workflow does not have");
+            }
+            images.put(e.getKey(), e.getValue());
+        }
+        return Collections.unmodifiableMap(images);
     }
 
     /**

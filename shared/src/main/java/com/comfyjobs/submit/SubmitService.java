@@ -2,8 +2,12 @@ package com.comfyjobs.submit;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.FileInputViolation;
+import com.comfyjobs.comfyui.FileInputs;
+import com.comfyjobs.comfyui.ObjectInfo;
 import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
@@ -17,7 +21,6 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
-import com.comfyjobs.templates.BoundTemplate;
 import com.comfyjobs.templates.ImageParam;
 import com.comfyjobs.templates.TemplateService;
 import java.time.Clock;
@@ -38,8 +41,10 @@ import java.util.Optional;
  *
  * <p>A template job is bound first ({@link TemplateService#bind}): its params are checked and written
  * into a copy of the template's graph, which the job then stores and runs as a raw job would; bad
- * params are refused before anything is stored. Its images are taken ({@link InputImages}) once the
- * job has an id, just before it is stored.
+ * params are refused before anything is stored. A raw workflow is refused unless RAW_WORKFLOWS lets
+ * the caller submit one. Either graph is refused when it names a file it may not read
+ * ({@link FileInputs}), and its images are taken ({@link InputImages}) once the job has an id, just
+ * before it is stored.
  *
  * <p>Idempotency follows the IETF Idempotency-Key draft: the same key with the same payload replays
  * the first answer (errors included), with another payload is refused, and while the first request is
@@ -53,6 +58,7 @@ public final class SubmitService {
      * before writing it; past this, a missing job was written and has since been removed.
      */
     static final Duration ADMISSION_WINDOW = Duration.ofMinutes(15);
+    private static final int MAX_VIOLATIONS_SHOWN = 5;
     /** A live job takes seconds to minutes; asking again sooner than this mostly meets the cap again. */
     private static final Duration RETRY_WHEN_AT_THE_CAP = Duration.ofSeconds(30);
 
@@ -61,56 +67,83 @@ public final class SubmitService {
     private final Dispatcher dispatcher;
     private final TemplateService templates;
     private final InputImages images;
+    private final RawWorkflows rawWorkflows;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
     public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
-                         ServiceSettings settings, Clock clock, JobObserver observer) {
+                         RawWorkflows rawWorkflows, ServiceSettings settings, Clock clock, JobObserver observer) {
         this.store = store;
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.templates = templates;
         this.images = images;
+        this.rawWorkflows = rawWorkflows;
         this.settings = settings;
         this.clock = clock;
         this.observer = observer;
     }
 
-    public SubmitResult submit(String userId, SubmitRequest request, String idempotencyKey) {
-        BoundTemplate bound = request.template() == null ? null : templates.bind(request.template());
-        Workflow workflow = bound == null ? request.workflow() : bound.workflow();
+    public SubmitResult submit(Caller caller, SubmitRequest request, String idempotencyKey) {
+        JobGraph graph = request.template() == null ? raw(caller, request) : JobGraph.of(templates.bind(request.template()));
+        String userId = caller.userId();
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
-        if (bound != null && !bound.images().isEmpty() && claim != null) {
+        refuseForeignFiles(graph, server);
+        if (!graph.images().isEmpty() && claim != null) {
             // a request seen before is answered from its job, before its images are taken a second time
             Optional<IdempotencyRecord> seen = store.findIdempotencyRecord(userId, claim.key());
             if (seen.isPresent()) {
                 if (!seen.get().fingerprint().equals(claim.fingerprint())) {
                     throw keyReused();
                 }
-                return replay(userId, request, bound, idempotencyKey, claim, seen.get(), server);
+                return replay(userId, request, graph, idempotencyKey, claim, seen.get(), server);
             }
         }
-        Job job = newJob(PromptIds.newJobId(), userId, request, bound, idempotencyKey, server);
+        Job job = newJob(PromptIds.newJobId(), userId, request, graph, idempotencyKey, server);
         CreateResult created;
         try {
-            created = store.create(new NewJob(job, workflow, settings.maxActiveJobs(), claim));
+            created = store.create(new NewJob(job, graph.workflow(), settings.maxActiveJobs(), claim));
         } catch (JobTooLargeException e) {
             throw new SubmissionRefusedException(SubmissionRefusedException.Reason.TOO_LARGE, e.getMessage());
         }
         switch (created.outcome()) {
             case CREATED:
-                return dispatchNew(created.job(), workflow);
+                return dispatchNew(created.job(), graph.workflow());
             case ACTIVE_LIMIT:
                 throw tooManyActive(created.activeJobs());
             case IDEMPOTENCY_MISMATCH:
                 throw keyReused();
             case IDEMPOTENT_REPLAY:
-                return replay(userId, request, bound, idempotencyKey, claim, created.previous(), server);
+                return replay(userId, request, graph, idempotencyKey, claim, created.previous(), server);
             case ID_EXISTS:
             default:
                 throw new IllegalStateException("a fresh random job id collided: " + job.id());
+        }
+    }
+
+    private JobGraph raw(Caller caller, SubmitRequest request) {
+        if (!rawWorkflows.allows(caller)) {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.RAW_WORKFLOW_FORBIDDEN,
+                    rawWorkflows == RawWorkflows.OFF ? "this service runs published templates only; raw workflows are turned off"
+                            : "only admins may submit raw workflows here; run a published template instead");
+        }
+        return JobGraph.raw(request);
+    }
+
+    /**
+     * Refuses a graph that names a file it may not read, judged by the chosen server's /object_info
+     * (or by the rules alone when none answers); dispatch checks again against the server it sends to.
+     */
+    private void refuseForeignFiles(JobGraph graph, Optional<ComfyUiClient> server) {
+        ObjectInfo nodes = server.map(s -> pool.objectInfo(s).orElse(ObjectInfo.unknown())).orElse(ObjectInfo.unknown());
+        List<FileInputViolation> violations = FileInputs.check(graph.workflow(), graph.filledByImages(), nodes);
+        if (!violations.isEmpty()) {
+            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.FILE_INPUT_NOT_ALLOWED,
+                    "the workflow names files it may not read: " + String.join("; ",
+                            violations.stream().limit(MAX_VIOLATIONS_SHOWN).map(FileInputViolation::message).toList())
+                            + (violations.size() > MAX_VIOLATIONS_SHOWN ? "; and " + (violations.size() - MAX_VIOLATIONS_SHOWN) + " more" : ""));
         }
     }
 
@@ -129,7 +162,7 @@ public final class SubmitService {
         return SubmitResult.accepted(job, false);
     }
 
-    private SubmitResult replay(String userId, SubmitRequest request, BoundTemplate bound, String idempotencyKey,
+    private SubmitResult replay(String userId, SubmitRequest request, JobGraph graph, String idempotencyKey,
                                  IdempotencyClaim claim, IdempotencyRecord previous, Optional<ComfyUiClient> server) {
         Instant now = now();
         Optional<Job> existing = store.findById(previous.jobId());
@@ -143,11 +176,10 @@ public final class SubmitService {
                 throw inFlight();
             }
             // The first request stored its key and died before storing the job: finish its admission.
-            Job job = newJob(previous.jobId(), userId, request, bound, idempotencyKey, server);
-            Workflow workflow = bound == null ? request.workflow() : bound.workflow();
-            CreateResult resumed = store.create(new NewJob(job, workflow, settings.maxActiveJobs(), claim));
+            Job job = newJob(previous.jobId(), userId, request, graph, idempotencyKey, server);
+            CreateResult resumed = store.create(new NewJob(job, graph.workflow(), settings.maxActiveJobs(), claim));
             if (resumed.outcome() == CreateResult.Outcome.CREATED) {
-                return dispatchNew(resumed.job(), workflow);
+                return dispatchNew(resumed.job(), graph.workflow());
             }
             if (resumed.outcome() == CreateResult.Outcome.ACTIVE_LIMIT) {
                 throw tooManyActive(resumed.activeJobs());
@@ -187,28 +219,29 @@ public final class SubmitService {
     /**
      * A job in its first state, its first dispatch owned by this request under a fresh lease, and the
      * graph its first attempt sends already recorded: the dispatcher then has nothing to write before
-     * sending it. A template job names its template and seed, and takes its images now: they need the
-     * job's id.
+     * sending it (the names its images are staged under are known now). The job takes its images now:
+     * they need its id. A template job names its template and seed.
      */
-    private Job newJob(String id, String userId, SubmitRequest request, BoundTemplate bound, String idempotencyKey,
+    private Job newJob(String id, String userId, SubmitRequest request, JobGraph graph, String idempotencyKey,
                        Optional<ComfyUiClient> server) {
+        List<JobInput> inputs = new ArrayList<>();
+        for (ImageParam image : graph.images()) {
+            inputs.add(images.accept(userId, id, image.param(), image.source(), image.binds()));
+        }
         Instant now = now();
-        Job.Builder b = Job.queued(id, userId, bound == null ? request.type() : bound.type(), now)
+        Job.Builder b = Job.queued(id, userId, graph.type(), now)
                 .characterId(request.characterId())
                 .metadataJson(request.metadataJson())
                 .idempotencyKey(idempotencyKey)
                 .comfyServer(server.map(c -> c.baseUrl().toString()).orElse(null))
                 .promptId(PromptIds.of(id, 1))
-                .nodeCount((bound == null ? request.workflow() : bound.workflow()).nodeCount())
+                .nodeCount(graph.workflow().nodeCount())
                 .leaseUntil(now.plus(settings.dispatchLease()))
                 .leaseOwner(Dispatcher.newLeaseOwner())
-                .sentGraph(PromptGraph.of(id, 1, bound == null ? request.workflow() : bound.workflow()).sent());
-        if (bound != null) {
-            List<JobInput> inputs = new ArrayList<>();
-            for (ImageParam image : bound.images()) {
-                inputs.add(images.accept(userId, id, image.param(), image.source(), image.binds()));
-            }
-            b.template(bound.name(), bound.version()).seed(bound.seed()).inputs(inputs);
+                .inputs(inputs)
+                .sentGraph(PromptGraph.of(id, 1, InputStaging.expected(id, 1, inputs, graph.workflow())).sent());
+        if (graph.template() != null) {
+            b.template(graph.template().name(), graph.template().version()).seed(graph.template().seed());
         }
         return b.build();
     }

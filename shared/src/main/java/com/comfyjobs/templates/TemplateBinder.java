@@ -1,5 +1,6 @@
 package com.comfyjobs.templates;
 
+import com.comfyjobs.comfyui.GraphInput;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -53,10 +54,10 @@ final class TemplateBinder {
         for (Map.Entry<String, JsonNode> e : values.entrySet()) {
             TemplateParam p = d.params().get(e.getKey());
             if (p.image()) {
-                images.add(new ImageParam(p.name(), e.getValue(), p.binds().stream().map(BindTarget::toString).toList()));
+                images.add(new ImageParam(p.name(), e.getValue(), p.binds().stream().map(GraphInput::toString).toList()));
                 continue;
             }
-            for (BindTarget b : p.binds()) {
+            for (GraphInput b : p.binds()) {
                 ((ObjectNode) graph.get(b.nodeId()).get("inputs")).set(b.input(), e.getValue().deepCopy());
             }
         }
@@ -131,7 +132,7 @@ final class TemplateBinder {
 
     /** The number the graph holds where the param goes, or null when it holds none (a link). */
     private static Double valueAt(ObjectNode graph, TemplateParam p) {
-        BindTarget b = p.binds().get(0);
+        GraphInput b = p.binds().get(0);
         JsonNode v = graph.get(b.nodeId()).get("inputs").get(b.input());
         return v != null && v.isNumber() ? v.asDouble() : null;
     }

@@ -1,5 +1,6 @@
 package com.comfyjobs.templates;
 
+import com.comfyjobs.comfyui.GraphInput;
 import com.comfyjobs.job.InvalidWorkflowException;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.Workflow;
@@ -193,7 +194,7 @@ public final class TemplateDefinition {
         ObjectNode schema = ((ObjectNode) def).deepCopy();
         schema.remove(List.of("required", "bind"));
         boolean image = IMAGE_FORMAT.equals(schema.path("format").asText(null));
-        List<BindTarget> binds = binds(at, def.get("bind"), workflow, name, boundBy, problems);
+        List<GraphInput> binds = binds(at, def.get("bind"), workflow, name, boundBy, problems);
         List<FieldError> schemaErrors = JsonSchemas.check(at, schema);
         schemaErrors.forEach(problems::add);
         ParamMarker marker = marker(at, schema, name, markedBy, problems);
@@ -211,9 +212,9 @@ public final class TemplateDefinition {
         return problems.size() == before ? new TemplateParam(name, schema, required, binds, marker, image) : null;
     }
 
-    private static List<BindTarget> binds(String at, JsonNode bind, ObjectNode workflow, String param, Map<String, String> boundBy,
+    private static List<GraphInput> binds(String at, JsonNode bind, ObjectNode workflow, String param, Map<String, String> boundBy,
                                           Problems problems) {
-        List<BindTarget> out = new ArrayList<>();
+        List<GraphInput> out = new ArrayList<>();
         if (bind == null || !bind.isArray() || bind.isEmpty() || bind.size() > MAX_BINDS) {
             problems.add(at + "/bind", "must list 1 to " + MAX_BINDS + " graph inputs the param fills, each \"<node id>.inputs.<input>\"");
             return out;
@@ -221,7 +222,7 @@ public final class TemplateDefinition {
         for (int i = 0; i < bind.size(); i++) {
             String here = at + "/bind/" + i;
             JsonNode b = bind.get(i);
-            BindTarget target = b.isTextual() ? BindTarget.parse(b.asText()).orElse(null) : null;
+            GraphInput target = b.isTextual() ? GraphInput.parse(b.asText()).orElse(null) : null;
             if (target == null) {
                 problems.add(here, "must be \"<node id>.inputs.<input>\"");
                 continue;

@@ -1,5 +1,6 @@
 package com.comfyjobs.templates;
 
+import com.comfyjobs.comfyui.GraphInput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Objects;
  * value fills. An image param ({@code "format": "image"}) is taken by the input images instead of
  * being written into the graph; a marked one ({@link ParamMarker}) means something to ComfyJobs.
  */
-public record TemplateParam(String name, ObjectNode schema, boolean required, List<BindTarget> binds, ParamMarker marker,
+public record TemplateParam(String name, ObjectNode schema, boolean required, List<GraphInput> binds, ParamMarker marker,
                             boolean image) {
     public TemplateParam {
         Objects.requireNonNull(name, "name");

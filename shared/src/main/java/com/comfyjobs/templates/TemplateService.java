@@ -2,9 +2,13 @@ package com.comfyjobs.templates;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.FileInputViolation;
+import com.comfyjobs.comfyui.FileInputs;
+import com.comfyjobs.comfyui.ObjectInfo;
 import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.StoredDataException;
+import com.comfyjobs.job.Workflow;
 import com.comfyjobs.observability.JsonLog;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -16,9 +20,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -28,8 +35,8 @@ import java.util.random.RandomGenerator;
  * /templates), and binding a job's params into one (POST /jobs with a template). Publishing and
  * retiring are for admins. A publish is checked in full before anything is stored: the body
  * ({@link TemplateDefinition}), then, when a ComfyUI server answers {@code /object_info}, every node
- * class and input the graph names; without an answer that check is skipped (ComfyUI still checks
- * every job). Reads go through a per-container cache ({@link TemplateSettings}).
+ * class and input the graph names (without an answer that check is skipped: ComfyUI still checks
+ * every job), and always the file rule ({@link FileInputs}). Reads go through a per-container cache ({@link TemplateSettings}).
  */
 public final class TemplateService {
     /** Far above a large ComfyUI graph (some hundreds of nodes); a job stores its bound copy. */
@@ -114,23 +121,42 @@ public final class TemplateService {
         return TemplateBinder.bind(t.get(), call.params(), random);
     }
 
+    /**
+     * The graph against a ComfyUI server's node classes when one answers, and against the file rule
+     * always: an input that loads a file may be filled only by an image param, so no default and no
+     * other param's value (caller text) ever names a file.
+     */
     private void checkAgainstComfyUi(TemplateDefinition definition) {
+        ObjectInfo info = nodeClasses();
+        List<FieldError> errors = new ArrayList<>();
+        if (info.isKnown()) {
+            errors.addAll(ObjectInfoCheck.check(definition.workflow(), info));
+        }
+        Set<String> filledByImages = new HashSet<>();
+        definition.params().values().stream().filter(TemplateParam::image)
+                .forEach(p -> p.binds().forEach(b -> filledByImages.add(b.toString())));
+        for (FileInputViolation v : FileInputs.check(Workflow.parse(definition.workflow().toString()), filledByImages, info)) {
+            errors.add(new FieldError(FieldError.pointer("workflow", v.nodeId(), "inputs", v.input()), v.problem()));
+        }
+        if (!errors.isEmpty()) {
+            throw new TemplateRefusedException(TemplateRefusedException.Reason.INVALID_TEMPLATE, "the workflow has "
+                    + (errors.size() == 1 ? "a node or input" : errors.size() + " nodes or inputs") + " ComfyUI would not run as published: "
+                    + errors.get(0).pointer() + " " + errors.get(0).message(), errors);
+        }
+    }
+
+    private ObjectInfo nodeClasses() {
         Optional<ComfyUiClient> server = pool.get().choose();
         if (server.isEmpty()) {
-            JsonLog.warn("template published unchecked: no ComfyUI server answered");
-            return;
+            JsonLog.warn("template published without its node classes checked: no ComfyUI server answered");
+            return ObjectInfo.unknown();
         }
-        Reply<JsonNode> info = server.get().objectInfo();
-        if (!(info instanceof Reply.Ok<JsonNode> ok)) {
-            JsonLog.warn("template published unchecked: GET /object_info failed", "reason", ((Reply.Unavailable<JsonNode>) info).reason());
-            return;
+        Reply<ObjectInfo> info = pool.get().objectInfo(server.get());
+        if (info instanceof Reply.Unavailable<ObjectInfo> u) {
+            JsonLog.warn("template published without its node classes checked: GET /object_info failed", "reason", u.reason());
+            return ObjectInfo.unknown();
         }
-        List<FieldError> errors = ObjectInfoCheck.check(definition.workflow(), ok.value());
-        if (!errors.isEmpty()) {
-            throw new TemplateRefusedException(TemplateRefusedException.Reason.INVALID_TEMPLATE, "the workflow names "
-                    + (errors.size() == 1 ? "a node class or input" : errors.size() + " node classes or inputs")
-                    + " ComfyUI does not have: " + errors.get(0).pointer() + " " + errors.get(0).message(), errors);
-        }
+        return ((Reply.Ok<ObjectInfo>) info).value();
     }
 
     private static JsonNode read(byte[] body) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.artifacts.ArtifactSettings;
+import com.comfyjobs.artifacts.ArtifactStore;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.config.Env;
@@ -18,11 +20,14 @@ import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.ServiceHarness.MovableClock;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * Two workers (two Lambda containers, each with its own Redis connection) over one job, with real
@@ -42,13 +47,18 @@ class DispatchLeaseIT {
             ServiceSettings settings = ServiceSettings.fromEnv(new Env(Map.of("DISPATCH_LEASE_SECONDS", Long.toString(LEASE.toSeconds()))));
             ComfyUiSettings comfy = ComfyUiSettings.of(List.of(sim.baseUri())).withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(1));
             RedisSettings rs = RedisSettings.of(redis.uri(), false);
-            try (RedisJobStore storeA = RedisJobStore.connect(rs); RedisJobStore storeB = RedisJobStore.connect(rs)) {
+            try (RedisJobStore storeA = RedisJobStore.connect(rs); RedisJobStore storeB = RedisJobStore.connect(rs);
+                 ArtifactStore unusedBucket = ArtifactStore.create(ArtifactSettings.of("unused-bucket", URI.create("http://127.0.0.1:9")),
+                         StaticCredentialsProvider.create(AwsBasicCredentials.create("unused", "unused")))) {
                 // a job whose first submission did not complete: its server is known, ComfyUI never heard of it
                 Job job = JobFixtures.queued("u", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).toBuilder()
                         .comfyServer(sim.baseUrl()).build();
                 storeA.create(new NewJob(job, JobFixtures.defaultWorkflow(), 10, null));
-                Dispatcher a = new Dispatcher(storeA, new ComfyUiPool(comfy, clock), settings, clock, JobObserver.NONE);
-                Dispatcher b = new Dispatcher(storeB, new ComfyUiPool(comfy, clock), settings, clock, JobObserver.NONE);
+                ComfyUiPool poolA = new ComfyUiPool(comfy, clock);
+                ComfyUiPool poolB = new ComfyUiPool(comfy, clock);
+                // the job has no input images: staging asks ComfyUI's /object_info and never the bucket
+                Dispatcher a = new Dispatcher(storeA, poolA, new InputStaging(poolA, unusedBucket), settings, clock, JobObserver.NONE);
+                Dispatcher b = new Dispatcher(storeB, poolB, new InputStaging(poolB, unusedBucket), settings, clock, JobObserver.NONE);
 
                 // every ComfyUI answer takes 300 ms: A's look-up (history, queue, history) takes 900 ms
                 sim.faults().slowResponses(Duration.ofMillis(300));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.comfyui.PromptGraph;
 import com.comfyjobs.comfyui.Reply;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobFolder;
@@ -15,11 +16,13 @@ import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.simulator.engine.PromptFate;
+import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.ServiceHarness;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,17 +63,41 @@ class DispatchedGraphTest {
     void aNewJobIsStoredWithItsFirstGraphSoSendingItWritesNothingButTheAcceptance() {
         h = ServiceHarness.start();
         List<Transition> transitions = new ArrayList<>();
-        JobStore store = noting(h.store, transitions);
-        Dispatcher dispatcher = new Dispatcher(store, h.pool, h.settings, h.clock, h.observed);
-        SubmitService submit = new SubmitService(store, h.pool, dispatcher, h.templates, h.images, h.settings, h.clock, h.observed);
+        SubmitService submit = noted(transitions);
         Workflow workflow = ServiceHarness.quick();
 
-        Job job = h.stored(submit.submit("u", h.request(workflow), null).job().id());
+        Job job = h.stored(submit.submit(Caller.user("u"), h.request(workflow), null).job().id());
 
         assertEquals(PromptGraph.of(job.id(), 1, workflow).sent(), job.sentGraph());
         assertTrue(job.isSubmitted());
         assertEquals(1, transitions.size(), "the acceptance only");
         assertTrue(transitions.get(0).markSubmitted());
+    }
+
+    @Test
+    void aJobWithAnImageIsStoredWithTheGraphItsStagingSendsSoSendingItWritesNothingButTheAcceptance() {
+        h = ServiceHarness.start();
+        List<Transition> transitions = new ArrayList<>();
+        SubmitService submit = noted(transitions);
+        String image = "data:image/png;base64," + Base64.getEncoder().encodeToString(JobFixtures.image("png", 16));
+        String body = "{\"workflow\": " + JobFixtures.img2imgWorkflow("placeholder.png", 7).json()
+                + ", \"images\": {\"10.inputs.image\": \"" + image + "\"}}";
+
+        Job job = h.stored(submit.submit(Caller.user("u"), h.request(body), null).job().id());
+
+        assertTrue(job.isSubmitted());
+        assertEquals(1, transitions.size(), "the acceptance only: the staged names were known when the job was made");
+        assertEquals(List.of(PromptFate.COMPLETED), h.awaitEnded(job));
+        HistoryEntry ran = history(job);
+        assertEquals(job.sentGraph().sha256(), ran.graphSha256(), "the graph ComfyUI runs, its image staged, is the one the job recorded");
+        assertTrue(ran.graph().get("10").get("inputs").get("image").asText().startsWith(JobFolder.of(job.id(), 1) + "/"));
+    }
+
+    /** The services of the harness on a store that notes every transition asked of it. */
+    private SubmitService noted(List<Transition> transitions) {
+        JobStore store = noting(h.store, transitions);
+        Dispatcher dispatcher = new Dispatcher(store, h.pool, new InputStaging(h.pool, h.artifacts), h.settings, h.clock, h.observed);
+        return new SubmitService(store, h.pool, dispatcher, h.templates, h.images, RawWorkflows.ALL, h.settings, h.clock, h.observed);
     }
 
     @Test

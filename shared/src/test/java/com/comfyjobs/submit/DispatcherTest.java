@@ -35,10 +35,11 @@ class DispatcherTest {
     void aLeaseThatACallToComfyUiCanOutliveIsRefusedAtStart() {
         Env comfyUi = new Env(Map.of("COMFYUI_REQUEST_TIMEOUT_MS", "10000"));
         ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.fromEnv(comfyUi, Secrets.fromEnv(comfyUi, Clock.systemUTC())), Clock.systemUTC());
-        ConfigException e = assertThrows(ConfigException.class, () -> new Dispatcher(new InMemoryJobStore(), pool,
+        // the check is made before anything is sent, so no staging (which only sending uses) is needed
+        ConfigException e = assertThrows(ConfigException.class, () -> new Dispatcher(new InMemoryJobStore(), pool, null,
                 ServiceSettings.fromEnv(new Env(Map.of("DISPATCH_LEASE_SECONDS", "12"))), Clock.systemUTC(), JobObserver.NONE));
         assertTrue(e.getMessage().contains("DISPATCH_LEASE_SECONDS") && e.getMessage().contains("COMFYUI_REQUEST_TIMEOUT_MS"), e.getMessage());
-        new Dispatcher(new InMemoryJobStore(), pool, ServiceSettings.fromEnv(new Env(Map.of("DISPATCH_LEASE_SECONDS", "15"))),
+        new Dispatcher(new InMemoryJobStore(), pool, null, ServiceSettings.fromEnv(new Env(Map.of("DISPATCH_LEASE_SECONDS", "15"))),
                 Clock.systemUTC(), JobObserver.NONE);
     }
 

@@ -104,4 +104,37 @@ class SubmitRequestTest {
         assertTrue(e.getMessage().contains("..."));
         assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl));
     }
+
+    @Test
+    void imagesMapGraphInputsOfTheWorkflowToImagesAndCountInTheFingerprint() {
+        SubmitRequest r = parse("{\"workflow\":" + WF + ",\"images\":{\"8.inputs.image\":{\"upload\":\"u\"},\"9.inputs.mask\":\"https://x\"}}");
+        assertEquals(java.util.List.of("8.inputs.image", "9.inputs.mask"), java.util.List.copyOf(r.images().keySet()));
+        assertEquals("u", r.images().get("8.inputs.image").get("upload").asText());
+        assertTrue(parse("{\"workflow\":" + WF + "}").images().isEmpty());
+        assertTrue(parse("{\"workflow\":" + WF + ",\"images\":null}").images().isEmpty());
+        assertNotEquals(parse("{\"workflow\":" + WF + ",\"images\":{\"8.inputs.image\":\"https://a\"}}").fingerprint(),
+                parse("{\"workflow\":" + WF + ",\"images\":{\"8.inputs.image\":\"https://b\"}}").fingerprint(),
+                "another image is another request");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[]", "\"x\"", "{\"8.image\":\"https://x\"}", "{\".inputs.image\":\"https://x\"}",
+            "{\"8.inputs.\":\"https://x\"}", "{\"7.inputs.image\":\"https://x\"}", "{\"8\":\"https://x\"}", "{\"\":\"https://x\"}"})
+    void imagesWithBadTargetsAreA400(String images) {
+        SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class,
+                () -> parse("{\"workflow\":" + WF + ",\"images\":" + images + "}"));
+        assertEquals(SubmissionRefusedException.Reason.MALFORMED, e.reason());
+        assertTrue(e.getMessage().startsWith("images") || e.getMessage().startsWith("field 'images'"), e.getMessage());
+    }
+
+    @Test
+    void atMostSixteenImages() {
+        StringBuilder images = new StringBuilder("{");
+        for (int i = 0; i <= SubmitRequest.MAX_IMAGES; i++) {
+            images.append(i == 0 ? "" : ",").append("\"8.inputs.i").append(i).append("\":\"https://x\"");
+        }
+        SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class,
+                () -> parse("{\"workflow\":" + WF + ",\"images\":" + images + "}}"));
+        assertEquals("field 'images' has 17 images; the limit is 16", e.getMessage());
+    }
 }

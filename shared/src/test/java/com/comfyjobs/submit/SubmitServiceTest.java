@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.comfyui.Reply;
+import com.comfyjobs.config.ConfigException;
+import com.comfyjobs.config.Env;
+import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.Workflow;
@@ -42,7 +45,7 @@ class SubmitServiceTest {
     }
 
     private SubmitResult submit(String user, Workflow workflow, String key) {
-        return h.submit.submit(user, h.request(workflow), key);
+        return h.submit.submit(Caller.user(user), h.request(workflow), key);
     }
 
     private SubmissionRefusedException.Reason refusal(String user, Workflow workflow, String key) {
@@ -227,5 +230,40 @@ class SubmitServiceTest {
         assertEquals(SubmissionRefusedException.Reason.MALFORMED, refusal("u", ServiceHarness.quick(), ""));
         assertEquals(SubmissionRefusedException.Reason.MALFORMED, refusal("u", ServiceHarness.quick(), "k".repeat(256)));
         assertTrue(h.sim.submittedPrompts().isEmpty());
+    }
+
+    @Test
+    void withRawWorkflowsForAdminsAUserIsRefusedAndAnAdminAccepted() {
+        start(Map.of("RAW_WORKFLOWS", "admins"));
+
+        SubmissionRefusedException user = assertThrows(SubmissionRefusedException.class,
+                () -> h.submit.submit(Caller.user("u"), h.request(ServiceHarness.quick()), null));
+        SubmitResult admin = h.submit.submit(Caller.admin("root"), h.request(ServiceHarness.quick()), null);
+
+        assertEquals(SubmissionRefusedException.Reason.RAW_WORKFLOW_FORBIDDEN, user.reason());
+        assertEquals("only admins may submit raw workflows here; run a published template instead", user.getMessage());
+        assertEquals(SubmitResult.Outcome.ACCEPTED, admin.outcome());
+        assertEquals(0, h.store.countByUserId("u"));
+        assertEquals(List.of(admin.job().promptId()), h.sim.submittedPrompts());
+    }
+
+    @Test
+    void withRawWorkflowsOffNobodySubmitsOne() {
+        start(Map.of("RAW_WORKFLOWS", "off"));
+
+        for (Caller caller : List.of(Caller.user("u"), Caller.admin("root"))) {
+            SubmissionRefusedException e = assertThrows(SubmissionRefusedException.class,
+                    () -> h.submit.submit(caller, h.request(ServiceHarness.quick()), "key"));
+            assertEquals(SubmissionRefusedException.Reason.RAW_WORKFLOW_FORBIDDEN, e.reason(), caller.toString());
+        }
+        assertTrue(h.sim.submittedPrompts().isEmpty());
+    }
+
+    @Test
+    void rawWorkflowsDefaultsToAdminsAndRefusesOtherValuesAtStart() {
+        assertEquals(RawWorkflows.ADMINS, RawWorkflows.fromEnv(new Env(Map.of())));
+        assertEquals(RawWorkflows.ALL, RawWorkflows.fromEnv(new Env(Map.of("RAW_WORKFLOWS", "ALL"))));
+        ConfigException e = assertThrows(ConfigException.class, () -> RawWorkflows.fromEnv(new Env(Map.of("RAW_WORKFLOWS", "users"))));
+        assertEquals("RAW_WORKFLOWS must be admins, all or off, was 'users'", e.getMessage());
     }
 }

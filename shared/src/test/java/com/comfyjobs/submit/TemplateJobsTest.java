@@ -1,6 +1,7 @@
 package com.comfyjobs.submit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,15 +13,18 @@ import com.comfyjobs.job.JobInput;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.simulator.engine.PromptFate;
+import com.comfyjobs.templates.FieldError;
 import com.comfyjobs.templates.TemplateRefusedException;
+import com.comfyjobs.testing.JobFixtures;
 import com.comfyjobs.testing.ServiceHarness;
 import com.comfyjobs.testing.ShippedTemplates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +47,7 @@ class TemplateJobsTest {
     }
 
     private SubmitResult submit(String body) {
-        return h.submit.submit("u", h.request(body), null);
+        return h.submit.submit(Caller.user("u"), h.request(body), null);
     }
 
     private JsonNode storedGraph(Job job) throws Exception {
@@ -143,37 +147,63 @@ class TemplateJobsTest {
     }
 
     @Test
-    void anImageParamIsTakenForTheJobAndTheGraphLeftForStaging() throws Exception {
+    void anImageParamIsTakenForTheJobAndStagedIntoItsGraphAtDispatch() throws Exception {
         start(Map.of());
-        ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "png", h.sim.inputDir().resolve("example.png").toFile());
-        String body = "{\"template\": \"img2img\", \"params\": {\"image\": {\"upload\": \"up-1\"}, \"prompt\": \"x\", \"steps\": 1}}";
+        String image = dataUri(16);
+        String body = "{\"template\": \"img2img\", \"params\": {\"image\": \"" + image + "\", \"prompt\": \"x\", \"steps\": 1}}";
 
         Job job = h.stored(submit(body).job().id());
 
         assertEquals(1, h.images.calls().size());
         var call = h.images.calls().get(0);
-        assertEquals(List.of("u", job.id(), "image", "{\"upload\":\"up-1\"}", List.of("1.inputs.image")),
-                List.of(call.userId(), call.jobId(), call.param(), call.source().toString(), call.binds()));
-        assertEquals(List.of(new JobInput("image", "inputs/" + job.id() + "/image", "image/png", List.of("1.inputs.image"))), job.inputs());
-        assertEquals("example.png", storedGraph(job).get("1").get("inputs").get("image").asText());
-        assertEquals(List.of(PromptFate.COMPLETED), h.awaitEnded(job), "the img2img graph runs on ComfyUI's nodes");
+        assertEquals(List.of("u", job.id(), "image", image, List.of("1.inputs.image")),
+                List.of(call.userId(), call.jobId(), call.param(), call.source().asText(), call.binds()));
+        JobInput input = job.inputs().get(0);
+        assertEquals(List.of("image", "image/png", List.of("1.inputs.image")), List.of(input.param(), input.contentType(), input.binds()));
+        assertTrue(input.objectKey().startsWith("inputs/" + job.id() + "/"), input.objectKey());
+        assertEquals("example.png", storedGraph(job).get("1").get("inputs").get("image").asText(), "the stored graph is the template's");
+        assertEquals(List.of(PromptFate.COMPLETED), h.awaitEnded(job), "the img2img graph runs on the staged image");
+        assertFalse(Files.exists(h.sim.inputDir().resolve("example.png")), "the template's own placeholder is never read");
     }
 
     @Test
     void aRepeatedKeyIsAnsweredFromItsJobWithoutTakingItsImagesAgain() {
         start(Map.of());
         h.sim.faults().stopListening();
-        String body = "{\"template\": \"img2img\", \"params\": {\"image\": \"https://example.com/a.png\", \"prompt\": \"x\"}}";
+        String body = "{\"template\": \"img2img\", \"params\": {\"image\": \"" + dataUri(16) + "\", \"prompt\": \"x\"}}";
 
-        SubmitResult first = h.submit.submit("u", h.request(body), "key-1");
-        SubmitResult again = h.submit.submit("u", h.request(body), "key-1");
+        SubmitResult first = h.submit.submit(Caller.user("u"), h.request(body), "key-1");
+        SubmitResult again = h.submit.submit(Caller.user("u"), h.request(body), "key-1");
 
         assertEquals(first.job().id(), again.job().id());
         assertTrue(again.replayed());
         assertEquals(1, h.images.calls().size());
         assertEquals(SubmissionRefusedException.Reason.KEY_REUSED, assertThrows(SubmissionRefusedException.class,
-                () -> h.submit.submit("u", h.request(body.replace("a.png", "b.png")), "key-1")).reason());
+                () -> h.submit.submit(Caller.user("u"), h.request(body.replace(dataUri(16), dataUri(8))), "key-1")).reason());
         assertEquals(1, h.images.calls().size());
         assertEquals(JobStatus.QUEUED, h.stored(first.job().id()).status());
+    }
+
+    @Test
+    void aStringParamCannotNameAFileNorCanADefaultAndSuchATemplateIsRefusedAtPublish() throws Exception {
+        start(Map.of());
+        ObjectNode t = (ObjectNode) JSON.readTree(ShippedTemplates.body("img2img"));
+        ObjectNode image = (ObjectNode) t.get("params").get("image");
+        image.remove("format");
+        image.put("type", "string");
+
+        TemplateRefusedException e = assertThrows(TemplateRefusedException.class, () -> h.publish("named-file", t.toString()));
+
+        assertEquals(TemplateRefusedException.Reason.INVALID_TEMPLATE, e.reason());
+        assertEquals(List.of("/workflow/1/inputs/image"), e.errors().stream().map(FieldError::pointer).toList());
+        t.remove("params");
+        t.putObject("params");
+        e = assertThrows(TemplateRefusedException.class, () -> h.publish("default-file", t.toString()));
+        assertEquals(List.of("/workflow/1/inputs/image"), e.errors().stream().map(FieldError::pointer).toList(),
+                "the template's own value names a file no job brought");
+    }
+
+    private static String dataUri(int size) {
+        return "data:image/png;base64," + Base64.getEncoder().encodeToString(JobFixtures.image("png", size));
     }
 }

@@ -1,11 +1,6 @@
 package com.comfyjobs.templates;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import com.comfyjobs.comfyui.GraphInput;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.testing.ShippedTemplates;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a PUT body must be to become a template, and how each refusal says where the problem is. */
 class TemplateDefinitionTest {
@@ -57,7 +57,7 @@ class TemplateDefinitionTest {
         assertEquals(JobType.IMAGE_GENERATION, t.type());
         assertEquals(10, t.params().size());
         assertEquals(ParamMarker.SEED, t.params().get("seed").marker());
-        assertEquals(List.of(new BindTarget("6", "text")), t.params().get("prompt").binds());
+        assertEquals(List.of(new GraphInput("6", "text")), t.params().get("prompt").binds());
         assertEquals(4.0, t.limits().maxMegapixels());
         TemplateDefinition img = TemplateDefinition.parse(JSON.readTree(ShippedTemplates.body("img2img")));
         assertTrue(img.params().get("image").image());

@@ -7,6 +7,8 @@ import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.function.Consumer;
+import javax.imageio.ImageIO;
 
 /** Jobs and workflows for tests: ComfyUI's default text-to-image workflow and fresh queued jobs. */
 public final class JobFixtures {
@@ -47,6 +50,40 @@ public final class JobFixtures {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Image to image, the simulator's {@code workflows/img2img.json} (LoadImage is node "10"), reading
+     * {@code image}, with one sampler step and {@code seed} making it a workflow of its own.
+     */
+    public static Workflow img2imgWorkflow(String image, long seed) {
+        try {
+            ObjectNode graph = (ObjectNode) new ObjectMapper().readTree(JobFixtures.class.getResourceAsStream("/workflows/img2img.json"));
+            ((ObjectNode) graph.get("10").get("inputs")).put("image", image);
+            ((ObjectNode) graph.get("3").get("inputs")).put("seed", seed).put("steps", 1);
+            return Workflow.parse(graph.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A {@code size}-pixel square image encoded as {@code format} ("png" or "jpeg"), as a caller would send one. */
+    public static byte[] image(String format, int size) {
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                img.setRGB(x, y, (x * 255 / size) << 16 | (y * 255 / size) << 8);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(img, format, out)) {
+                throw new IllegalArgumentException("no ImageIO writer for " + format);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     public static Workflow workflowFromFile(Path p) {

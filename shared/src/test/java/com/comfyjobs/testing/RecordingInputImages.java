@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The fast tier's input images: every image is taken, nothing is fetched or stored, and each call is
- * remembered so a test can see what a template job handed over.
+ * Input images taken by the real store it wraps, each call remembered so a test can see what a job
+ * handed over and how often.
  */
 public final class RecordingInputImages implements InputImages {
     /** One image as it was given. */
@@ -16,11 +16,16 @@ public final class RecordingInputImages implements InputImages {
     }
 
     private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final InputImages taken;
+
+    public RecordingInputImages(InputImages taken) {
+        this.taken = taken;
+    }
 
     @Override
     public JobInput accept(String userId, String jobId, String param, JsonNode source, List<String> binds) {
         calls.add(new Call(userId, jobId, param, source, List.copyOf(binds)));
-        return new JobInput(param, "inputs/" + jobId + "/" + param, "image/png", binds);
+        return taken.accept(userId, jobId, param, source, binds);
     }
 
     public List<Call> calls() {

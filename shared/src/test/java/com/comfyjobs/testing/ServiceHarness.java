@@ -9,12 +9,17 @@ import com.comfyjobs.comfyui.QueueSnapshot;
 import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.inputs.InputImageStore;
+import com.comfyjobs.inputs.InputSettings;
+import com.comfyjobs.inputs.UploadService;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobFolder;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.memory.InMemoryJobStore;
+import com.comfyjobs.outbound.UrlFetcher;
+import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookResult;
 import com.comfyjobs.progress.WebhookService;
@@ -28,6 +33,8 @@ import com.comfyjobs.servers.S3Server;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.simulator.engine.PromptFate;
 import com.comfyjobs.submit.Dispatcher;
+import com.comfyjobs.submit.InputStaging;
+import com.comfyjobs.submit.RawWorkflows;
 import com.comfyjobs.submit.SubmitRequest;
 import com.comfyjobs.submit.SubmitService;
 import com.comfyjobs.templates.PublishedTemplate;
@@ -54,6 +61,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -69,7 +77,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * ComfyUI simulators and to S3Proxy in this JVM, under a clock the test moves. The simulators send no
  * webhooks: a job changes only by what the test delivers ({@link #deliver}) or runs. S3Proxy starts
  * once per JVM (it takes a second or two); each harness gets a bucket and fresh simulators of its own.
- * Templates live in an in-memory store; input images are taken by {@link RecordingInputImages}.
+ * Templates live in an in-memory store; input images are taken into the bucket as the functions take
+ * them, each call remembered ({@link RecordingInputImages}).
  */
 public final class ServiceHarness implements AutoCloseable {
     public static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
@@ -80,6 +89,8 @@ public final class ServiceHarness implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong SEEDS = new AtomicLong(1);
     private static S3Server s3;
+
+    private final UrlFetcher urlFetcher;
 
     public final MovableClock clock = new MovableClock();
     public final List<ComfyUiSimulator> sims;
@@ -93,7 +104,8 @@ public final class ServiceHarness implements AutoCloseable {
     public final Finalizer finalizer;
     public final InMemoryTemplateStore templateStore;
     public final TemplateService templates;
-    public final RecordingInputImages images = new RecordingInputImages();
+    public final RecordingInputImages images;
+    public final UploadService uploads;
     public final SubmitService submit;
     public final WebhookService webhooks;
     public final RecoveryService recovery;
@@ -113,7 +125,10 @@ public final class ServiceHarness implements AutoCloseable {
         }
         sims = List.copyOf(started);
         sim = sims.get(0);
-        settings = ServiceSettings.fromEnv(new Env(env));
+        Map<String, String> vars = new HashMap<>(Map.of("RAW_WORKFLOWS", "all", "ALLOW_PRIVATE_URLS", "true"));
+        vars.putAll(env);
+        Env environment = new Env(vars);
+        settings = ServiceSettings.fromEnv(environment);
         store = new InMemoryJobStore(16, settings.retention(), clock);
         // no cached probe: a server the test just stopped is seen as stopped by the next choice
         pool = new ComfyUiPool(ComfyUiSettings.of(urls).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))
@@ -122,11 +137,15 @@ public final class ServiceHarness implements AutoCloseable {
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)));
         artifacts.client().createBucket(b -> b.bucket(bucket));
-        dispatcher = new Dispatcher(store, pool, settings, clock, observed);
+        dispatcher = new Dispatcher(store, pool, new InputStaging(pool, artifacts), settings, clock, observed);
         finalizer = new Finalizer(store, pool, artifacts, clock, observed);
         templateStore = new InMemoryTemplateStore();
-        templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(new Env(env)), clock);
-        submit = new SubmitService(store, pool, dispatcher, templates, images, settings, clock, observed);
+        templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(environment), clock);
+        urlFetcher = new UrlFetcher(UrlPolicy.fromEnv(environment), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
+                InputSettings.URL_DEADLINE);
+        images = new RecordingInputImages(new InputImageStore(artifacts, urlFetcher, InputSettings.fromEnv(environment), clock));
+        uploads = new UploadService(artifacts, clock);
+        submit = new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(environment), settings, clock, observed);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
                 clock, observed);
         recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
@@ -188,9 +207,9 @@ public final class ServiceHarness implements AutoCloseable {
         return templates.publish(Caller.admin("harness-admin"), name, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Submits through {@link SubmitService} and answers the job as stored afterwards. */
+    /** Submits through {@link SubmitService} as a user (RAW_WORKFLOWS is all unless the test says otherwise) and answers the job as stored afterwards. */
     public Job submit(String userId, Workflow workflow) {
-        return stored(submit.submit(userId, request(workflow), null).job().id());
+        return stored(submit.submit(Caller.user(userId), request(workflow), null).job().id());
     }
 
     public Job stored(String jobId) {
@@ -322,6 +341,7 @@ public final class ServiceHarness implements AutoCloseable {
             s.close();
             deleteTree(s.outputDir().getParent());
         }
+        urlFetcher.close();
         artifacts.close();
         store.close();
     }

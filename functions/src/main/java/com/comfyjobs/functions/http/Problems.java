@@ -86,6 +86,10 @@ final class Problems {
             case KEY_REUSED -> new ApiProblem(422, "Idempotency-Key reused", r.getMessage());
             case KEY_IN_FLIGHT -> new ApiProblem(409, "Request in progress", r.getMessage(), null, retry);
             case KEY_JOB_GONE -> new ApiProblem(410, "Job no longer kept", r.getMessage());
+            case RAW_WORKFLOW_FORBIDDEN -> new ApiProblem(403, "Raw workflows not allowed", r.getMessage());
+            case FILE_INPUT_NOT_ALLOWED -> new ApiProblem(400, "File input not allowed", r.getMessage());
+            case IMAGE_REFUSED -> new ApiProblem(400, "Input image refused", r.getMessage());
+            case IMAGE_STORAGE_UNAVAILABLE -> new ApiProblem(503, "Service unavailable", r.getMessage(), null, retry);
         };
     }
 }

@@ -8,6 +8,9 @@ import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.CallerIdentity;
+import com.comfyjobs.inputs.InputImageStore;
+import com.comfyjobs.inputs.InputSettings;
+import com.comfyjobs.inputs.UploadService;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
@@ -15,6 +18,8 @@ import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.MetricsJobObserver;
 import com.comfyjobs.observability.ObservabilitySettings;
+import com.comfyjobs.outbound.UrlFetcher;
+import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
@@ -26,7 +31,8 @@ import com.comfyjobs.secrets.Secret;
 import com.comfyjobs.secrets.Secrets;
 import com.comfyjobs.submit.Dispatcher;
 import com.comfyjobs.submit.InputImages;
-import com.comfyjobs.submit.SubmissionRefusedException;
+import com.comfyjobs.submit.InputStaging;
+import com.comfyjobs.submit.RawWorkflows;
 import com.comfyjobs.submit.SubmitService;
 import com.comfyjobs.templates.TemplateService;
 import com.comfyjobs.templates.TemplateSettings;
@@ -154,23 +160,32 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new Dispatcher(store, pool, settings, clock, observer);
+    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ArtifactStore bucket, ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new Dispatcher(store, pool, new InputStaging(pool, bucket), settings, clock, observer);
     }
 
     @Singleton
     SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
-                                ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new SubmitService(store, pool, dispatcher, templates, images, settings, clock, observer);
+                                Env env, ServiceSettings settings, Clock clock, JobObserver observer) {
+        return new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(env), settings, clock, observer);
     }
 
-    /** Stands in until the real input images arrive: every image param is refused, so template jobs without images still run. */
+    /** Fetches input images from caller URLs under the URL rules (ALLOW_PRIVATE_URLS). */
     @Singleton
-    @Requires(missingBeans = InputImages.class)
-    InputImages inputImages() {
-        return (userId, jobId, param, source, binds) -> {
-            throw new SubmissionRefusedException(SubmissionRefusedException.Reason.MALFORMED, "input images are not available");
-        };
+    @Bean(preDestroy = "close")
+    UrlFetcher urlFetcher(Env env) {
+        return new UrlFetcher(UrlPolicy.fromEnv(env), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
+                InputSettings.URL_DEADLINE);
+    }
+
+    @Singleton
+    InputImages inputImages(ArtifactStore bucket, UrlFetcher urls, Env env, Clock clock) {
+        return new InputImageStore(bucket, urls, InputSettings.fromEnv(env), clock);
+    }
+
+    @Singleton
+    UploadService uploadService(ArtifactStore bucket, Clock clock) {
+        return new UploadService(bucket, clock);
     }
 
     /** Templates live beside the jobs, on the job store's Redis connection. */

@@ -330,4 +330,53 @@ class ExecutionTest {
         assertEquals(64, image.getWidth());
         assertNotEquals(0, Files.size(sim.outputFile(file, "")));
     }
+
+    /**
+     * What staging input images relies on, as ComfyUI 0.3.64 does it (server.py image_upload,
+     * folder_paths.get_annotated_filepath, LoadImage.VALIDATE_INPUTS): an upload into a subfolder with
+     * overwrite keeps its name when sent again, and LoadImage takes "subfolder/name"; a name ending in
+     * [output] is read from the output folder, and a ".." path reaches past the input folder, which is
+     * why no caller value may reach such an input.
+     */
+    @Test
+    void loadImageTakesSubfolderNamesAnnotationsAndPathsAsComfyUiDoes() throws IOException {
+        String output = runToFile(SampleWorkflows.small(11, 1));
+        byte[] png = Files.readAllBytes(sim.outputFile(output, ""));
+        TestApi.Response first = Uploads.upload(api, "staged.png", new byte[] {1, 2, 3}, "input", "comfyjobs/job-1", true);
+        assertEquals("{\"name\":\"staged.png\",\"subfolder\":\"comfyjobs/job-1\",\"type\":\"input\"}", first.json().toString());
+        TestApi.Response again = Uploads.upload(api, "staged.png", png, "input", "comfyjobs/job-1", true);
+        assertEquals("staged.png", again.json().get("name").asText(), "overwrite replaces the file under its name");
+        assertArrayEquals(png, Files.readAllBytes(sim.inputDir().resolve("comfyjobs/job-1/staged.png")));
+
+        assertEquals(64, loadedWidth("comfyjobs/job-1/staged.png"));
+        assertEquals(64, loadedWidth(output + " [output]"), "an annotation picks the output folder");
+        assertEquals(64, loadedWidth("../" + sim.outputDir().getFileName() + "/" + output), "'..' leaves the input folder");
+        TestApi.Response missing = api.post("/prompt", SampleWorkflows.request(loadImage("comfyjobs/job-1/absent.png"), null));
+        assertEquals(400, missing.status());
+        assertTrue(missing.text().contains("Invalid image file: comfyjobs/job-1/absent.png"), missing.text());
+    }
+
+    @Test
+    void loadImageReadsWebpAsPillowDoes() throws IOException {
+        byte[] webp = java.util.Base64.getDecoder().decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==");
+        assertEquals(200, Uploads.upload(api, "one.webp", webp, "input", "", false).status());
+        assertEquals(1, loadedWidth("one.webp"));
+    }
+
+    /** Runs LoadImage(name) into PreviewImage and answers the width of what it loaded. */
+    private int loadedWidth(String name) throws IOException {
+        String id = submit(loadImage(name), null);
+        assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
+        JsonNode entry = api.get("/history/" + id).json().get(id);
+        assertEquals("success", entry.get("status").get("status_str").asText(), entry.toString());
+        String preview = entry.get("outputs").get("2").get("images").get(0).get("filename").asText();
+        return ImageIO.read(sim.tempDir().resolve(preview).toFile()).getWidth();
+    }
+
+    private static ObjectNode loadImage(String name) {
+        ObjectNode workflow = Json.object();
+        workflow.putObject("1").put("class_type", "LoadImage").putObject("inputs").put("image", name);
+        workflow.putObject("2").put("class_type", "PreviewImage").putObject("inputs").set("images", Json.array().add("1").add(0));
+        return workflow;
+    }
 }

@@ -43,6 +43,7 @@ class FaultsTest {
             String running = submit(2, 400, "c");
             ws.await(m -> m.get("type").asText().equals("progress"), Duration.ofSeconds(5));
             String pending = submit(3, 1, "c");
+            assertEquals(200, Uploads.upload(api, "in.png", new byte[] {1}, "input", "comfyjobs/j-1", true).status());
             sim.faults().restart();
             assertTrue(ws.awaitClosed(Duration.ofSeconds(5)), "restart disconnects WebSocket clients");
             int seen = ws.messages().size();
@@ -50,6 +51,7 @@ class FaultsTest {
             assertEquals("{}", api.get("/history").text());
             assertEquals("{}", api.get("/history/" + done).text());
             assertTrue(Files.isRegularFile(sim.outputFile("ComfyUI_00001_.png", "")), "files survive a restart");
+            assertTrue(Files.isRegularFile(sim.inputDir().resolve("comfyjobs/j-1/in.png")), "uploaded inputs survive a restart");
             assertEquals(1, sim.executionCount(running));
             assertEquals(0, sim.executionCount(pending));
             assertEquals(List.of(done, running, pending), sim.submittedPrompts());

@@ -25,6 +25,8 @@ final class Banner {
         out.println();
         out.println("  !! LOCAL ONLY: the caller is whoever the X-Dev-User header names (default 'dev'; 'admin' is an admin).");
         out.println("  !! It stands in for API Gateway's JWT authorizer. Never expose this port.");
+        out.println("  !! Raw workflows: " + stack.env().raw("RAW_WORKFLOWS") + "; image URLs to private addresses allowed: "
+                + stack.env().raw("ALLOW_PRIVATE_URLS") + " (deployed: admins, false).");
         out.println();
         out.println("Try it (paste as is):");
         out.println();

@@ -126,6 +126,10 @@ public final class LocalStack implements AutoCloseable {
             vars.remove(arn);
         }
         vars.putIfAbsent("METRICS_ENABLED", "false");
+        // the quick start and the demo submit raw workflows as any user and fetch images from this machine;
+        // template.yaml deploys RAW_WORKFLOWS=admins and ALLOW_PRIVATE_URLS=false
+        vars.putIfAbsent("RAW_WORKFLOWS", "all");
+        vars.putIfAbsent("ALLOW_PRIVATE_URLS", "true");
         URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()

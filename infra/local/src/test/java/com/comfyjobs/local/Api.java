@@ -56,6 +56,50 @@ final class Api {
         return send(r);
     }
 
+    /** POST /jobs with {@code images} beside the workflow. */
+    Response submit(String user, JsonNode workflow, JsonNode images) {
+        ObjectNode b = JSON.createObjectNode();
+        b.set("workflow", workflow);
+        if (images != null) {
+            b.set("images", images);
+        }
+        return submit(user, b.toString(), null);
+    }
+
+    Response createUpload(String user) {
+        return send(request("/uploads", user).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    /** The caller's PUT of an image to the presigned URL POST /uploads answered. */
+    int put(String url, byte[] bytes) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An upload of {@code bytes} by {@code user}: POST /uploads, then the PUT; answers the upload id. */
+    String uploaded(String user, byte[] bytes) {
+        Response created = createUpload(user);
+        if (created.status() != 201 || put(created.body().get("url").asText(), bytes) != 200) {
+            throw new IllegalStateException("upload failed: " + created.body());
+        }
+        return created.body().get("upload").asText();
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     Response get(String user, String job) {
         return send(request("/jobs/" + job, user).GET());
     }

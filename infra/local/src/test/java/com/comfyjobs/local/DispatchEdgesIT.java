@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStore;
@@ -67,6 +68,15 @@ class DispatchEdgesIT {
         };
     }
 
+    /**
+     * Dispatch asks the server's /object_info before POST /prompt and keeps it 5 minutes; asked now, the
+     * slow answers a test turns on next meet POST /prompt first, as in a container that has run a while.
+     */
+    private void objectInfoKnown() {
+        ComfyUiPool pool = stack.context().getBean(ComfyUiPool.class);
+        assertTrue(pool.objectInfo(pool.client(stack.simulator().baseUrl())).isOk());
+    }
+
     private String submit(String user) {
         Api.Response r = api.submit(user, Api.submitBody(user.hashCode()), null);
         assertEquals(202, r.status(), r.body().toString());
@@ -92,6 +102,7 @@ class DispatchEdgesIT {
     @Test
     void aCanceledJobWhosePendingPromptsAnswerWasLostIsTakenOutOfComfyUisQueue() throws Exception {
         start(lostSubmitAnswers());
+        objectInfoKnown();
         stack.simulator().faults().holdQueue(true);
         stack.simulator().faults().slowResponses(Duration.ofMillis(1500));
         String job = submit("u1");
@@ -115,6 +126,7 @@ class DispatchEdgesIT {
             // nothing but ComfyUI's own queue can tell that it has the prompt
             o.webhook = b -> b.dropPercent(100);
         });
+        objectInfoKnown();
         stack.simulator().faults().slowResponses(Duration.ofMillis(1000));
         String job = submit("u2");
         Thread.sleep(1100);
@@ -136,6 +148,7 @@ class DispatchEdgesIT {
             // the start arrives, then the job goes quiet (its progress events are lost) and overruns
             o.webhook = b -> b.neverSend("execution_cached", "executing", "progress", "progress_state", "executed", "status");
         });
+        objectInfoKnown();
         stack.simulator().faults().slowResponses(Duration.ofMillis(1000));
         String job = submit("u3");
         Thread.sleep(1100);

@@ -41,6 +41,7 @@ class HostileInputIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static String realJob;
     private static ObjectNode txt2img;
+    private static String realUpload;
 
     @BeforeAll
     static void start() throws Exception {
@@ -55,6 +56,7 @@ class HostileInputIT {
             throw new IllegalStateException("could not set up the retired template");
         }
         txt2img = (ObjectNode) JSON.readTree(ShippedTemplates.body("txt2img"));
+        realUpload = api.uploaded("victim", com.comfyjobs.testing.JobFixtures.image("png", 8));
     }
 
     @AfterAll
@@ -182,6 +184,33 @@ class HostileInputIT {
         k.add(() -> request("/templates/" + pickName(rnd)).header("X-Dev-User", "admin").DELETE());
         k.add(() -> put(pick(rnd, "hostile", "txt2img"), brokenTemplate(rnd), "admin"));
         k.add(() -> put(pickName(rnd), txt2img.toString(), "admin"));
+        // input images: garbage and foreign upload ids, data URIs that are not images or too big, bad targets, refused URLs
+        String wf = Api.workflow(1).toString();
+        k.add(() -> post("{\"workflow\": " + wf + ", \"images\": {\"3.inputs.image\": " + pick(rnd, "{\"upload\": \"" + realUpload + "\"}",
+                "{\"upload\": \"x\"}", "{\"upload\": \"\"}", "{\"upload\": \"../victim/" + realUpload + "\"}", "{\"upload\": 5}",
+                "{\"upload\": null}", "{\"upload\": {}}", "{\"upload\": \"" + "a".repeat(5000) + "\"}",
+                "{\"upload\": \"00000000-0000-4000-8000-000000000000\"}", "{\"upload\": \"" + realUpload.toUpperCase() + "\"}",
+                "{\"upload\": \"" + realUpload + "\", \"x\": 1}", "{}", "[]", "null", "7") + "}}", null)
+                .header("X-Dev-User", "mallory"));
+        k.add(() -> post("{\"workflow\": " + wf + ", \"images\": {\"3.inputs.image\": \"" + pick(rnd,
+                "data:image/png;base64," + Base64.getEncoder().encodeToString("root:x:0:0:root:/root:/bin/bash".getBytes(StandardCharsets.UTF_8)),
+                "data:image/png;base64,!!!!", "data:image/gif;base64,R0lGODlhAQABAAAAACw=", "data:text/html;base64,PGh0bWw+",
+                "data:image/png;base64," + "A".repeat(1_100_000), "data:,", "DATA:", "file:///etc/passwd", "ftp://example.com/a.png",
+                "javascript:alert(1)", "http://127.0.0.1:1/a.png", "https://user:pw@example.com/a.png", "https://exa mple.com/",
+                "//example.com/a.png", "../../etc/passwd", "/etc/passwd", "x".repeat(3000)) + "\"}}", null));
+        k.add(() -> post("{\"workflow\": " + wf + ", \"images\": " + pick(rnd, "[]", "\"x\"", "5", "{\"x\": \"https://e/a.png\"}",
+                "{\"3.inputs.\": \"https://e/a.png\"}", "{\".inputs.image\": \"https://e/a.png\"}", "{\"99.inputs.image\": \"https://e/a.png\"}",
+                "{\"3.inputs.image\": \"https://e/a.png\", \"3.inputs.image\": \"https://e/b.png\"}", "{\"\\u0000.inputs.x\": 1}",
+                sixteenPlusOneImages()) + "}", null));
+        // a template's image param: the same garbage, another user's upload, refused URLs and data URIs
+        k.add(() -> post(templateJob("img2img", "{\"prompt\": \"x\", \"image\": " + pick(rnd, "{\"upload\": \"" + realUpload + "\"}",
+                "{\"upload\": \"x\"}", "{\"upload\": 5}", "{}", "[]", "7", "\"file:///etc/passwd\"", "\"http://169.254.169.254/latest\"",
+                "\"https://127.0.0.1/a.png\"", "\"data:image/png;base64,!!!!\"", "\"../../etc/passwd\"", "\"x.png [output]\"") + "}"), null)
+                .header("X-Dev-User", "mallory"));
+        // file inputs: another job's output, paths out of ComfyUI's folders, a plain name that is not this job's
+        k.add(() -> post("{\"workflow\": " + loadImage(pick(rnd, "ComfyUI_00001_.png [output]", "x.png [temp]", "x.png[input]",
+                "../../../../etc/hostname", "/etc/passwd", "C:\\Windows\\win.ini", "\\\\host\\share\\x.png", "//host/share/x.png",
+                "comfyjobs/" + realJob + "-1/x.png", "example.png", "..")) + "}", null));
         return k;
     }
 
@@ -244,6 +273,25 @@ class HostileInputIT {
             b.header("Idempotency-Key", key.replaceAll("[\\r\\n]", ""));
         }
         return b;
+    }
+
+    private static String sixteenPlusOneImages() {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < 17; i++) {
+            b.append(i == 0 ? "" : ",").append("\"3.inputs.i").append(i).append("\": \"https://e/a.png\"");
+        }
+        return b.append("}").toString();
+    }
+
+    /** The default workflow whose sampler takes its latent from LoadImage(image) through VAEEncode. */
+    private static String loadImage(String image) {
+        com.fasterxml.jackson.databind.node.ObjectNode wf = Api.workflow(1);
+        wf.putObject("10").put("class_type", "LoadImage").putObject("inputs").put("image", image);
+        com.fasterxml.jackson.databind.node.ObjectNode encode = wf.putObject("11").put("class_type", "VAEEncode").putObject("inputs");
+        encode.putArray("pixels").add("10").add(0);
+        encode.putArray("vae").add("4").add(2);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) wf.get("3").get("inputs")).putArray("latent_image").add("11").add(0);
+        return wf.toString();
     }
 
     private static HttpRequest.Builder webhook(String body, String signature) {

@@ -87,6 +87,16 @@ public final class LoadImageNode implements NodeFunction, InputValidation, Chang
     public NodeResult run(NodeRun run) throws PyException {
         Path file = path(((JsonNode) run.input("image")).asText());
         run.work();
+        Optional<int[]> webp = WebpSize.of(file);
+        if (webp.isPresent()) {
+            int width = webp.get()[0];
+            int height = webp.get()[1];
+            try {
+                return NodeResult.of(new ImageBatch(width, height, 1, ByteBuffer.wrap(sha256(file)).getLong()), new Mask(width, height));
+            } catch (IOException e) {
+                throw new PyException("OSError", String.valueOf(e.getMessage()), List.of());
+            }
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {

@@ -22,7 +22,7 @@ public final class PromptGraph {
 
     /** {@code workflow} (the stored one, with any input images staged into it) for attempt {@code attempt} of the job. */
     public static PromptGraph of(String jobId, int attempt, Workflow workflow) {
-        ObjectNode graph = workflow.tree();
+        ObjectNode graph = WorkflowTree.of(workflow);
         OutputPrefixes.into(graph, JobFolder.of(jobId, attempt));
         return new PromptGraph(Workflow.parse(graph.toString()), new SentGraph(attempt, GraphHash.of(graph)));
     }

@@ -4,11 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,11 +20,6 @@ public final class Workflow {
     /** ComfyUI's ids are short ("3", "12:5" inside subgraphs); the bound keeps every event about the graph small. */
     public static final int MAX_NODE_ID_CHARS = 64;
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    /** Fractions stay the decimals the caller wrote (ComfyUI reads them with Python's float). */
-    private static final ObjectMapper TREES = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
 
     private final String json;
     private final int nodeCount;
@@ -109,15 +99,6 @@ public final class Workflow {
 
     public String json() {
         return json;
-    }
-
-    /** A copy of the graph to change, its numbers as written: {@code Workflow.parse(tree.toString())} reads it back. */
-    public ObjectNode tree() {
-        try {
-            return (ObjectNode) TREES.readTree(json);
-        } catch (IOException e) {
-            throw new IllegalStateException("a parsed workflow is a JSON object", e);
-        }
     }
 
     public int nodeCount() {

@@ -9,6 +9,7 @@ import com.comfyjobs.comfyui.GraphInput;
 import com.comfyjobs.comfyui.ImageUploadResult;
 import com.comfyjobs.comfyui.ObjectInfo;
 import com.comfyjobs.comfyui.Reply;
+import com.comfyjobs.comfyui.WorkflowTree;
 import com.comfyjobs.job.ImageType;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
@@ -64,7 +65,7 @@ public final class InputStaging {
         if (job.inputs().isEmpty()) {
             return new StagingResult.Staged(workflow);
         }
-        ObjectNode graph = workflow.tree();
+        ObjectNode graph = WorkflowTree.of(workflow);
         String folder = JobFolder.of(job.id(), job.attempt());
         for (JobInput input : job.inputs()) {
             Optional<byte[]> bytes;
@@ -103,7 +104,7 @@ public final class InputStaging {
         if (inputs.isEmpty()) {
             return workflow;
         }
-        ObjectNode graph = workflow.tree();
+        ObjectNode graph = WorkflowTree.of(workflow);
         String folder = JobFolder.of(jobId, attempt);
         inputs.forEach(input -> fill(graph, input, folder + "/" + stagedName(input)));
         return Workflow.parse(graph.toString());

@@ -1,6 +1,5 @@
 package com.comfyjobs.bench;
 
-import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
@@ -14,6 +13,7 @@ import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisKeys;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.query.JobJson;
 import com.comfyjobs.servers.RedisNode;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -5,10 +5,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
-import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.query.CancelService;
+import com.comfyjobs.query.JobJson;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 

@@ -4,10 +4,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpResponses;
-import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.inputs.NewUpload;
 import com.comfyjobs.inputs.UploadService;
 import com.comfyjobs.job.Caller;
+import com.comfyjobs.query.JobJson;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 

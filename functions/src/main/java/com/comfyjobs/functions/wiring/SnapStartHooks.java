@@ -1,9 +1,9 @@
 package com.comfyjobs.functions.wiring;
 
 import com.comfyjobs.config.ConfigException;
-import com.comfyjobs.functions.http.JobJson;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.query.JobJson;
 import com.comfyjobs.secrets.Secrets;
 import java.time.Instant;
 import java.util.ArrayList;

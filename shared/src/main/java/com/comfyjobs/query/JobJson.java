@@ -1,4 +1,4 @@
-package com.comfyjobs.functions.http;
+package com.comfyjobs.query;
 
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
@@ -8,8 +8,6 @@ import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Step;
-import com.comfyjobs.query.JobView;
-import com.comfyjobs.query.JobViewPage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package com.comfyjobs.functions.http;
+package com.comfyjobs.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -37,14 +37,19 @@ import org.junit.jupiter.api.Test;
  */
 class TemplateConsistencyTest {
     /** Read by the code but deliberately not set in the template, with the reason. */
-    private static final Map<String, String> NOT_IN_TEMPLATE = Map.of(
-            "AWS_REGION", "set by the Lambda runtime",
-            "AWS_LAMBDA_FUNCTION_NAME", "set by the Lambda runtime",
-            "WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN",
-            "COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN",
-            "POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN",
-            "S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack",
-            "SECRETS_MANAGER_ENDPOINT", "tests against moto");
+    private static final Map<String, String> NOT_IN_TEMPLATE = Map.ofEntries(
+            Map.entry("AWS_REGION", "set by the Lambda runtime"),
+            Map.entry("AWS_LAMBDA_FUNCTION_NAME", "set by the Lambda runtime"),
+            Map.entry("WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN"),
+            Map.entry("COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN"),
+            Map.entry("POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN"),
+            Map.entry("S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack"),
+            Map.entry("SECRETS_MANAGER_ENDPOINT", "tests against moto"),
+            Map.entry("REDIS_HOST", "local and one-box runs; in AWS Redis is REDIS_URL or the secret REDIS_URL_SECRET_ARN"),
+            Map.entry("REDIS_PORT", "with REDIS_HOST"),
+            Map.entry("REDIS_USERNAME", "with REDIS_HOST"),
+            Map.entry("REDIS_PASSWORD", "with REDIS_HOST"),
+            Map.entry("REDIS_TLS", "with REDIS_HOST"));
     private static final Pattern ENV_READ = Pattern.compile(
             "env\\.(?:string|required|integer|bool|millis|seconds|isoDuration|uri|uris|raw)\\(\"([A-Z0-9_]+)\"");
     /** The variable naming a secret, and the plain one it falls back to in local runs. */

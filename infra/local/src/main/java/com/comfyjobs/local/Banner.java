@@ -1,5 +1,6 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.job.redis.RedisSettings;
 import java.io.PrintStream;
 
 /** What the local stack prints on start: where things are, and a walkthrough that can be pasted as is. */
@@ -12,7 +13,7 @@ final class Banner {
         out.println();
         out.println("ComfyJobs local stack is up");
         out.println("  API              " + api);
-        out.println("  Redis            " + com.comfyjobs.config.Env.redact(java.net.URI.create(stack.env().raw("REDIS_URL")))
+        out.println("  Redis            " + com.comfyjobs.config.Env.redact(RedisSettings.fromEnv(stack.env()).url())
                 + (stack.redis() != null ? "  (embedded redis-server)" : ""));
         out.println("  S3               " + stack.env().raw("S3_ENDPOINT") + "  bucket " + stack.env().raw("ARTIFACT_BUCKET")
                 + (stack.s3() != null ? "  (S3Proxy)" : ""));

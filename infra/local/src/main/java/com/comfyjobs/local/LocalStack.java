@@ -36,7 +36,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL), S3 (S3Proxy on
+ * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL or REDIS_HOST), S3 (S3Proxy on
  * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
  * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
  * are the Lambda handlers themselves, built once and shared like warm containers. The shipped workflow
@@ -96,7 +96,7 @@ public final class LocalStack implements AutoCloseable {
         Path data = options.dataDir != null ? options.dataDir : Files.createTempDirectory("comfyjobs-local-");
         int port = options.port == 0 ? FreePorts.any() : options.port;
 
-        if (blank(vars.get("REDIS_URL"))) {
+        if (blank(vars.get("REDIS_URL")) && blank(vars.get("REDIS_HOST"))) {
             redis = options.durableRedis ? RedisNode.durable() : RedisNode.standalone();
             started.add(redis);
             vars.put("REDIS_URL", redis.uri().toString());

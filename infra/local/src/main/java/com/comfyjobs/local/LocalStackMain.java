@@ -100,7 +100,7 @@ public final class LocalStackMain {
                   --data-dir DIR        where S3 objects and ComfyUI outputs go (default: a temp dir)
                   --demo                run the scripted tour and exit 0 if every job ended as expected
 
-                Environment: REDIS_URL, S3_ENDPOINT (+ ARTIFACT_BUCKET, AWS credentials), COMFYUI_URLS and
+                Environment: REDIS_URL (or REDIS_HOST and its parts), S3_ENDPOINT (+ ARTIFACT_BUCKET, AWS credentials), COMFYUI_URLS and
                 WEBHOOK_SECRET replace the built-in Redis, S3, ComfyUI simulator and generated secret; every other
                 variable of the README's configuration table applies as in AWS.
                 """);

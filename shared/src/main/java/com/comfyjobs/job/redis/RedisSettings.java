@@ -13,6 +13,8 @@ import java.util.Objects;
  * <caption>Environment variables</caption>
  * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
  * <tr><td>REDIS_URL</td><td>redis://127.0.0.1:6379</td><td>redis:// or rediss:// (TLS), optional user:password@</td></tr>
+ * <tr><td>REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS</td><td>unset, 6379, unset, unset, false</td>
+ * <td>instead of REDIS_URL (not both), for local and one-box use ({@link RedisAddress})</td></tr>
  * <tr><td>REDIS_CLUSTER</td><td>false</td><td>true for Redis Cluster and ElastiCache Serverless</td></tr>
  * <tr><td>REDIS_SHARDS</td><td>16</td><td>slot groups jobs are spread over; fixed for the life of a deployment</td></tr>
  * <tr><td>REDIS_KEY_PREFIX</td><td>cj</td><td>prefix of every key, so deployments can share a Redis</td></tr>
@@ -66,7 +68,7 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
 
     public static RedisSettings fromEnv(Env env) {
         return new RedisSettings(
-                env.uri("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss"),
+                RedisAddress.fromEnv(env),
                 env.bool("REDIS_CLUSTER", false),
                 env.integer("REDIS_SHARDS", 16, 1, 1024),
                 env.string("REDIS_KEY_PREFIX", "cj"),

@@ -11,7 +11,10 @@ import com.comfyjobs.query.JobQueryService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
 
-/** GET /jobs/{jobId}: the caller's job with fresh artifact URLs; 404 for unknown and foreign ids alike. */
+/**
+ * GET /jobs/{jobId}: the caller's job with fresh artifact URLs; 404 for unknown and foreign ids alike;
+ * while Redis is down, what ComfyUI shows of the caller's job, marked degraded.
+ */
 public class GetJobHandler extends ApiHandler {
     @Inject
     JobQueryService service;
@@ -26,6 +29,6 @@ public class GetJobHandler extends ApiHandler {
 
     @Override
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller caller) {
-        return HttpResponses.json(200, JobJson.view(service.get(caller.userId(), HttpRequests.pathParameter(event, "jobId"))));
+        return HttpResponses.json(200, JobJson.reading(service.read(caller.userId(), HttpRequests.pathParameter(event, "jobId"))));
     }
 }

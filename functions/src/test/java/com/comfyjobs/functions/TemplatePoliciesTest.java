@@ -64,7 +64,8 @@ class TemplatePoliciesTest {
                     COMFYUI_HEADER, POSTHOG_KEY)),
             // presigns the caller's PUT of one upload
             Map.entry("CreateUploadFunction", Set.of("s3:PutObject uploads/*")),
-            Map.entry("GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
+            // the ComfyUI header only while Redis is down, when GET answers from ComfyUI
+            Map.entry("GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL, COMFYUI_HEADER)),
             Map.entry("ListJobsFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
             Map.entry("CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER)),
             Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER))),
@@ -80,8 +81,9 @@ class TemplatePoliciesTest {
 
     /** Secrets read at the first use rather than at init, so only the table can say who needs them. */
     private static final Set<String> READ_LATER = Set.of(POSTHOG_KEY);
-    /** A function's own secrets read later: the template functions build the ComfyUI pool only when a publish checks a graph. */
-    private static final Map<String, Set<String>> READ_LATER_BY = Map.of("PublishTemplateFunction", Set.of(COMFYUI_HEADER));
+    /** A function's own secrets read later: the ComfyUI pool is built only when a publish checks a graph or a GET meets Redis down. */
+    private static final Map<String, Set<String>> READ_LATER_BY = Map.of("PublishTemplateFunction", Set.of(COMFYUI_HEADER),
+            "GetJobFunction", Set.of(COMFYUI_HEADER));
     private static final Pattern LISTED_PREFIX = Pattern.compile("([a-z0-9-]+/)\\*");
     private static final Pattern BUCKET_PREFIX = Pattern.compile("\\$\\{ArtifactBucket\\.Arn}/([a-z0-9-]+/)\\*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

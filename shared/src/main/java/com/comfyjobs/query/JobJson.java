@@ -111,12 +111,7 @@ public final class JobJson {
         }
         o.put("artifactsDeleted", j.artifactsDeleted());
         if (j.error() != null) {
-            ObjectNode e = o.putObject("error").put("type", j.error().type()).put("message", j.error().message());
-            put(e, "nodeId", j.error().nodeId());
-            put(e, "nodeType", j.error().nodeType());
-            if (j.error().detailsJson() != null) {
-                e.set("details", details(j.error()));
-            }
+            putError(o, j.error());
         }
         if (j.template() != null) {
             o.put("template", j.template());
@@ -131,6 +126,40 @@ public final class JobJson {
             o.set("metadata", tree(j.metadataJson()));
         }
         return o;
+    }
+
+    private static void putError(ObjectNode o, JobError error) {
+        ObjectNode e = o.putObject("error").put("type", error.type()).put("message", error.message());
+        put(e, "nodeId", error.nodeId());
+        put(e, "nodeType", error.nodeType());
+        if (error.detailsJson() != null) {
+            e.set("details", details(error));
+        }
+    }
+
+    /**
+     * What GET answers while the store is down: {@code jobId}, {@code status}, {@code attempt},
+     * {@code progress} and {@code error} when ComfyUI tells them, and {@code "degraded": true}; no
+     * artifacts, nothing the store alone knows.
+     */
+    public static ObjectNode degraded(DegradedJobView v) {
+        ObjectNode o = F.objectNode();
+        o.put("jobId", v.jobId());
+        o.put("status", v.status().wire());
+        if (v.progress() != null) {
+            o.put("progress", v.progress());
+        }
+        o.put("attempt", v.attempt());
+        if (v.error() != null) {
+            putError(o, v.error());
+        }
+        o.put("degraded", true);
+        return o;
+    }
+
+    /** Either reading of GET /jobs/{id}. */
+    public static ObjectNode reading(JobReading r) {
+        return r instanceof DegradedJobView d ? degraded(d) : view((JobView) r);
     }
 
     /** A job as its owner sees it, with its artifact URLs. */

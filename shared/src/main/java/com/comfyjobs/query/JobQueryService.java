@@ -1,6 +1,7 @@
 package com.comfyjobs.query;
 
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.job.InvalidCursorException;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
@@ -8,16 +9,20 @@ import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.PromptIds;
+import com.comfyjobs.job.StateStoreUnavailableException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * GET /jobs/{id} and GET /jobs: a caller sees only their own jobs, and someone else's job id is
- * answered exactly like an id that does not exist. Artifact URLs are presigned per request.
+ * answered exactly like an id that does not exist. Artifact URLs are presigned per request. While the
+ * store is unreachable, {@link #read} answers from ComfyUI what it can ({@link ComfyUiJobLookup}).
  */
 public final class JobQueryService {
     public static final int DEFAULT_LIMIT = 20;
@@ -25,10 +30,16 @@ public final class JobQueryService {
 
     private final JobStore store;
     private final ArtifactStore artifacts;
+    private final ComfyUiJobLookup comfyUi;
 
-    public JobQueryService(JobStore store, ArtifactStore artifacts) {
+    /**
+     * @param pool        the ComfyUI servers, built only when the store is down and a job is read
+     * @param maxAttempts how many attempts a job may have had (MAX_ATTEMPTS): the prompt ids to look for
+     */
+    public JobQueryService(JobStore store, ArtifactStore artifacts, Supplier<ComfyUiPool> pool, int maxAttempts, Clock clock) {
         this.store = store;
         this.artifacts = artifacts;
+        this.comfyUi = new ComfyUiJobLookup(pool, maxAttempts, clock);
     }
 
     /** The caller's job with fresh artifact URLs; an id that is not a job id is not looked up. */
@@ -37,6 +48,26 @@ public final class JobQueryService {
             throw new JobNotFoundException();
         }
         return store.findById(jobId).filter(j -> j.userId().equals(userId)).map(this::view).orElseThrow(JobNotFoundException::new);
+    }
+
+    /**
+     * GET /jobs/{id}: {@link #get}, or, while the store is unreachable, the job as ComfyUI shows it
+     * when its prompt there names this caller (another user's is not found, as always); when ComfyUI
+     * shows nothing either, the outage stands (503).
+     */
+    public JobReading read(String userId, String jobId) {
+        try {
+            return get(userId, jobId);
+        } catch (StateStoreUnavailableException outage) {
+            ComfyUiJobLookup.Found found = comfyUi.find(userId, jobId);
+            if (found instanceof ComfyUiJobLookup.Found.Owned owned) {
+                return owned.view();
+            }
+            if (found instanceof ComfyUiJobLookup.Found.NotOwned) {
+                throw new JobNotFoundException();
+            }
+            throw outage;
+        }
     }
 
     /** Raw query parameters: validated here so every caller gets the same 400s. */

@@ -150,7 +150,7 @@ public final class ServiceHarness implements AutoCloseable {
                 clock, observed);
         recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
         cancel = new CancelService(store, pool, clock, observed);
-        query = new JobQueryService(store, artifacts);
+        query = new JobQueryService(store, artifacts, () -> pool, settings.maxAttempts(), clock);
         deleteArtifacts = new DeleteArtifactsService(store, artifacts);
     }
 

@@ -206,8 +206,9 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    JobQueryService jobQueryService(JobStore store, ArtifactStore artifacts) {
-        return new JobQueryService(store, artifacts);
+    JobQueryService jobQueryService(JobStore store, ArtifactStore artifacts, Provider<ComfyUiPool> pool, ServiceSettings settings,
+                                    Clock clock) {
+        return new JobQueryService(store, artifacts, pool::get, settings.maxAttempts(), clock);
     }
 
     @Singleton

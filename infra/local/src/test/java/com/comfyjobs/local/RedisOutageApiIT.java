@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Redis goes down under the API: submit answers 503 with Retry-After within the configured timeout
- * and sends nothing to ComfyUI; reads answer 503; webhooks answer 503 (their senders retry). Once
+ * and sends nothing to ComfyUI; a list answers 503; GET of a job answers what ComfyUI shows of it,
+ * marked degraded, to its owner only; webhooks answer 503 (their senders retry). Once
  * Redis is back (with its AOF), recovery brings every job to its end. A Redis that answers an error
  * instead (out of memory) is no outage: 500, with nothing of Redis in the answer.
  */
@@ -94,7 +95,14 @@ class RedisOutageApiIT {
         assertTrue(Integer.parseInt(submit.header("Retry-After")) > 0);
         assertTrue(ms < 2500, "answered in " + ms + " ms with a 500 ms command timeout");
         assertEquals(sent, stack.simulator().submittedPrompts().size(), "nothing reached ComfyUI");
-        assertEquals(503, api.get("u", job).status());
+        Api.Response degraded = api.get("u", job);
+        assertEquals(200, degraded.status(), degraded.body().toString());
+        assertEquals("running", degraded.body().get("status").asText());
+        assertTrue(degraded.body().get("degraded").asBoolean());
+        assertFalse(degraded.body().has("artifacts"), "nothing only the store knows");
+        Api.Response foreign = api.get("mallory", job);
+        assertEquals(404, foreign.status(), "another user's job, read from ComfyUI, is still not found");
+        assertEquals(503, api.get("u", "0d7c7f44-28b6-4a6e-9a53-0a5c6f1e2b3c").status(), "ComfyUI knows nothing of it: the outage stands");
         assertEquals(503, api.list("u", null).status());
         assertTrue(!submit.raw().body().contains("redis://"), "no internals in the answer");
 
@@ -105,6 +113,10 @@ class RedisOutageApiIT {
         while (comfy.history(job + "_1").orElse(Optional.empty()).isEmpty() && System.nanoTime() < finishBy) {
             Thread.sleep(100);
         }
+        Thread.sleep(5100);
+        JsonNode finished = api.get("u", job).body();
+        assertEquals("finalizing", finished.get("status").asText(), "ComfyUI finished it; the outputs wait for Redis: " + finished);
+        assertTrue(finished.get("degraded").asBoolean());
         stack.redis().start();
         Thread.sleep(1200);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

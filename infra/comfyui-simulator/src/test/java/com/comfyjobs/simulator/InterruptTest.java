@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,9 +25,8 @@ class InterruptTest {
     private ComfyUiSimulator sim;
     private TestApi api;
 
-    @BeforeEach
-    void start() {
-        sim = ComfyUiSimulator.builder().port(0).stepMillis(10).nodeMillis(NODE_MILLIS).build().start();
+    private void start(int nodeMillis) {
+        sim = ComfyUiSimulator.builder().port(0).stepMillis(10).nodeMillis(nodeMillis).build().start();
         api = new TestApi(sim);
     }
 
@@ -58,8 +56,15 @@ class InterruptTest {
             + "\"2\": {\"class_type\": \"ImageInvert\", \"inputs\": {\"image\": [\"1\", 0]}},"
             + "\"3\": {\"class_type\": \"SaveImage\", \"inputs\": {\"images\": [\"2\", 0], \"filename_prefix\": \"i\"}}}";
 
+    private static String saved(int color, String prefix) {
+        return "{\"1\": {\"class_type\": \"EmptyImage\", \"inputs\": {\"width\": 8, \"height\": 8, \"batch_size\": 1, \"color\": "
+                + color + "}}, \"2\": {\"class_type\": \"SaveImage\", \"inputs\": {\"images\": [\"1\", 0], \"filename_prefix\": \""
+                + prefix + "\"}}}";
+    }
+
     @Test
     void aNodeThatIsNotASamplerRunsToItsEndAndThePromptStopsAtTheNextNode() {
+        start(NODE_MILLIS);
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
             String id = submit("p", graph(INVERT));
             interruptWhileExecuting(ws, id, "1");
@@ -84,18 +89,19 @@ class InterruptTest {
 
     @Test
     void anInterruptDuringTheLastNodeComesTooLateAndThePromptSucceeds() throws Exception {
+        start(NODE_MILLIS);
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
-            String id = submit("late", graph(INVERT));
-            interruptWhileExecuting(ws, id, "3");
+            String id = submit("late", graph(saved(0, "late")));
+            interruptWhileExecuting(ws, id, "2");
             assertEquals(200, api.post("/interrupt", "{}").status());
             ws.awaitDone(id);
             List<String> types = types(ws.messagesFor(id));
-            assertEquals(List.of("executed:3", "progress_state", "execution_success", "executing:null"),
+            assertEquals(List.of("executed:2", "progress_state", "execution_success", "executing:null"),
                     types.subList(types.size() - 4, types.size()));
             assertEquals(List.of(PromptFate.COMPLETED), sim.fates(id));
-            assertTrue(Files.exists(sim.outputFile("i_00001_.png", "")));
+            assertTrue(Files.exists(sim.outputFile("late_00001_.png", "")));
 
-            String next = submit("next", graph(INVERT.replace("\"color\": 0", "\"color\": 1")));
+            String next = submit("next", graph(saved(1, "next")));
             ws.awaitDone(next);
             assertEquals(List.of(PromptFate.COMPLETED), sim.fates(next), "a new prompt starts with the flag cleared");
         }
@@ -103,6 +109,7 @@ class InterruptTest {
 
     @Test
     void aSamplerStillStopsWithinItsSteps() {
+        start(1);
         try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
             String id = submit("sampling", SampleWorkflows.small(3, 500));
             ws.await(m -> m.path("type").asText().equals("progress") && m.path("data").path("value").asInt() >= 2, Duration.ofSeconds(20));

@@ -79,6 +79,14 @@ public final class JobQueryService {
         return new JobViewPage(views, page.nextCursor());
     }
 
+    /**
+     * A job read elsewhere (a claimed callback) as its owner sees it on GET, with fresh download URLs:
+     * only the job queries presign, so everything that shows a job comes through here.
+     */
+    public JobView viewOf(Job job) {
+        return view(job);
+    }
+
     private JobView view(Job job) {
         Map<String, String> urls = new LinkedHashMap<>();
         for (JobArtifact a : job.artifacts()) {

@@ -43,6 +43,7 @@ class TemplateConsistencyTest {
             "WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN",
             "COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN",
             "POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN",
+            "CALLBACK_SECRETS_KEY", "local runs; in AWS the key comes from CALLBACK_SECRETS_KEY_ARN",
             "S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack",
             "SECRETS_MANAGER_ENDPOINT", "tests against moto");
     private static final Pattern ENV_READ = Pattern.compile(
@@ -78,7 +79,7 @@ class TemplateConsistencyTest {
 
     @Test
     void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
-        assertEquals(12, functions().size());
+        assertEquals(15, functions().size());
         for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler);
@@ -155,7 +156,7 @@ class TemplateConsistencyTest {
         assertEquals(documented, routes);
         assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "DELETE /jobs/{jobId}/artifacts",
                 "POST /uploads", "POST /webhooks/comfyui", "GET /templates", "GET /templates/{name}", "PUT /templates/{name}",
-                "DELETE /templates/{name}"),
+                "DELETE /templates/{name}", "GET /webhook-secret", "POST /webhook-secret"),
                 routes);
     }
 

@@ -62,6 +62,10 @@ public final class CallbackDrainer implements AutoCloseable {
         Instant lastClaim = deadline.minus(CallbackSender.TIMEOUT);
         // an interrupted run (its process is stopping) claims nothing more; what it sent is still recorded
         while (clock.instant().isBefore(lastClaim) && !Thread.currentThread().isInterrupted()) {
+            // with every sender busy, a pass would only ask Redis for work nobody can take
+            if (!run.awaitFreeSender(POLL)) {
+                continue;
+            }
             if (run.pass() > 0) {
                 continue;
             }
@@ -146,6 +150,19 @@ public final class CallbackDrainer implements AutoCloseable {
                 claimed += jobs.size();
             }
             return claimed;
+        }
+
+        /** True once a sender is free, false when none became free within {@code max}. */
+        boolean awaitFreeSender(Duration max) {
+            try {
+                if (free.tryAcquire(max.toMillis(), TimeUnit.MILLISECONDS)) {
+                    free.release();
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
         }
 
         void awaitIdle() {

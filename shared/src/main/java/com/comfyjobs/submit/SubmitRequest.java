@@ -36,8 +36,9 @@ import java.util.TreeSet;
  * is touched. The metadata is kept as the JSON text the caller sent, compacted. {@code images} maps
  * a graph input, {@code "<node id>.inputs.<input>"} of a node of the workflow, to the image that fills
  * it ({@link InputImages} judges the image itself). {@code webhook} is where the job's callbacks go
- * and which events they carry ({@code {"url": ..., "events": [...]}}, the events the job's ends when
- * left out); its URL's form is checked here, the addresses it resolves to by {@link SubmitService}.
+ * and which events they carry ({@code {"url": ..., "events": [...]}}; without events, the job's
+ * ends); its URL's length is checked here, its rules and the addresses it resolves to by
+ * {@link SubmitService}.
  * It is part of the payload as the job keeps it (events sorted, the default written out), so it
  * counts for the Idempotency-Key's fingerprint.
  */

@@ -50,6 +50,7 @@ public final class BenchMain {
         rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasspath)));
         rows.addAll(section("memory", RedisMemoryPerJob::run));
         rows.addAll(section("artifact", () -> LargeOutputCopy.run(quick, benchJar)));
+        rows.addAll(section("callbacks", withoutConsoleLog(() -> CallbackThroughput.run(quick))));
 
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println();

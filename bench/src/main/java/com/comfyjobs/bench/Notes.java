@@ -39,6 +39,13 @@ final class Notes {
               S3Proxy (on disk) through `ComfyUiClient.download` and `ArtifactStore.copy` (8 MB parts), sampling
               its heap every 5 ms; the raw limit is another fresh JVM with the same flags piping the same /view
               body into one bare S3 PutObject with the same SDK client.
+            - **callbacks**: succeeded jobs (one artifact each) whose callback waits in the outboxes of a
+              redis-server, delivered by `CallbackDrainer` (16 senders, as the DeliverCallbacks function runs it)
+              to a receiver on loopback in the same JVM: claim (one script per shard for as many jobs as senders are free), the job
+              viewed as GET shows it with a presigned URL, the caller's secret read and opened (AES-GCM), the
+              Standard Webhooks signature, the POST, the record of the try. The raw limit is the same envelopes
+              signed and POSTed by 16 threads through the same HTTP client to the same receiver. Both run once
+              at a fifth of the count before they are measured. Sender, receiver and Redis share the 2 cores.
             """;
 
     private Notes() {

@@ -46,7 +46,7 @@ final class WebhookRoundTrips {
             Job j = runningJob(store, Instant.now());
             WebhookService service = new WebhookService(store, WebhookVerifier.fromList(WebhookPathBenchmark.SECRET, "S"), null,
                     new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC()),
-                    ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE);
+                    ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE, null);
             counter.reset();
             int events = 1000;
             for (int i = 0; i < events; i++) {

@@ -9,6 +9,7 @@ import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.servers.S3Server;
 import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.testing.CallbackReceiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.standardwebhooks.Webhook;
@@ -66,6 +67,9 @@ class FunctionEventsIT {
         env.put("AWS_REGION", "us-east-1");
         env.put("COMFYUI_URLS", sim.baseUrl());
         env.put("WEBHOOK_SECRET", EVENTS_SECRET);
+        env.put("CALLBACK_SECRETS_KEY", "function-events-callback-secrets-key-0123456789");
+        // callbacks go to a receiver on this machine
+        env.put("ALLOW_PRIVATE_URLS", "true");
         env.put("METRICS_ENABLED", "false");
         context = ApplicationContext.builder().singletons(new Env(env)).start();
         events = Path.of("").toAbsolutePath();
@@ -217,6 +221,40 @@ class FunctionEventsIT {
             assertTrue(failed.get("error").get("message").asText().contains("CUDA out of memory"));
             APIGatewayV2HTTPResponse stale = new ComfyWebhookHandler(context).handleRequest(event("webhook-progress.json", job), ctx());
             assertEquals(401, stale.getStatusCode(), "the file's own timestamp is long past");
+        } finally {
+            sim.faults().holdQueue(false);
+        }
+    }
+
+    @Test
+    void aJobWithAWebhookCallsItsCallerBackSignedWithTheSecretGetWebhookSecretGives() throws Exception {
+        sim.faults().holdQueue(true);
+        try (CallbackReceiver receiver = CallbackReceiver.start()) {
+            APIGatewayV2HTTPEvent submit = event("submit-webhook.json", null);
+            submit.setBody(submit.getBody().replace("https://receiver.example.com/comfyjobs/callbacks", receiver.url()));
+            APIGatewayV2HTTPResponse r = new SubmitJobHandler(context).handleRequest(submit, ctx());
+            assertEquals(202, r.getStatusCode(), r.getBody());
+            String job = body(r).get("jobId").asText();
+            JsonNode stored = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx()));
+            assertEquals(receiver.url(), stored.get("webhook").get("url").asText());
+            APIGatewayV2HTTPResponse got = new GetWebhookSecretHandler(context).handleRequest(event("webhook-secret-get.json", null), ctx());
+            assertEquals(200, got.getStatusCode(), got.getBody());
+            assertEquals("no-store", got.getHeaders().get("Cache-Control"));
+            String secret = body(got).get("secret").asText();
+            assertTrue(secret.startsWith("whsec_"), secret);
+
+            assertEquals(204, new ComfyWebhookHandler(context).handleRequest(signedNow("webhook-error.json", job), ctx()).getStatusCode());
+            CallbackReceiver.Delivery d = receiver.of(job).get(receiver.of(job).size() - 1);
+            assertEquals("job.failed", d.type());
+            assertTrue(d.verifies(secret), "verified with the caller's secret, as a receiver would");
+
+            APIGatewayV2HTTPResponse rotated = new RotateWebhookSecretHandler(context).handleRequest(event("webhook-secret-rotate.json", null),
+                    ctx());
+            assertEquals(200, rotated.getStatusCode(), rotated.getBody());
+            assertTrue(!body(rotated).get("secret").asText().equals(secret) && body(rotated).has("previousSecretValidUntil"), rotated.getBody());
+            Map<String, Object> drained = new DeliverCallbacksHandler(context).handleRequest(
+                    JSON.readValue(Files.readString(events.resolve("deliver-callbacks.json")), Map.class), ctx());
+            assertTrue(drained.containsKey("passes"), drained.toString());
         } finally {
             sim.faults().holdQueue(false);
         }

@@ -43,6 +43,7 @@ class TemplateConsistencyTest {
             Map.entry("WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN"),
             Map.entry("COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN"),
             Map.entry("POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN"),
+            Map.entry("CALLBACK_SECRETS_KEY", "local runs; in AWS the key comes from CALLBACK_SECRETS_KEY_ARN"),
             Map.entry("S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack"),
             Map.entry("SECRETS_MANAGER_ENDPOINT", "tests against moto"),
             Map.entry("REDIS_HOST", "local and one-box runs; in AWS Redis is REDIS_URL or the secret REDIS_URL_SECRET_ARN"),
@@ -83,7 +84,7 @@ class TemplateConsistencyTest {
 
     @Test
     void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
-        assertEquals(12, functions().size());
+        assertEquals(15, functions().size());
         for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler);
@@ -160,7 +161,7 @@ class TemplateConsistencyTest {
         assertEquals(documented, routes);
         assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "DELETE /jobs/{jobId}/artifacts",
                 "POST /uploads", "POST /webhooks/comfyui", "GET /templates", "GET /templates/{name}", "PUT /templates/{name}",
-                "DELETE /templates/{name}"),
+                "DELETE /templates/{name}", "GET /webhook-secret", "POST /webhook-secret"),
                 routes);
     }
 

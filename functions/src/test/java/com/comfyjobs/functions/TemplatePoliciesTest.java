@@ -49,6 +49,7 @@ class TemplatePoliciesTest {
     private static final String WEBHOOK_SECRET = GET_SECRET + "WebhookSecret";
     private static final String COMFYUI_HEADER = GET_SECRET + "ComfyUiHeaderSecret";
     private static final String POSTHOG_KEY = GET_SECRET + "PostHogApiKeySecret";
+    private static final String CALLBACK_SECRETS_KEY = GET_SECRET + "CallbackSecretsKey";
     /** Presigning a download signs a GetObject: the signer needs the permission, S3 is never called. */
     private static final String PRESIGN_ARTIFACTS = "s3:GetObject artifacts/*";
     /** Copying outputs: HeadObject (which is GetObject) to skip what is there, PutObject and multipart uploads, aborting a failed one. */
@@ -68,7 +69,12 @@ class TemplatePoliciesTest {
             Map.entry("GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL, COMFYUI_HEADER)),
             Map.entry("ListJobsFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
             Map.entry("CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER)),
-            Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER))),
+            // copies outputs, and signs the first try of the callbacks its transitions enqueue (the job with presigned URLs)
+            Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER, CALLBACK_SECRETS_KEY))),
+            // sends callbacks that are due: the job with presigned URLs, signed with its caller's sealed secret
+            Map.entry("DeliverCallbacksFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL, CALLBACK_SECRETS_KEY)),
+            Map.entry("GetWebhookSecretFunction", Set.of(REDIS_URL, CALLBACK_SECRETS_KEY)),
+            Map.entry("RotateWebhookSecretFunction", Set.of(REDIS_URL, CALLBACK_SECRETS_KEY)),
             Map.entry("RecoveryFunction", union(COPY_OUTPUTS, Set.of(READ_INPUT_IMAGES, REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY))),
             Map.entry("ListTemplatesFunction", Set.of(REDIS_URL)),
             Map.entry("GetTemplateFunction", Set.of(REDIS_URL)),
@@ -255,7 +261,7 @@ class TemplatePoliciesTest {
         for (JsonNode variables : List.of(template.path("Globals").path("Function").path("Environment").path("Variables"),
                 function.path("Properties").path("Environment").path("Variables"))) {
             variables.fields().forEachRemaining(v -> {
-                if (v.getKey().endsWith("_SECRET_ARN")) {
+                if (v.getKey().endsWith("_ARN")) {
                     vars.put(v.getKey(), withoutCondition(v.getValue()).asText());
                 }
             });
@@ -265,6 +271,7 @@ class TemplatePoliciesTest {
             sm.put("WebhookSecret", "whsec_cG9saWN5LXRlc3Qtd2ViaG9vay1zZWNyZXQ=");
             sm.put("ComfyUiHeaderSecret", "Authorization: Bearer policy-test");
             sm.put("PostHogApiKeySecret", "phc_policy_test");
+            sm.put("CallbackSecretsKey", "policy-test-callback-secrets-key-0123456789abcdef");
             Env env = new Env(vars);
             try (Secrets secrets = new Secrets(env, Clock.systemUTC(), sm::reader);
                  ApplicationContext context = ApplicationContext.builder().singletons(env, secrets).start()) {

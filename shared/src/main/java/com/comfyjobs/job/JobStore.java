@@ -2,6 +2,7 @@ package com.comfyjobs.job;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -80,6 +81,48 @@ public interface JobStore extends AutoCloseable {
      * or a call sent twice is harmless.
      */
     MarkArtifactsDeletedOutcome markArtifactsDeleted(String jobId);
+
+    /**
+     * Callbacks (a job's webhook): a transition that causes an event the job's webhook wants enqueues
+     * its delivery in the same atomic step, in the job's shard (see {@link Callbacks}). These claim
+     * and record deliveries. A claim gives {@code owner} the job's callbacks until {@code leaseUntil}:
+     * nobody else claims the job's delivery meanwhile, and a sender that dies is replaced once the
+     * lease runs out. Up to {@code limit} jobs of the shard whose delivery is due at {@code now} and
+     * not claimed by another are claimed, earliest due first, and answered as they are now.
+     */
+    List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil);
+
+    /**
+     * Claims one job's delivery for its first try: only when it is due, has never been tried and no
+     * other sender holds the job's callbacks. Retries are the schedule's ({@link #claimDueCallbacks}).
+     */
+    Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil);
+
+    /**
+     * Records a claimed delivery's try and releases the claim: delivered, failed or stopped end it,
+     * pending keeps it for its next try at {@code nextDue}. Only the claim's owner records; a delivery
+     * replaced meanwhile is not touched (its replacement stays due). Sent twice, the second changes nothing.
+     */
+    RecordCallbackOutcome recordCallback(CallbackAttempt attempt);
+
+    /** When the shard's earliest waiting delivery is due (claimed ones: when their claim runs out); empty when none waits. */
+    Optional<Instant> earliestCallbackDue(int shard);
+
+    /** The caller's sealed callback signing secrets, if any were made. */
+    Optional<WebhookSecrets> findWebhookSecrets(String userId);
+
+    /**
+     * Stores {@code sealed} as the caller's secret unless one exists, and answers the one kept: two
+     * first uses at once agree on one secret.
+     */
+    WebhookSecrets createWebhookSecret(String userId, String sealed);
+
+    /**
+     * Makes {@code sealed} the caller's current secret and the current one the previous, replaced at
+     * {@code now}. {@code opId} is random per request: the same rotation sent again (a lost reply)
+     * changes nothing and answers the secrets it made.
+     */
+    WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId);
 
     /** Removes the job, its workflow and its index entries; false if it did not exist. */
     boolean delete(String jobId);

@@ -2,6 +2,10 @@ package com.comfyjobs.testing;
 
 import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.callbacks.CallbackDrainer;
+import com.comfyjobs.callbacks.CallbackSender;
+import com.comfyjobs.callbacks.SecretBox;
+import com.comfyjobs.callbacks.WebhookSecretService;
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
@@ -27,6 +31,7 @@ import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
+import com.comfyjobs.query.JobViews;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.recovery.RecoverySummary;
 import com.comfyjobs.servers.S3Server;
@@ -90,7 +95,11 @@ public final class ServiceHarness implements AutoCloseable {
     private static final AtomicLong SEEDS = new AtomicLong(1);
     private static S3Server s3;
 
+    /** The key callers' callback signing secrets are sealed with, as CALLBACK_SECRETS_KEY would hold it. */
+    public static final String CALLBACK_SECRETS_KEY = "service-harness-callback-secrets-key-0123456789";
+
     private final UrlFetcher urlFetcher;
+    private final UrlFetcher callbackHttp;
 
     public final MovableClock clock = new MovableClock();
     public final List<ComfyUiSimulator> sims;
@@ -112,6 +121,12 @@ public final class ServiceHarness implements AutoCloseable {
     public final CancelService cancel;
     public final JobQueryService query;
     public final DeleteArtifactsService deleteArtifacts;
+    /** The URL rules as the environment sets them (ALLOW_PRIVATE_URLS is true unless the test says otherwise). */
+    public final UrlPolicy urls;
+    public final WebhookSecretService callbackSecrets;
+    public final CallbackSender callbacks;
+    /** The schedule's sender; tests run it ({@link CallbackDrainer#drainDue()}) after moving the clock. */
+    public final CallbackDrainer drainer;
     /** What the services reported (every service reports here). */
     public final RecordingJobObserver observed = new RecordingJobObserver();
 
@@ -145,12 +160,18 @@ public final class ServiceHarness implements AutoCloseable {
                 InputSettings.URL_DEADLINE);
         images = new RecordingInputImages(new InputImageStore(artifacts, urlFetcher, InputSettings.fromEnv(environment), clock));
         uploads = new UploadService(artifacts, clock);
-        submit = new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(environment), settings, clock, observed);
+        this.urls = UrlPolicy.fromEnv(environment);
+        submit = new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(environment), this.urls, settings, clock,
+                observed);
+        query = new JobQueryService(store, artifacts, () -> pool, settings.maxAttempts(), clock);
+        callbackSecrets = new WebhookSecretService(store, new SecretBox(() -> CALLBACK_SECRETS_KEY, "CALLBACK_SECRETS_KEY"), clock);
+        callbackHttp = new UrlFetcher(this.urls, CallbackSender.TIMEOUT, CallbackSender.TIMEOUT, CallbackSender.TIMEOUT, 16);
+        callbacks = new CallbackSender(store, new JobViews(artifacts), callbackSecrets, callbackHttp, settings, clock, observed);
+        drainer = new CallbackDrainer(store, callbacks, clock, 8);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
-                clock, observed);
+                clock, observed, callbacks);
         recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
         cancel = new CancelService(store, pool, clock, observed);
-        query = new JobQueryService(store, artifacts, () -> pool, settings.maxAttempts(), clock);
         deleteArtifacts = new DeleteArtifactsService(store, artifacts);
     }
 
@@ -342,6 +363,8 @@ public final class ServiceHarness implements AutoCloseable {
             deleteTree(s.outputDir().getParent());
         }
         urlFetcher.close();
+        drainer.close();
+        callbackHttp.close();
         artifacts.close();
         store.close();
     }

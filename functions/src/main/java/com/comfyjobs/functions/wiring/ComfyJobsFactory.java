@@ -2,6 +2,10 @@ package com.comfyjobs.functions.wiring;
 
 import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.callbacks.CallbackDrainer;
+import com.comfyjobs.callbacks.CallbackSender;
+import com.comfyjobs.callbacks.SecretBox;
+import com.comfyjobs.callbacks.WebhookSecretService;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.config.ConfigException;
@@ -26,6 +30,7 @@ import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
+import com.comfyjobs.query.JobViews;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.secrets.Secret;
 import com.comfyjobs.secrets.Secrets;
@@ -41,6 +46,7 @@ import com.comfyjobs.templates.redis.RedisTemplateStore;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Named;
 import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -60,10 +66,14 @@ import java.util.function.Supplier;
  * ComfyUI header and the Redis URL are read when their bean is built, at init: a secret that is
  * missing, unreadable or malformed stops the function there (with SnapStart, the version's
  * publication), with a message naming its variable. The PostHog key is read at the first analytics
- * event, so only the functions that send events need to be able to read it.
+ * event, so only the functions that send events need to be able to read it. The key that seals
+ * callers' callback signing secrets is read when its bean is built too: only the functions that sign
+ * callbacks or hand out those secrets build it.
  */
 @Factory
 public class ComfyJobsFactory {
+    /** Callbacks one container sends at once (the schedule's senders; connections to one receiver's host). */
+    private static final int CALLBACK_CONCURRENCY = 16;
 
     @Singleton
     @Requires(missingBeans = Env.class)
@@ -149,8 +159,41 @@ public class ComfyJobsFactory {
 
     @Singleton
     WebhookService webhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool,
+                                  ServiceSettings settings, Clock clock, JobObserver observer, CallbackSender callbacks) {
+        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer, callbacks);
+    }
+
+    /** The key that seals callers' signing secrets: the secret CALLBACK_SECRETS_KEY_ARN names (AWS), or CALLBACK_SECRETS_KEY (local). */
+    @Singleton
+    SecretBox callbackSecretBox(Secrets secrets) {
+        Secret key = secrets.required("CALLBACK_SECRETS_KEY_ARN", "CALLBACK_SECRETS_KEY");
+        return new SecretBox(key, key.variable());
+    }
+
+    @Singleton
+    WebhookSecretService webhookSecretService(JobStore store, SecretBox box, Clock clock) {
+        return new WebhookSecretService(store, box, clock);
+    }
+
+    /** Callbacks go to callers' URLs under the same rules as input images (ALLOW_PRIVATE_URLS), with their own timeouts. */
+    @Singleton
+    @Named("callbacks")
+    @Bean(preDestroy = "close")
+    UrlFetcher callbackHttp(Env env) {
+        return new UrlFetcher(UrlPolicy.fromEnv(env), CallbackSender.TIMEOUT, CallbackSender.TIMEOUT, CallbackSender.TIMEOUT,
+                CALLBACK_CONCURRENCY);
+    }
+
+    @Singleton
+    CallbackSender callbackSender(JobStore store, JobViews views, WebhookSecretService secrets, @Named("callbacks") UrlFetcher http,
                                   ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer);
+        return new CallbackSender(store, views, secrets, http, settings, clock, observer);
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    CallbackDrainer callbackDrainer(JobStore store, CallbackSender sender, Clock clock) {
+        return new CallbackDrainer(store, sender, clock, CALLBACK_CONCURRENCY);
     }
 
     @Singleton
@@ -167,11 +210,13 @@ public class ComfyJobsFactory {
     @Singleton
     SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
                                 Env env, ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(env), settings, clock, observer);
+        return new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(env), UrlPolicy.fromEnv(env), settings,
+                clock, observer);
     }
 
     /** Fetches input images from caller URLs under the URL rules (ALLOW_PRIVATE_URLS). */
     @Singleton
+    @Named("inputImages")
     @Bean(preDestroy = "close")
     UrlFetcher urlFetcher(Env env) {
         return new UrlFetcher(UrlPolicy.fromEnv(env), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
@@ -179,7 +224,7 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    InputImages inputImages(ArtifactStore bucket, UrlFetcher urls, Env env, Clock clock) {
+    InputImages inputImages(ArtifactStore bucket, @Named("inputImages") UrlFetcher urls, Env env, Clock clock) {
         return new InputImageStore(bucket, urls, InputSettings.fromEnv(env), clock);
     }
 
@@ -203,6 +248,11 @@ public class ComfyJobsFactory {
     @Singleton
     TemplateService templateService(TemplateStore store, Provider<ComfyUiPool> pool, Env env, Clock clock) {
         return new TemplateService(store, pool::get, TemplateSettings.fromEnv(env), clock);
+    }
+
+    @Singleton
+    JobViews jobViews(ArtifactStore artifacts) {
+        return new JobViews(artifacts);
     }
 
     @Singleton

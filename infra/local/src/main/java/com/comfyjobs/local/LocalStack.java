@@ -38,18 +38,24 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL or REDIS_HOST), S3 (S3Proxy on
  * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
- * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
- * are the Lambda handlers themselves, built once and shared like warm containers. The shipped workflow
- * templates (infra/templates) are published at start.
+ * by {@link ApiGatewayEmulator}, and the scheduled functions (recovery, callbacks) on the template's
+ * schedules, each on a thread of its own. The handlers are the Lambda handlers themselves, built once
+ * and shared like warm containers. The shipped workflow templates (infra/templates) are published at start.
  */
 public final class LocalStack implements AutoCloseable {
     public static final String LOCAL_BUCKET = "comfyjobs-local";
+    private static final String RECOVERY = "RecoveryFunction";
+    private static final String CALLBACKS = "DeliverCallbacksFunction";
+    /** What EventBridge Scheduler gives a scheduled function: its timeout as template.yaml sets it. */
+    private static final Map<String, Duration> SCHEDULED_TIMEOUTS = Map.of(RECOVERY, Duration.ofSeconds(60), CALLBACKS, Duration.ofSeconds(60));
 
     /** How to start. Environment values override the defaults; everything else has a default. */
     public static final class Options {
         public String host = "127.0.0.1";
         public int port = 3000;
         public Duration recoveryEvery;
+        /** How often the callbacks' schedule starts (each run drains for up to ~55 s while anything waits). */
+        public Duration callbacksEvery;
         public int simulatorStepMillis = 40;
         public Path dataDir;
         public boolean durableRedis;
@@ -72,7 +78,7 @@ public final class LocalStack implements AutoCloseable {
     private Env env;
     private String webhookSecret;
     private boolean generatedSecret;
-    private RequestHandler<Map<String, Object>, Map<String, Object>> recovery;
+    private final Map<String, RequestHandler<Map<String, Object>, Map<String, Object>>> scheduled = new HashMap<>();
     private final List<String> templates = new ArrayList<>();
 
     private LocalStack(Options options) {
@@ -121,8 +127,16 @@ public final class LocalStack implements AutoCloseable {
             generatedSecret = true;
             vars.put("WEBHOOK_SECRET", webhookSecret);
         }
+        if (blank(vars.get("CALLBACK_SECRETS_KEY"))) {
+            // callers' signing secrets sealed under a key made now cannot be opened after a restart with another:
+            // a durable local setup sets CALLBACK_SECRETS_KEY itself
+            byte[] key = new byte[36];
+            new SecureRandom().nextBytes(key);
+            vars.put("CALLBACK_SECRETS_KEY", Base64.getEncoder().encodeToString(key));
+        }
         // the local stack runs on plain variables; an ARN copied from a deployment would send it to Secrets Manager
-        for (String arn : new String[] {"WEBHOOK_SECRET_ARN", "REDIS_URL_SECRET_ARN", "COMFYUI_HEADER_SECRET_ARN", "POSTHOG_API_KEY_SECRET_ARN"}) {
+        for (String arn : new String[] {"WEBHOOK_SECRET_ARN", "REDIS_URL_SECRET_ARN", "COMFYUI_HEADER_SECRET_ARN", "POSTHOG_API_KEY_SECRET_ARN",
+                "CALLBACK_SECRETS_KEY_ARN"}) {
             vars.remove(arn);
         }
         vars.putIfAbsent("METRICS_ENABLED", "false");
@@ -152,15 +166,21 @@ public final class LocalStack implements AutoCloseable {
         }
         publishShippedTemplates();
         api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        // one thread per schedule: a callbacks run that drains for most of a minute does not hold recovery back
+        scheduler = Executors.newScheduledThreadPool(Math.max(1, template.schedules().size()), r -> {
             Thread t = new Thread(r, "local-schedule");
             t.setDaemon(true);
             return t;
         });
         for (TemplateRoutes.Schedule s : template.schedules()) {
-            recovery = (RequestHandler<Map<String, Object>, Map<String, Object>>) handler(s.handler());
-            Duration every = options.recoveryEvery != null ? options.recoveryEvery : s.rate();
-            scheduler.scheduleWithFixedDelay(this::runRecovery, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+            scheduled.put(s.name(), (RequestHandler<Map<String, Object>, Map<String, Object>>) handler(s.handler()));
+            Duration every = switch (s.name()) {
+                case RECOVERY -> options.recoveryEvery;
+                case CALLBACKS -> options.callbacksEvery;
+                default -> null;
+            };
+            Duration rate = every != null ? every : s.rate();
+            scheduler.scheduleWithFixedDelay(() -> runScheduled(s.name()), rate.toMillis(), rate.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -197,10 +217,20 @@ public final class LocalStack implements AutoCloseable {
 
     /** One run of the scheduled recovery function, as EventBridge Scheduler would invoke it. */
     public Map<String, Object> runRecovery() {
+        return runScheduled(RECOVERY);
+    }
+
+    /** One run of the callbacks' schedule: it sends what is due and returns once nothing waits (or near its timeout). */
+    public Map<String, Object> runCallbacks() {
+        return runScheduled(CALLBACKS);
+    }
+
+    private Map<String, Object> runScheduled(String function) {
         try {
-            return recovery.handleRequest(Map.of(), new LocalLambdaContext("RecoveryFunction", Duration.ofSeconds(60), 1536));
+            return scheduled.get(function).handleRequest(Map.of(),
+                    new LocalLambdaContext(function, SCHEDULED_TIMEOUTS.getOrDefault(function, Duration.ofSeconds(60)), 1024));
         } catch (RuntimeException e) {
-            System.err.println("recovery run failed: " + e);
+            System.err.println(function + " run failed: " + e);
             return Map.of("error", String.valueOf(e.getMessage()));
         }
     }

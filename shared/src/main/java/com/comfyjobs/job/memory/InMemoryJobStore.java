@@ -1,5 +1,9 @@
 package com.comfyjobs.job.memory;
 
+import com.comfyjobs.job.CallbackAttempt;
+import com.comfyjobs.job.CallbackDelivery;
+import com.comfyjobs.job.CallbackStatus;
+import com.comfyjobs.job.Callbacks;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
@@ -12,10 +16,13 @@ import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.Webhook;
+import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -52,6 +59,8 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<String, Instant> seenEvents = new HashMap<>();
     private final Map<String, String> lastOp = new HashMap<>();
     private final Map<Integer, Expiring<String>> locks = new HashMap<>();
+    private final Map<String, WebhookSecrets> webhookSecrets = new HashMap<>();
+    private final Map<String, String> lastRotation = new HashMap<>();
 
     private record Expiring<T>(T value, Instant expiresAt) {
         boolean alive(Instant now) {
@@ -220,6 +229,110 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     @Override
+    public synchronized List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil) {
+        expire();
+        List<Job> due = jobs.values().stream()
+                .filter(j -> shardOf(j.id()) == shard && j.callbacks() != null && j.callbacks().pending() != null)
+                .filter(j -> !outboxScore(j.callbacks()).isAfter(now))
+                .sorted(Comparator.comparing((Job j) -> outboxScore(j.callbacks())).thenComparing(Job::id))
+                .limit(limit)
+                .toList();
+        List<Job> claimed = new ArrayList<>();
+        for (Job j : due) {
+            claimed.add(claim(j, now, owner, leaseUntil));
+        }
+        return claimed;
+    }
+
+    @Override
+    public synchronized Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil) {
+        expire();
+        Job j = jobs.get(jobId);
+        if (j == null || j.callbacks() == null) {
+            return Optional.empty();
+        }
+        Callbacks c = j.callbacks();
+        if (c.pending() == null || c.pending().attempts() > 0 || c.pending().due().isAfter(now) || c.leasedByAnotherThan(owner, now)) {
+            return Optional.empty();
+        }
+        return Optional.of(claim(j, now, owner, leaseUntil));
+    }
+
+    /** Where a waiting delivery stands in its shard's queue: its due time, or its claim's end while one holds it. */
+    private static Instant outboxScore(Callbacks c) {
+        Instant due = c.pending().due();
+        return c.leaseUntil() != null && c.leaseUntil().isAfter(due) ? c.leaseUntil() : due;
+    }
+
+    private Job claim(Job j, Instant now, String owner, Instant leaseUntil) {
+        Callbacks c = j.callbacks();
+        Instant progressClaimed = c.pending().event().equals(Webhook.PROGRESS) ? now : c.progressClaimedAt();
+        Job claimed = truncate(j.toBuilder().callbacks(new Callbacks(c.enqueued(), progressClaimed, c.pending(), leaseUntil, owner,
+                c.finished(), c.finishedAttempts(), c.finishedError())).build());
+        replace(j, claimed);
+        return claimed;
+    }
+
+    @Override
+    public synchronized RecordCallbackOutcome recordCallback(CallbackAttempt a) {
+        expire();
+        Job j = jobs.get(a.jobId());
+        if (j == null || j.callbacks() == null) {
+            return RecordCallbackOutcome.NOT_FOUND;
+        }
+        Callbacks c = j.callbacks();
+        if (!a.owner().equals(c.leaseOwner())) {
+            return RecordCallbackOutcome.LEASE_LOST;
+        }
+        CallbackDelivery p = c.pending();
+        boolean current = p != null && p.id().equals(a.deliveryId());
+        Callbacks after;
+        if (!current) {
+            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), p, null, null, c.finished(), c.finishedAttempts(), c.finishedError());
+        } else if (a.outcome() == CallbackStatus.PENDING) {
+            after = new Callbacks(c.enqueued(), c.progressClaimedAt(),
+                    new CallbackDelivery(p.id(), p.event(), p.at(), a.nextDue(), a.attempts(), a.error()), null, null, c.finished(),
+                    c.finishedAttempts(), c.finishedError());
+        } else {
+            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), null, null, null, a.outcome(), a.attempts(), a.error());
+        }
+        replace(j, truncate(j.toBuilder().callbacks(after).build()));
+        return current ? RecordCallbackOutcome.RECORDED : RecordCallbackOutcome.SUPERSEDED;
+    }
+
+    @Override
+    public synchronized Optional<Instant> earliestCallbackDue(int shard) {
+        expire();
+        return jobs.values().stream()
+                .filter(j -> shardOf(j.id()) == shard && j.callbacks() != null && j.callbacks().pending() != null)
+                .map(j -> outboxScore(j.callbacks()))
+                .min(Comparator.naturalOrder());
+    }
+
+    @Override
+    public synchronized Optional<WebhookSecrets> findWebhookSecrets(String userId) {
+        return Optional.ofNullable(webhookSecrets.get(userId));
+    }
+
+    @Override
+    public synchronized WebhookSecrets createWebhookSecret(String userId, String sealed) {
+        return webhookSecrets.computeIfAbsent(userId, u -> new WebhookSecrets(sealed, null, null));
+    }
+
+    @Override
+    public synchronized WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId) {
+        WebhookSecrets before = webhookSecrets.get(userId);
+        if (before != null && opId.equals(lastRotation.get(userId))) {
+            return before;
+        }
+        WebhookSecrets after = before == null ? new WebhookSecrets(sealed, null, null)
+                : new WebhookSecrets(sealed, before.current(), ms(now));
+        webhookSecrets.put(userId, after);
+        lastRotation.put(userId, opId);
+        return after;
+    }
+
+    @Override
     public synchronized boolean delete(String jobId) {
         expire();
         return remove(jobId);
@@ -338,7 +451,19 @@ public final class InMemoryJobStore implements JobStore {
                 .createdAt(ms(j.createdAt())).updatedAt(ms(j.updatedAt())).startedAt(ms(j.startedAt()))
                 .finishedAt(ms(j.finishedAt())).heartbeatAt(ms(j.heartbeatAt())).submittedAt(ms(j.submittedAt()))
                 .leaseUntil(ms(j.leaseUntil()))
+                .callbacks(truncate(j.callbacks()))
                 .build();
+    }
+
+    private static Callbacks truncate(Callbacks c) {
+        if (c == null) {
+            return null;
+        }
+        CallbackDelivery p = c.pending();
+        CallbackDelivery pending = p == null ? null
+                : new CallbackDelivery(p.id(), p.event(), ms(p.at()), ms(p.due()), p.attempts(), p.lastError());
+        return new Callbacks(c.enqueued(), ms(c.progressClaimedAt()), pending, ms(c.leaseUntil()), c.leaseOwner(), c.finished(),
+                c.finishedAttempts(), c.finishedError());
     }
 
     private static Instant ms(Instant t) {

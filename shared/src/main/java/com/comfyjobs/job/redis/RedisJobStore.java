@@ -1,5 +1,6 @@
 package com.comfyjobs.job.redis;
 
+import com.comfyjobs.job.CallbackAttempt;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyRecord;
 import com.comfyjobs.job.Job;
@@ -10,11 +11,13 @@ import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.ScriptOutputType;
@@ -33,8 +36,9 @@ import java.util.Set;
  * {@link JobStore} on Redis, standalone or cluster. Every state change is one Lua script in one hash
  * slot; the user's indexes, in another slot, cost a second command only on admission, on the
  * terminal transition and on deletion. Admission ({@link RedisAdmission}), the user's indexes
- * ({@link RedisUserIndex}) and the per-shard work of recovery ({@link RedisShards}) each have their
- * own part; all share one connection and the key layout ({@link RedisLayout}).
+ * ({@link RedisUserIndex}), the per-shard work of recovery ({@link RedisShards}) and callbacks
+ * ({@link RedisCallbacks}) each have their own part; all share one connection and the key layout
+ * ({@link RedisLayout}).
  */
 public final class RedisJobStore extends RedisStorePart implements JobStore {
     /** How often a container re-reads the key layout marker; a migration waits this long for every writer to switch. */
@@ -49,6 +53,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     private final RedisAdmission admission;
     private final RedisUserIndex users;
     private final RedisShards shardWork;
+    private final RedisCallbacks callbacks;
 
     public RedisJobStore(RedisConnection redis, Clock clock) {
         this(redis, clock, LAYOUT_REFRESH);
@@ -65,6 +70,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         this.admission = new RedisAdmission(this);
         this.users = new RedisUserIndex(this);
         this.shardWork = new RedisShards(this, users);
+        this.callbacks = new RedisCallbacks(this);
     }
 
     public static RedisJobStore connect(RedisSettings settings) {
@@ -85,6 +91,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         List<LuaScript> all = new ArrayList<>(List.of(transition, delete, markArtifactsDeleted, layout.script()));
         all.addAll(admission.scripts());
         all.addAll(shardWork.scripts());
+        all.addAll(callbacks.scripts());
         for (LuaScript s : all) {
             redis.await(c.scriptLoad(s.source()));
         }
@@ -130,7 +137,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String spec = specs.write(t, settings.retention());
         List<Object> r = redis.await(transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
-                        k.event(id, t.eventId())}, spec));
+                        k.event(id, t.eventId()), k.outbox(shard)}, spec));
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
             return TransitionResult.notFound();
@@ -193,6 +200,41 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
             case "not_found" -> MarkArtifactsDeletedOutcome.NOT_FOUND;
             default -> throw new IllegalStateException("mark_artifacts_deleted.lua answered " + outcome);
         };
+    }
+
+    @Override
+    public List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil) {
+        return callbacks.claimDue(shard, now, limit, owner, leaseUntil);
+    }
+
+    @Override
+    public Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil) {
+        return callbacks.claimFirst(jobId, now, owner, leaseUntil);
+    }
+
+    @Override
+    public RecordCallbackOutcome recordCallback(CallbackAttempt attempt) {
+        return callbacks.record(attempt);
+    }
+
+    @Override
+    public Optional<Instant> earliestCallbackDue(int shard) {
+        return callbacks.earliestDue(shard);
+    }
+
+    @Override
+    public Optional<WebhookSecrets> findWebhookSecrets(String userId) {
+        return callbacks.findSecrets(userId);
+    }
+
+    @Override
+    public WebhookSecrets createWebhookSecret(String userId, String sealed) {
+        return callbacks.createSecret(userId, sealed);
+    }
+
+    @Override
+    public WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId) {
+        return callbacks.rotateSecret(userId, sealed, now, opId);
     }
 
     @Override

@@ -15,9 +15,11 @@ import java.util.zip.CRC32;
  * P:{s07}:counts        hash: status -> number of jobs
  * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID
  * P:{s07}:lock          string with TTL: the shard's recovery lock
+ * P:{s07}:outbox        zset: jobs with a callback delivery waiting, scored by when it is due (ms)
  * P:{user:USER}:jobs    zset: the user's job ids scored by creation time (ms)
  * P:{user:USER}:live    zset: the user's live job ids (the per-user cap)
  * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
+ * P:{user:USER}:whsec   hash: the user's sealed callback signing secrets
  * P:{meta}:shards       string: the shard count the data was written with
  * P:{meta}:layout       string: the key layout the data is written in (see {@link KeyLayout})
  * P:{tmpl}:live         set: the names of the templates not retired
@@ -128,6 +130,19 @@ public final class RedisKeys {
 
     public String lock(int shard) {
         return shardTag(shard) + "lock";
+    }
+
+    /** Jobs of the shard with a callback delivery waiting, scored by when it is due. */
+    public String outbox(int shard) {
+        return shardTag(shard) + "outbox";
+    }
+
+    /**
+     * A user's callback signing secrets. Always in the encoded form, whatever the layout: no data of
+     * layout 1 has them, so they never need moving.
+     */
+    public String webhookSecrets(String userId) {
+        return prefix + ":{user:" + encode(userId) + "}:whsec";
     }
 
     private String userTag(String userId) {

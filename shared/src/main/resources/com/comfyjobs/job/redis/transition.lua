@@ -8,6 +8,7 @@
 -- KEYS[4] P:{sNN}:counts     status -> count
 -- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
 -- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
+-- KEYS[7] P:{sNN}:outbox     jobs with a callback delivery waiting, scored by when it is due (callbacks)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
 --   op (the transition's random id), now (ms, string), retentionMs, expectStatus [..], expectAttempt,
 --   expectUpdated (ms, string), eventTtlMs, lease (ms, string) with leaseBy (owner), under (owner whose
@@ -20,9 +21,12 @@
 --   {not_found}. The job's fields follow when returnJob was asked and the outcome is applied.
 -- A call whose op is the one the job last applied is the same write sent again (a client replays a
 --   command whose reply it lost): it answers applied, with the job as it is, and changes nothing.
+-- A job with a webhook (hash field cb) also gets the callback delivery the transition causes, in the
+--   same write: see the callback block at the end.
 -- Cost: linear in the job's stored lists (outputs, capped by maxOutputs; nodes) and the event's.
 --@RULES@
 local END = ''  -- GraphUpdate.END: executing {node: null}, the end of the graph
+local PROGRESS_EVERY_MS = 1000  -- TransitionApplier.PROGRESS_EVERY: a job's progress callbacks at most once a second
 
 local function empty_array_json(t)
   if #t == 0 then return '[]' end
@@ -72,6 +76,7 @@ local status = job.status
 local attempt = tonumber(job.attempt)
 local now = spec.now
 local now_n = tonumber(now)
+local progress_before = tonumber(job.progress or '0')  -- callbacks: did this transition raise it?
 
 local function reject(outcome)
   return {outcome, status, status, attempt, job.user}
@@ -265,6 +270,56 @@ if target then
     del[#del + 1] = 'lease'
     del[#del + 1] = 'leaseby'
     if target == 'succeeded' then set.progress = '1.000000' end
+  end
+end
+
+-- Callbacks (TransitionApplier.enqueueCallback is the same in Java). The event this transition
+-- causes: the job's end, else a rise of its progress. The end drops a progress still waiting, wanted
+-- or not, so no progress ever follows it. A wanted event becomes the job's waiting delivery (cbid,
+-- its webhook-id msg_<job>_<n> from the count cbn, so a replay writes the same one; cbev, cbat, cbdue,
+-- cbpa tries so far, cbpe last error) and the job is scored in the shard's outbox by when it is due:
+-- now for the end; for a progress, the due time of the one it replaces, else a second after the last
+-- progress was claimed (cbpt). A claim in flight (cbl, cblby) is kept, so the job's next delivery
+-- waits until that sender is done. A job whose receiver answered 410 (cbst = stopped) enqueues nothing.
+if job.cb and job.cbst ~= 'stopped' then
+  local event = nil
+  if target and not LIVE[target] then
+    event = 'job.' .. target
+  elseif set.progress and tonumber(set.progress) > progress_before then
+    event = 'job.progress'
+  end
+  if event then
+    local replaced_due = nil
+    if job.cbid and job.cbev == 'job.progress' then
+      replaced_due = tonumber(job.cbdue)
+      for _, f in ipairs({'cbid', 'cbev', 'cbat', 'cbdue', 'cbpa', 'cbpe'}) do del[#del + 1] = f end
+      redis.call('ZREM', KEYS[7], job.id)
+    end
+    local wanted = false
+    for _, e in ipairs(cjson.decode(job.cb).events) do
+      if e == event then wanted = true end
+    end
+    if wanted then
+      local n = tonumber(job.cbn or '0') + 1
+      local due = now_n
+      if event == 'job.progress' then
+        if replaced_due then
+          due = replaced_due
+        elseif job.cbpt and tonumber(job.cbpt) + PROGRESS_EVERY_MS > now_n then
+          due = tonumber(job.cbpt) + PROGRESS_EVERY_MS
+        end
+      end
+      set.cbn = tostring(n)
+      set.cbid = 'msg_' .. job.id .. '_' .. n
+      set.cbev = event
+      set.cbat = now
+      set.cbdue = string.format('%d', due)
+      set.cbpa = '0'
+      del[#del + 1] = 'cbpe'
+      local score = due
+      if job.cbl and tonumber(job.cbl) > score then score = tonumber(job.cbl) end
+      redis.call('ZADD', KEYS[7], string.format('%d', score), job.id)
+    end
   end
 end
 

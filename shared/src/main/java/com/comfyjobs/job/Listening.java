@@ -15,16 +15,17 @@ import java.util.Objects;
  * throttle skipped; should the owing caller die before its due time, the first change after that
  * time is pushed at once.
  *
+ * @param jobId the job (null for {@link #NONE})
  * @param connections the listening connections, when {@code push} is NOW
  * @param lastPushed the status the previous push carried (null before the first), so a push can say
  *        whether it reports a new status or progress
  * @param due when an owed push is to be made (LATER only)
  * @param claim what to claim it with (LATER only)
  */
-public record Listening(Push push, List<String> connections, JobStatus lastPushed, Instant due, String claim) {
+public record Listening(Push push, String jobId, List<String> connections, JobStatus lastPushed, Instant due, String claim) {
     /** At most four messages a second per job. */
     public static final Duration MIN_GAP = Duration.ofMillis(250);
-    public static final Listening NONE = new Listening(Push.NO, List.of(), null, null, null);
+    public static final Listening NONE = new Listening(Push.NO, null, List.of(), null, null, null);
 
     public enum Push {
         /** Push the job to {@link #connections()} now. */
@@ -38,16 +39,19 @@ public record Listening(Push push, List<String> connections, JobStatus lastPushe
     public Listening {
         Objects.requireNonNull(push, "push");
         connections = List.copyOf(connections);
+        if (push != Push.NO && jobId == null) {
+            throw new IllegalArgumentException("a push is of a job");
+        }
         if (push == Push.LATER && (due == null || claim == null)) {
             throw new IllegalArgumentException("an owed push has a due time and a claim");
         }
     }
 
-    public static Listening now(List<String> connections, JobStatus lastPushed) {
-        return new Listening(Push.NOW, connections, lastPushed, null, null);
+    public static Listening now(String jobId, List<String> connections, JobStatus lastPushed) {
+        return new Listening(Push.NOW, jobId, connections, lastPushed, null, null);
     }
 
-    public static Listening later(Instant due, String claim, JobStatus lastPushed) {
-        return new Listening(Push.LATER, List.of(), lastPushed, due, claim);
+    public static Listening later(String jobId, Instant due, String claim, JobStatus lastPushed) {
+        return new Listening(Push.LATER, jobId, List.of(), lastPushed, due, claim);
     }
 }

@@ -13,6 +13,7 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,9 +65,18 @@ public final class WebhookService {
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
+    private final LiveUpdates live;
 
+    /** Without live pushes. */
     public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool, ServiceSettings settings,
                           Clock clock, JobObserver observer) {
+        this(store, verifier, finalizer, pool, settings, clock, observer, LiveUpdates.NONE);
+    }
+
+    /** {@code live}: each applied event is pushed to the job's live listeners (WebSocket), throttled per job. */
+    public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool, ServiceSettings settings,
+                          Clock clock, JobObserver observer, LiveUpdates live) {
+        this.live = live;
         this.store = store;
         this.verifier = verifier;
         this.stopper = new PromptStopper(pool);
@@ -93,13 +103,16 @@ public final class WebhookService {
         int duplicates = 0;
         int ignored = 0;
         List<Job> toFinalize = new ArrayList<>();
-        for (ComfyEvent e : events) {
-            String outcome = apply(e, toFinalize);
-            observer.webhookEvent(outcome);
-            switch (outcome) {
-                case "applied" -> applied++;
-                case "duplicate" -> duplicates++;
-                default -> ignored++;
+        // one batch per delivery: a push the throttle owes goes out once, after the delivery's last event, before the copying
+        try (LiveUpdates.Batch pushes = live.batch()) {
+            for (ComfyEvent e : events) {
+                String outcome = apply(e, toFinalize, pushes);
+                observer.webhookEvent(outcome);
+                switch (outcome) {
+                    case "applied" -> applied++;
+                    case "duplicate" -> duplicates++;
+                    default -> ignored++;
+                }
             }
         }
         for (Job j : toFinalize) {
@@ -108,7 +121,7 @@ public final class WebhookService {
         return new WebhookResult(applied, duplicates, ignored);
     }
 
-    private String apply(ComfyEvent e, List<Job> toFinalize) {
+    private String apply(ComfyEvent e, List<Job> toFinalize, LiveUpdates.Batch pushes) {
         Optional<PromptIds.Parsed> ours = PromptIds.parse(e.promptId());
         if (ours.isEmpty()) {
             return "ignored";
@@ -147,6 +160,7 @@ public final class WebhookService {
             }
         }
         TransitionResult r = store.transition(t.build());
+        pushes.add(r);
         if (r.outcome() == TransitionOutcome.DUPLICATE_EVENT) {
             return "duplicate";
         }

@@ -79,7 +79,11 @@ public final class JobQueryService {
         return new JobViewPage(views, page.nextCursor());
     }
 
-    private JobView view(Job job) {
+    /**
+     * The job as GET /jobs/{id} shows it to its owner, with fresh artifact URLs: what pushes to the owner's
+     * live listeners carry. The caller answers for the job being the owner's to see.
+     */
+    public JobView view(Job job) {
         Map<String, String> urls = new LinkedHashMap<>();
         for (JobArtifact a : job.artifacts()) {
             urls.put(a.key(), artifacts.presign(a.key()));

@@ -3,6 +3,7 @@ package com.comfyjobs.recovery;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.JobStore;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
@@ -33,13 +34,20 @@ public final class RecoveryService {
     private final Sweep sweep;
     private final RecoveryActions actions;
 
+    /** Without live pushes. */
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
                            Clock clock, JobObserver observer) {
+        this(store, pool, dispatcher, finalizer, settings, clock, observer, LiveUpdates.NONE);
+    }
+
+    /** {@code live}: what recovery changes that the owner sees (the job settled, expired, resubmitted) is pushed to its live listeners. */
+    public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
+                           Clock clock, JobObserver observer, LiveUpdates live) {
         this.store = store;
         this.settings = settings;
         this.observer = observer;
         this.sweep = new Sweep(store, settings.retention(), clock);
-        this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, clock, observer);
+        this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, clock, observer, live);
     }
 
     /** The scheduled run: reconcile stale jobs, then purge terminal jobs past retention. */

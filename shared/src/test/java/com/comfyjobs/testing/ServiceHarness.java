@@ -18,6 +18,10 @@ import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobFolder;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.memory.InMemoryJobStore;
+import com.comfyjobs.live.LiveService;
+import com.comfyjobs.live.memory.InMemoryLiveConnections;
+import com.comfyjobs.live.push.LivePusher;
+import com.comfyjobs.live.push.ManagementApi;
 import com.comfyjobs.outbound.UrlFetcher;
 import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.progress.Finalizer;
@@ -78,7 +82,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * webhooks: a job changes only by what the test delivers ({@link #deliver}) or runs. S3Proxy starts
  * once per JVM (it takes a second or two); each harness gets a bucket and fresh simulators of its own.
  * Templates live in an in-memory store; input images are taken into the bucket as the functions take
- * them, each call remembered ({@link RecordingInputImages}).
+ * them, each call remembered ({@link RecordingInputImages}). Live listeners (WebSocket) are pushed to
+ * through the real Management API client, posting to a local {@link ManagementApiSink}; an owed push
+ * waits by moving the clock.
  */
 public final class ServiceHarness implements AutoCloseable {
     public static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
@@ -112,6 +118,12 @@ public final class ServiceHarness implements AutoCloseable {
     public final CancelService cancel;
     public final JobQueryService query;
     public final DeleteArtifactsService deleteArtifacts;
+    /** Where pushes to live listeners go: every message kept per connection. */
+    public final ManagementApiSink sink = ManagementApiSink.start();
+    public final InMemoryLiveConnections connections = new InMemoryLiveConnections(clock);
+    /** The WebSocket routes: connect, subscribe and unsubscribe messages, disconnect. */
+    public final LiveService live;
+    private final ManagementApi managementApi;
     /** What the services reported (every service reports here). */
     public final RecordingJobObserver observed = new RecordingJobObserver();
 
@@ -137,8 +149,13 @@ public final class ServiceHarness implements AutoCloseable {
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)));
         artifacts.client().createBucket(b -> b.bucket(bucket));
-        dispatcher = new Dispatcher(store, pool, new InputStaging(pool, artifacts), settings, clock, observed);
-        finalizer = new Finalizer(store, pool, artifacts, clock, observed);
+        query = new JobQueryService(store, artifacts);
+        live = new LiveService(store, connections, clock);
+        managementApi = ManagementApi.create(sink.endpoint(), "us-east-1",
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("harness", "harness-secret")));
+        LivePusher pusher = new LivePusher(store, query, managementApi, live, clock, clock::advanceTo);
+        dispatcher = new Dispatcher(store, pool, new InputStaging(pool, artifacts), settings, clock, observed, pusher);
+        finalizer = new Finalizer(store, pool, artifacts, clock, observed, pusher);
         templateStore = new InMemoryTemplateStore();
         templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(environment), clock);
         urlFetcher = new UrlFetcher(UrlPolicy.fromEnv(environment), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
@@ -147,10 +164,9 @@ public final class ServiceHarness implements AutoCloseable {
         uploads = new UploadService(artifacts, clock);
         submit = new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(environment), settings, clock, observed);
         webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
-                clock, observed);
-        recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
-        cancel = new CancelService(store, pool, clock, observed);
-        query = new JobQueryService(store, artifacts);
+                clock, observed, pusher);
+        recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed, pusher);
+        cancel = new CancelService(store, pool, clock, observed, pusher);
         deleteArtifacts = new DeleteArtifactsService(store, artifacts);
     }
 
@@ -342,6 +358,8 @@ public final class ServiceHarness implements AutoCloseable {
             deleteTree(s.outputDir().getParent());
         }
         urlFetcher.close();
+        managementApi.close();
+        sink.close();
         artifacts.close();
         store.close();
     }
@@ -362,6 +380,14 @@ public final class ServiceHarness implements AutoCloseable {
 
         public void advance(Duration d) {
             ahead.updateAndGet(a -> a.plus(d));
+        }
+
+        /** Moves time forward to {@code t}, if it is not there yet (how an owed push waits in the fast tier). */
+        public void advanceTo(Instant t) {
+            Duration d = Duration.between(instant(), t);
+            if (!d.isNegative() && !d.isZero()) {
+                advance(d);
+            }
         }
 
         @Override

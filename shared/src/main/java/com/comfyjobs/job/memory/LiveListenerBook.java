@@ -81,14 +81,14 @@ final class LiveListenerBook {
         PushState p = pushes.getOrDefault(after.id(), PushState.NEVER);
         if (after.isTerminal() || !now.isBefore(p.pushedAt().plus(Listening.MIN_GAP))) {
             pushes.put(after.id(), new PushState(now, after.status(), t.opId(), null, null));
-            return Listening.now(listeners, p.pushedStatus());
+            return Listening.now(after.id(), listeners, p.pushedStatus());
         }
         if (p.owedBy() != null) {
             return Listening.NONE;
         }
         Instant due = p.pushedAt().plus(Listening.MIN_GAP);
         pushes.put(after.id(), new PushState(p.pushedAt(), p.pushedStatus(), p.pushedBy(), due, t.opId()));
-        return Listening.later(due, t.opId(), p.pushedStatus());
+        return Listening.later(after.id(), due, t.opId(), p.pushedStatus());
     }
 
     /** The same transition sent again: the first run's answer. */
@@ -98,10 +98,10 @@ final class LiveListenerBook {
             return Listening.NONE;
         }
         if (t.opId().equals(p.pushedBy())) {
-            return Listening.now(listeners(job, t.now()), p.pushedStatus());
+            return Listening.now(job.id(), listeners(job, t.now()), p.pushedStatus());
         }
         if (t.opId().equals(p.owedBy())) {
-            return Listening.later(p.owedDue(), t.opId(), p.pushedStatus());
+            return Listening.later(job.id(), p.owedDue(), t.opId(), p.pushedStatus());
         }
         return Listening.NONE;
     }
@@ -113,7 +113,7 @@ final class LiveListenerBook {
         }
         List<String> listeners = listeners(job, now);
         if (claim.equals(p.pushedBy()) && p.pushedAt().equals(now) && p.owedBy() == null) {
-            return listeners.isEmpty() ? Optional.empty() : Optional.of(Listening.now(listeners, p.pushedStatus()));
+            return listeners.isEmpty() ? Optional.empty() : Optional.of(Listening.now(job.id(), listeners, p.pushedStatus()));
         }
         if (!claim.equals(p.owedBy())) {
             return Optional.empty();
@@ -123,6 +123,6 @@ final class LiveListenerBook {
             return Optional.empty();
         }
         pushes.put(job.id(), new PushState(now, job.status(), claim, null, null));
-        return Optional.of(Listening.now(listeners, p.pushedStatus()));
+        return Optional.of(Listening.now(job.id(), listeners, p.pushedStatus()));
     }
 }

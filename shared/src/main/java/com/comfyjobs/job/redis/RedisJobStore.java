@@ -144,7 +144,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         JobStatus now = JobStatus.fromWire((String) r.get(2));
         int attempt = ((Long) r.get(3)).intValue();
         String user = (String) r.get(4);
-        Listening listening = listening(r.get(5), t.opId());
+        Listening listening = listening(r.get(5), id, t.opId());
         Job job = r.size() > 6 ? codec.decode(fields(r, 6)) : null;
         TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job, listening);
         if (result.becameTerminal()) {
@@ -171,13 +171,14 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
 
     /** The live block of a script's answer: {push, due, lastPushedStatus, connection...} (see transition.lua). */
     @SuppressWarnings("unchecked")
-    private static Listening listening(Object reply, String claim) {
+    private static Listening listening(Object reply, String jobId, String claim) {
         List<Object> live = (List<Object>) reply;
         String last = (String) live.get(2);
         JobStatus lastPushed = last.isEmpty() ? null : JobStatus.fromWire(last);
         return switch ((String) live.get(0)) {
-            case "now" -> Listening.now(live.subList(3, live.size()).stream().map(c -> RedisKeys.decode((String) c)).toList(), lastPushed);
-            case "later" -> Listening.later(Instant.ofEpochMilli(Long.parseLong((String) live.get(1))), claim, lastPushed);
+            case "now" -> Listening.now(jobId, live.subList(3, live.size()).stream().map(c -> RedisKeys.decode((String) c)).toList(),
+                    lastPushed);
+            case "later" -> Listening.later(jobId, Instant.ofEpochMilli(Long.parseLong((String) live.get(1))), claim, lastPushed);
             default -> Listening.NONE;
         };
     }
@@ -242,7 +243,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         if (!"claimed".equals(r.get(0))) {
             return Optional.empty();
         }
-        return Optional.of(new ClaimedPush(codec.decode(fields(r, 2)), listening(r.get(1), claim)));
+        return Optional.of(new ClaimedPush(codec.decode(fields(r, 2)), listening(r.get(1), jobId, claim)));
     }
 
     private static TransitionOutcome outcome(String s) {

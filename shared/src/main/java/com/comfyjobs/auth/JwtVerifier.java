@@ -14,7 +14,10 @@ import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.util.ResourceRetriever;
+import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.io.IOException;
@@ -89,11 +92,19 @@ public final class JwtVerifier {
         if (token == null || token.isBlank()) {
             throw new TokenRefusedException("no token");
         }
-        JWTClaimsSet claims;
+        JWT jwt;
         try {
-            claims = processor().process(token, null);
+            jwt = JWTParser.parse(token);
         } catch (ParseException e) {
             throw new TokenRefusedException("not a JWT");
+        }
+        // refused before any key is fetched: garbage costs the issuer nothing, and needs no issuer to be refused
+        if (!(jwt instanceof SignedJWT)) {
+            throw new TokenRefusedException("the token is not signed");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = processor().process(jwt, null);
         } catch (KeySourceException e) {
             throw new SigningKeysUnavailableException("the issuer's signing keys cannot be read: " + e.getMessage(), e);
         } catch (BadJOSEException | JOSEException e) {

@@ -194,6 +194,8 @@ class JwtVerifierTest {
         String token = signed(c -> { });
         server.stop(0);
         assertThrows(SigningKeysUnavailableException.class, () -> verifier().userOf(token));
+        assertThrows(TokenRefusedException.class, () -> verifier().userOf("not-a-jwt"), "what is no signed JWT needs no keys to be refused");
+        assertThrows(TokenRefusedException.class, () -> verifier().userOf(new PlainJWT(claims().build()).serialize()));
     }
 
     @Test

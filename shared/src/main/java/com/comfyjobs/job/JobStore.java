@@ -2,6 +2,7 @@ package com.comfyjobs.job;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -104,10 +105,15 @@ public interface JobStore extends AutoCloseable {
      * The push a transition answered {@link Listening.Push#LATER} for, made at its due time: while the
      * job still owes a push to {@code claim}, the push is marked made (now) and the job is answered as
      * it is, with its listeners. Empty when another push went out since (it carried the same changes),
-     * nobody listens any more, the job ended (its terminal push went out) or is gone. Claiming again
-     * with the same claim at the same instant (a command sent twice) answers the same.
+     * nobody listens any more, the job ended (its terminal push went out) or is gone; the debt is then
+     * cleared. Claiming again with the same claim at the same instant (a command sent twice) answers
+     * the same. A null claim takes whatever push the job owes, if it is due by {@code now}: the sweep of
+     * {@link #owedPushes} for debts whose maker never made them.
      */
     Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now);
+
+    /** Jobs of the shard whose owed push was due by {@code now}, at most {@code limit}, oldest debt first. */
+    List<String> owedPushes(int shard, Instant now, int limit);
 
     /** Removes the job, its workflow and its index entries; false if it did not exist. */
     boolean delete(String jobId);

@@ -6,39 +6,28 @@ import com.comfyjobs.job.TransitionResult;
  * Pushes what transitions changed to the jobs' live listeners (WebSocket connections). Every service
  * that changes a job hands it the transition's result: the result says whether anyone listens and
  * what the job's throttle allows ({@code Listening}), so with nobody listening this costs nothing. A
- * push never fails the caller: the change is made, and a listener that missed a message reads the
+ * push never fails the caller, nor holds it up: the change is made, a push the throttle owes goes out
+ * at its due time without the caller waiting for it, and a listener that missed a message reads the
  * job with GET.
  */
 public interface LiveUpdates {
     /** Pushes nothing; where no WebSocket API is configured. */
-    LiveUpdates NONE = () -> new Batch() {
+    LiveUpdates NONE = new LiveUpdates() {
         @Override
-        public void add(TransitionResult result) {
+        public void push(TransitionResult result) {
         }
 
         @Override
-        public void close() {
+        public void pushOwed() {
         }
     };
 
+    /** The transition's push: made now, or, when the throttle owes it, at its due time (at most {@code Listening.MIN_GAP} later). */
+    void push(TransitionResult result);
+
     /**
-     * The pushes of one request's transitions: each goes out as it comes, except those the throttle
-     * owes, which go out when the batch is closed, at their due time (at most {@code Listening.MIN_GAP}
-     * later), as the job is then: one wait per request, however many events it carried.
+     * Makes every owed push that is due, in every shard: those whose maker was stopped before its due
+     * time (a Lambda container frozen after its answer, or gone). The scheduled recovery run calls it.
      */
-    Batch batch();
-
-    /** One transition's push, owed ones included: the batch of one. */
-    default void push(TransitionResult result) {
-        try (Batch b = batch()) {
-            b.add(result);
-        }
-    }
-
-    interface Batch extends AutoCloseable {
-        void add(TransitionResult result);
-
-        @Override
-        void close();
-    }
+    void pushOwed();
 }

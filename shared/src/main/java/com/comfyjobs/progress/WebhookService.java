@@ -103,16 +103,13 @@ public final class WebhookService {
         int duplicates = 0;
         int ignored = 0;
         List<Job> toFinalize = new ArrayList<>();
-        // one batch per delivery: a push the throttle owes goes out once, after the delivery's last event, before the copying
-        try (LiveUpdates.Batch pushes = live.batch()) {
-            for (ComfyEvent e : events) {
-                String outcome = apply(e, toFinalize, pushes);
-                observer.webhookEvent(outcome);
-                switch (outcome) {
-                    case "applied" -> applied++;
-                    case "duplicate" -> duplicates++;
-                    default -> ignored++;
-                }
+        for (ComfyEvent e : events) {
+            String outcome = apply(e, toFinalize);
+            observer.webhookEvent(outcome);
+            switch (outcome) {
+                case "applied" -> applied++;
+                case "duplicate" -> duplicates++;
+                default -> ignored++;
             }
         }
         for (Job j : toFinalize) {
@@ -121,7 +118,7 @@ public final class WebhookService {
         return new WebhookResult(applied, duplicates, ignored);
     }
 
-    private String apply(ComfyEvent e, List<Job> toFinalize, LiveUpdates.Batch pushes) {
+    private String apply(ComfyEvent e, List<Job> toFinalize) {
         Optional<PromptIds.Parsed> ours = PromptIds.parse(e.promptId());
         if (ours.isEmpty()) {
             return "ignored";
@@ -160,7 +157,7 @@ public final class WebhookService {
             }
         }
         TransitionResult r = store.transition(t.build());
-        pushes.add(r);
+        live.push(r);
         if (r.outcome() == TransitionOutcome.DUPLICATE_EVENT) {
             return "duplicate";
         }

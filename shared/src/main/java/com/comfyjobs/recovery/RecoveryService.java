@@ -33,6 +33,7 @@ public final class RecoveryService {
     private final JobObserver observer;
     private final Sweep sweep;
     private final RecoveryActions actions;
+    private final LiveUpdates live;
 
     /** Without live pushes. */
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
@@ -44,15 +45,21 @@ public final class RecoveryService {
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
                            Clock clock, JobObserver observer, LiveUpdates live) {
         this.store = store;
+        this.live = live;
         this.settings = settings;
         this.observer = observer;
         this.sweep = new Sweep(store, settings.retention(), clock);
         this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, clock, observer, live);
     }
 
-    /** The scheduled run: reconcile stale jobs, then purge terminal jobs past retention. */
+    /**
+     * The scheduled run: reconcile stale jobs, then purge terminal jobs past retention; and make the
+     * pushes to live listeners that their makers owed and never made.
+     */
     public RecoverySummary run(Instant deadline) {
-        return reported("recovery summary", sweep.run(deadline, settings.staleAfter(), actions::reconcile));
+        RecoverySummary summary = sweep.run(deadline, settings.staleAfter(), actions::reconcile);
+        live.pushOwed();
+        return reported("recovery summary", summary);
     }
 
     /**

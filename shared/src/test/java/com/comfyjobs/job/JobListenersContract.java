@@ -150,6 +150,27 @@ public abstract class JobListenersContract {
     }
 
     @Test
+    void anOwedPushIsListedByItsDueTimeUntilItIsMadeAndTheSweepMayClaimItThen() {
+        Job j = created(user());
+        store.listen(j.id(), j.userId(), "conn-1", open);
+        progress(j, 0, 0.1);
+        Listening owed = progress(j, 10, 0.2).listening();
+        int shard = store.shardOf(j.id());
+        assertEquals(List.of(), store.owedPushes(shard, at(249), 10), "not due yet");
+        assertEquals(List.of(j.id()), store.owedPushes(shard, at(250), 10));
+        assertEquals(Optional.empty(), store.claimPush(j.id(), null, at(249)), "the sweep claims only what is due");
+        ClaimedPush swept = store.claimPush(j.id(), null, at(300)).orElseThrow();
+        assertEquals(0.2, swept.job().progress());
+        assertEquals(List.of(), store.owedPushes(shard, at(300), 10), "made: no longer listed");
+        assertEquals(Optional.empty(), store.claimPush(j.id(), owed.claim(), at(301)), "its maker's late claim finds it made");
+
+        Listening again = progress(j, 320, 0.3).listening();
+        assertEquals(Listening.Push.LATER, again.push());
+        assertEquals(Listening.Push.NOW, progress(j, 600, 0.4).listening().push());
+        assertEquals(List.of(), store.owedPushes(shard, at(600), 10), "a push that carried the change settles the debt");
+    }
+
+    @Test
     void theEndIsPushedAtOnceAndDropsAnOwedPush() {
         Job j = created(user());
         store.listen(j.id(), j.userId(), "conn-1", open);

@@ -66,11 +66,16 @@ class LivePushCostIT {
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("cost", "cost-secret"));
         api = ManagementApi.create(sink.endpoint(), "us-east-1", credentials);
         artifacts = ArtifactStore.create(ArtifactSettings.of("cost-bucket", URI.create("http://127.0.0.1:9")), credentials);
-        LivePusher pusher = new LivePusher(store, new JobQueryService(store, artifacts), api, live, Clock.systemUTC(),
-                LivePusher.sleeping(Clock.systemUTC()));
+        // every event at the same instant: the second one is always within the throttle's gap
+        Clock frozen = Clock.fixed(java.time.Instant.now(), java.time.ZoneOffset.UTC);
+        LivePusher pusher = new LivePusher(store, new JobQueryService(store, artifacts), api, live, frozen,
+                (due, push) -> {
+                    // the owed push made before handle() returns, so the counter sees its command
+                    push.run();
+                });
         webhooks = new WebhookService(store, WebhookVerifier.fromList(ServiceHarness.WEBHOOK_SECRET, "WEBHOOK_SECRET"), null,
                 new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC()),
-                ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE, pusher);
+                ServiceSettings.defaults(), frozen, JobObserver.NONE, pusher);
     }
 
     @AfterAll

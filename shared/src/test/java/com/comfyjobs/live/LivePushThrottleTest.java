@@ -42,10 +42,10 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /**
  * The per-job push throttle end to end, fast tier: signed progress webhooks through
  * {@link WebhookService} on the in-memory store, pushes through the real Management API client to a
- * local sink, all under a clock that moves only when told (an owed push waits by moving it), so every
- * push's time is exact: at most four messages a second per job, the last change before a quiet period
- * delivered, the end never held back and nothing after it, and a connection API Gateway says is gone
- * closed.
+ * local sink, all under a clock that moves only when told (an owed push's timer fires by moving it),
+ * so every push's time is exact: at most four messages a second per job, the last change before a
+ * quiet period delivered (by its maker's timer, or by the sweep when the maker was frozen), the end
+ * never held back and nothing after it, and a connection API Gateway says is gone closed.
  */
 class LivePushThrottleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +57,7 @@ class LivePushThrottleTest {
     private ManagementApi api;
     private ArtifactStore artifacts;
     private WebhookService webhooks;
+    private LivePusher pusher;
 
     @BeforeEach
     void wire() {
@@ -67,8 +68,15 @@ class LivePushThrottleTest {
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test-secret"));
         api = ManagementApi.create(sink.endpoint(), "us-east-1", credentials);
         artifacts = ArtifactStore.create(ArtifactSettings.of("throttle-bucket", URI.create("http://127.0.0.1:9")), credentials);
-        LivePusher pusher = new LivePusher(store, new JobQueryService(store, artifacts), api, live, clock, clock::advanceTo);
-        webhooks = new WebhookService(store, WebhookVerifier.fromList(ServiceHarness.WEBHOOK_SECRET, "WEBHOOK_SECRET"), null,
+        pusher = new LivePusher(store, new JobQueryService(store, artifacts), api, live, clock, (due, push) -> {
+            clock.advanceTo(due);
+            push.run();
+        });
+        webhooks = webhooks(pusher);
+    }
+
+    private WebhookService webhooks(LivePusher pusher) {
+        return new WebhookService(store, WebhookVerifier.fromList(ServiceHarness.WEBHOOK_SECRET, "WEBHOOK_SECRET"), null,
                 new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), clock), ServiceSettings.defaults(), clock,
                 JobObserver.NONE, pusher);
     }
@@ -152,9 +160,36 @@ class LivePushThrottleTest {
         clock.advance(Duration.ofMillis(100));
         progress(j, 20);
         List<ManagementApiSink.Arrival> got = sink.arrivals("c2");
-        assertEquals(2, got.size(), "the throttled change went out when its delivery was answered, not at the next one");
+        assertEquals(2, got.size(), "the throttled change went out by its timer, not at the next change");
         assertEquals(pushed.plus(Listening.MIN_GAP), got.get(1).at(), "at its due time");
         assertEquals(20, read(got.get(1).body()).path("data").path("step").path("value").asInt());
+    }
+
+    @Test
+    void anOwedPushWhoseMakerWasFrozenBeforeItsTimerFiredIsMadeByTheSweep() {
+        List<Runnable> frozen = new java.util.ArrayList<>();
+        LivePusher stopped = new LivePusher(store, new JobQueryService(store, artifacts), api, live, clock, (due, push) -> frozen.add(push));
+        WebhookService lambda = webhooks(stopped);
+        Job j = store.create(JobFixtures.newJob("u4", clock.instant())).job();
+        subscribe("c4", "u4", j);
+        String body = ServiceHarness.envelope("execution_start", ServiceHarness.data(j.promptId()));
+        lambda.handle(body.getBytes(StandardCharsets.UTF_8), ServiceHarness.signed("msg_" + UUID.randomUUID(), body));
+        clock.advance(Duration.ofMillis(50));
+        String progress = ServiceHarness.envelope("progress", ServiceHarness.data(j.promptId()).put("node", "3").put("value", 7).put("max", 100));
+        lambda.handle(progress.getBytes(StandardCharsets.UTF_8), ServiceHarness.signed("msg_" + UUID.randomUUID(), progress));
+        assertEquals(1, sink.messages("c4").size());
+        assertEquals(1, frozen.size(), "the owed push waits on a timer that never fires");
+
+        pusher.pushOwed();
+        assertEquals(1, sink.messages("c4").size(), "not due yet: the sweep leaves it");
+        clock.advance(Duration.ofSeconds(30));
+        pusher.pushOwed();
+
+        List<String> got = sink.messages("c4");
+        assertEquals(2, got.size());
+        assertEquals(7, read(got.get(1)).path("data").path("step").path("value").asInt(), "the last change, made by the sweep");
+        pusher.pushOwed();
+        assertEquals(2, sink.messages("c4").size(), "made once");
     }
 
     @Test

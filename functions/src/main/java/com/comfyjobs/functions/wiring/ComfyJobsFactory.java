@@ -201,7 +201,7 @@ public class ComfyJobsFactory {
             return LiveUpdates.NONE;
         }
         ManagementApi api = ManagementApi.create(settings.endpoint().get(), settings.region());
-        return new LivePusher(store, views.get(), api, live.get(), clock, LivePusher.sleeping(clock));
+        return new LivePusher(store, views.get(), api, live.get(), clock, LivePusher.timer(clock));
     }
 
     /** The WebSocket API's authorizer: JWT_ISSUER, JWT_AUDIENCE, JWT_USER_CLAIM. */

@@ -3,6 +3,8 @@ package com.comfyjobs.local;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.servers.FreePorts;
@@ -38,7 +40,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL), S3 (S3Proxy on
  * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
- * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
+ * by {@link ApiGatewayEmulator}, the WebSocket API and its Management API by
+ * {@link WebSocketApiEmulator}, and the recovery function on the template's schedule. The handlers
  * are the Lambda handlers themselves, built once and shared like warm containers. The shipped workflow
  * templates (infra/templates) are published at start.
  */
@@ -49,6 +52,8 @@ public final class LocalStack implements AutoCloseable {
     public static final class Options {
         public String host = "127.0.0.1";
         public int port = 3000;
+        /** The WebSocket API's port (0: any free one). */
+        public int webSocketPort = 3001;
         public Duration recoveryEvery;
         public int simulatorStepMillis = 40;
         public Path dataDir;
@@ -68,6 +73,8 @@ public final class LocalStack implements AutoCloseable {
     private ComfyUiSimulator simulator;
     private ApplicationContext context;
     private ApiGatewayEmulator api;
+    private WebSocketApiEmulator webSocket;
+    private String webSocketHost;
     private ScheduledExecutorService scheduler;
     private Env env;
     private String webhookSecret;
@@ -130,6 +137,10 @@ public final class LocalStack implements AutoCloseable {
         // template.yaml deploys RAW_WORKFLOWS=admins and ALLOW_PRIVATE_URLS=false
         vars.putIfAbsent("RAW_WORKFLOWS", "all");
         vars.putIfAbsent("ALLOW_PRIVATE_URLS", "true");
+        // pushes go to this stack's own WebSocket API, whatever a deployment's endpoint the environment names
+        int webSocketPort = options.webSocketPort == 0 ? FreePorts.any() : options.webSocketPort;
+        webSocketHost = options.host;
+        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(options.host, webSocketPort));
         URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
@@ -152,6 +163,16 @@ public final class LocalStack implements AutoCloseable {
         }
         publishShippedTemplates();
         api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
+        Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> webSocketRoutes = new HashMap<>();
+        for (TemplateRoutes.WebSocketRoute r : template.webSocketRoutes()) {
+            webSocketRoutes.put(r.routeKey(), (RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>) handler(r.handler()));
+        }
+        try {
+            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, options.defaultUser);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the WebSocket API", e);
+        }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "local-schedule");
             t.setDaemon(true);
@@ -229,6 +250,15 @@ public final class LocalStack implements AutoCloseable {
         return api.port();
     }
 
+    /** The WebSocket API: ws://HOST:PORT/ws; {@code ?user=NAME} names the caller here. */
+    public URI webSocketUrl() {
+        return URI.create("ws://" + webSocketHost + ":" + webSocket.port() + WebSocketApiEmulator.PATH);
+    }
+
+    public WebSocketApiEmulator webSocket() {
+        return webSocket;
+    }
+
     public Env env() {
         return env;
     }
@@ -275,6 +305,9 @@ public final class LocalStack implements AutoCloseable {
         }
         if (api != null) {
             api.close();
+        }
+        if (webSocket != null) {
+            webSocket.close();
         }
         if (context != null) {
             context.close();

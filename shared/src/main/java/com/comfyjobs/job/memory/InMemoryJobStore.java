@@ -243,6 +243,11 @@ public final class InMemoryJobStore implements JobStore {
         return listeners.claim(job, claim, now).map(l -> new ClaimedPush(job, l));
     }
 
+    @Override
+    public synchronized List<String> owedPushes(int shard, Instant now, int limit) {
+        return listeners.owed(id -> shardOf(id) == shard, now, limit);
+    }
+
     private void replace(Job before, Job after) {
         jobs.put(after.id(), after);
         TreeSet<Job> mine = byUser.get(after.userId());

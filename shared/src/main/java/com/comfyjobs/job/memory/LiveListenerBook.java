@@ -6,6 +6,7 @@ import com.comfyjobs.job.Listening;
 import com.comfyjobs.job.Transition;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The in-memory twin of the live listeners: who listens to which job and to which user's jobs
@@ -49,6 +51,14 @@ final class LiveListenerBook {
         if (m != null) {
             m.remove(connectionId);
         }
+    }
+
+    /** Jobs whose owed push was due by {@code now}, oldest debt first. */
+    List<String> owed(Predicate<String> inShard, Instant now, int limit) {
+        return pushes.entrySet().stream()
+                .filter(e -> e.getValue().owedBy() != null && !e.getValue().owedDue().isAfter(now) && inShard.test(e.getKey()))
+                .sorted(Map.Entry.comparingByValue(Comparator.comparing(PushState::owedDue)))
+                .limit(limit).map(Map.Entry::getKey).toList();
     }
 
     /** The job is gone: so is what its hash kept about pushes. */
@@ -112,8 +122,17 @@ final class LiveListenerBook {
             return Optional.empty();
         }
         List<String> listeners = listeners(job, now);
-        if (claim.equals(p.pushedBy()) && p.pushedAt().equals(now) && p.owedBy() == null) {
+        if (claim != null && claim.equals(p.pushedBy()) && p.pushedAt().equals(now) && p.owedBy() == null) {
             return listeners.isEmpty() ? Optional.empty() : Optional.of(Listening.now(job.id(), listeners, p.pushedStatus()));
+        }
+        if (p.owedBy() == null) {
+            return Optional.empty();
+        }
+        if (claim == null) {
+            if (p.owedDue().isAfter(now)) {
+                return Optional.empty();
+            }
+            claim = p.owedBy();
         }
         if (!claim.equals(p.owedBy())) {
             return Optional.empty();

@@ -135,7 +135,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String spec = specs.write(t, settings.retention());
         List<Object> r = redis.await(transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
-                        k.event(id, t.eventId()), k.listeners(shard), k.listenerExpiry(shard)}, spec));
+                        k.event(id, t.eventId()), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)}, spec));
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
             return TransitionResult.notFound();
@@ -239,11 +239,18 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         RedisKeys k = keys();
         int shard = k.shardOf(jobId);
         List<Object> r = redis.await(claimPush.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
-                new String[] {k.job(jobId), k.listeners(shard), k.listenerExpiry(shard)}, claim, Long.toString(now.toEpochMilli())));
+                new String[] {k.job(jobId), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)},
+                claim == null ? "" : claim, Long.toString(now.toEpochMilli()), jobId));
         if (!"claimed".equals(r.get(0))) {
             return Optional.empty();
         }
         return Optional.of(new ClaimedPush(codec.decode(fields(r, 2)), listening(r.get(1), jobId, claim)));
+    }
+
+    @Override
+    public List<String> owedPushes(int shard, Instant now, int limit) {
+        return redis.await(cmd().zrangebyscore(keys().owedPushes(shard), io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY,
+                (double) now.toEpochMilli()), io.lettuce.core.Limit.create(0, limit)));
     }
 
     private static TransitionOutcome outcome(String s) {

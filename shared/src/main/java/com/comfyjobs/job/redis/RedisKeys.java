@@ -17,6 +17,7 @@ import java.util.zip.CRC32;
  * P:{s07}:lock          string with TTL: the shard's recovery lock
  * P:{s07}:listen        zset, all scores 0: live listeners j:JOB:CONN and u:USER:CONN of the shard's jobs
  * P:{s07}:listen:exp    zset: the same members scored by their connection's end (ms)
+ * P:{s07}:pushes:owed   zset: ids of the shard's jobs that owe a push to live listeners, scored by its due time (ms)
  * P:{user:USER}:jobs    zset: the user's job ids scored by creation time (ms)
  * P:{user:USER}:live    zset: the user's live job ids (the per-user cap)
  * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
@@ -147,6 +148,11 @@ public final class RedisKeys {
     /** The members of {@link #listeners} scored by when their connection ends (ms), so expired ones can be pruned. */
     public String listenerExpiry(int shard) {
         return shardTag(shard) + "listen:exp";
+    }
+
+    /** The shard's jobs that owe their live listeners a push (throttled), by when it is due. */
+    public String owedPushes(int shard) {
+        return shardTag(shard) + "pushes:owed";
     }
 
     static String jobListener(String jobId, String connectionId) {

@@ -18,12 +18,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link LiveUpdates} through the API Gateway Management API: the job as GET shows it to its owner
@@ -33,16 +34,24 @@ import java.util.concurrent.Executors;
  * else {@code job.progress}. A connection API Gateway answers 410 Gone for is closed: its listener
  * registrations are taken back ({@link LiveService#disconnect}). Nothing here fails the caller: a push
  * that does not go through is logged, and the listener reads the job with GET.
+ *
+ * <p>A push the throttle owes is made at its due time by a timer, never by the caller waiting: the
+ * caller may be answering ComfyUI's bridge, which sends one delivery at a time for every job of its
+ * server. In Lambda a container is frozen once it answers, so the timer may fire late (at the
+ * container's next invocation) or never; the debt stays listed in its shard, and {@link #pushOwed},
+ * run by the scheduled recovery function, makes whatever is overdue.
  */
 public final class LivePusher implements LiveUpdates {
     /** API Gateway's limit for one WebSocket message. */
     public static final int MAX_MESSAGE_BYTES = 128 * 1024;
     /** Posts to the connections of one push at once, so a job with many listeners is not pushed one by one. */
     private static final int FAN_OUT_THREADS = 8;
+    /** Owed pushes made per shard and sweep: four a second per job over a minute's quiet would not reach it. */
+    private static final int SWEEP_PER_SHARD = 1000;
 
-    /** Waits until an owed push is due; tests move a clock instead. */
-    public interface Waiting {
-        void until(Instant due) throws InterruptedException;
+    /** Runs an owed push at its due time; tests move a clock and run it at once. */
+    public interface Timer {
+        void at(Instant due, Runnable push);
     }
 
     private final JobStore store;
@@ -50,67 +59,64 @@ public final class LivePusher implements LiveUpdates {
     private final ManagementApi api;
     private final LiveService connections;
     private final Clock clock;
-    private final Waiting waiting;
+    private final Timer timer;
     private final ExecutorService fanOut = Executors.newFixedThreadPool(FAN_OUT_THREADS, r -> {
         Thread t = new Thread(r, "live-push");
         t.setDaemon(true);
         return t;
     });
 
-    public LivePusher(JobStore store, JobQueryService views, ManagementApi api, LiveService connections, Clock clock, Waiting waiting) {
+    public LivePusher(JobStore store, JobQueryService views, ManagementApi api, LiveService connections, Clock clock, Timer timer) {
         this.store = store;
         this.views = views;
         this.api = api;
         this.connections = connections;
         this.clock = clock;
-        this.waiting = waiting;
+        this.timer = timer;
     }
 
-    /** Waits on {@code clock} by sleeping. */
-    public static Waiting sleeping(Clock clock) {
-        return due -> {
-            long ms = Duration.between(clock.instant(), due).toMillis();
-            if (ms > 0) {
-                Thread.sleep(ms);
-            }
-        };
+    /** A timer thread of the container's own, on {@code clock}. */
+    public static Timer timer(Clock clock) {
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "live-push-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        return (due, push) -> thread.schedule(push, Math.max(0, Duration.between(clock.instant(), due).toMillis()), TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public Batch batch() {
-        return new PushBatch();
-    }
-
-    private final class PushBatch implements Batch {
-        private final List<Listening> owed = new ArrayList<>();
-
-        @Override
-        public void add(TransitionResult result) {
-            Listening l = result.listening();
-            switch (l.push()) {
-                case NOW -> send(result.job(), l);
-                case LATER -> owed.add(l);
-                case NO -> {
-                }
+    public void push(TransitionResult result) {
+        Listening l = result.listening();
+        switch (l.push()) {
+            case NOW -> send(result.job(), l);
+            case LATER -> timer.at(l.due(), () -> claim(l.jobId(), l.claim()));
+            case NO -> {
             }
         }
+    }
 
-        @Override
-        public void close() {
-            owed.sort(Comparator.comparing(Listening::due));
-            for (Listening l : owed) {
-                try {
-                    waiting.until(l.due());
-                    Optional<ClaimedPush> claimed = store.claimPush(l.jobId(), l.claim(), clock.instant());
-                    claimed.ifPresent(c -> send(c.job(), c.listening()));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (RuntimeException e) {
-                    JsonLog.error("owed push not made", e, "jobId", l.jobId());
+    @Override
+    public void pushOwed() {
+        Instant now = clock.instant();
+        for (int shard = 0; shard < store.shardCount(); shard++) {
+            try {
+                for (String jobId : store.owedPushes(shard, now, SWEEP_PER_SHARD)) {
+                    claim(jobId, null);
                 }
+            } catch (RuntimeException e) {
+                JsonLog.error("owed pushes not swept", e, "shard", shard);
             }
-            owed.clear();
+        }
+    }
+
+    /** {@code claim} null: whatever push the job owes, if it is due. */
+    private void claim(String jobId, String claim) {
+        try {
+            Optional<ClaimedPush> claimed = store.claimPush(jobId, claim, clock.instant());
+            claimed.ifPresent(c -> send(c.job(), c.listening()));
+        } catch (RuntimeException e) {
+            JsonLog.error("owed push not made", e, "jobId", jobId);
         }
     }
 

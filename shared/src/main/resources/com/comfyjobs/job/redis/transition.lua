@@ -10,6 +10,7 @@
 -- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
 -- KEYS[7] P:{sNN}:listen     live listeners of the shard's jobs (see live_listeners.lua)
 -- KEYS[8] P:{sNN}:listen:exp their connections' ends
+-- KEYS[9] P:{sNN}:pushes:owed the shard's jobs that owe a push, scored by its due time (ms)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
 --   op (the transition's random id), now (ms, string), retentionMs, expectStatus [..], expectAttempt,
 --   expectUpdated (ms, string), eventTtlMs, lease (ms, string) with leaseBy (owner), under (owner whose
@@ -292,7 +293,8 @@ local new_status = target or status
 -- at pushat + pushGapMs (claim_push.lua, with this op), as the job is then, so the last change before a
 -- quiet period is not lost. A change while a push is owed rides along with it (no). An owed push is always
 -- due at pushat + pushGapMs (only a push moves pushat, and every push clears the debt), so the first change
--- after that time pushes by itself, should the owing caller have died.
+-- after that time pushes by itself; the job is also listed in KEYS[9] by its due time, where the scheduled
+-- recovery run finds a debt whose maker never made it (a Lambda frozen or gone after answering).
 -- Job fields: pushat (ms of the last push), pushst (the status it carried), pushop (the op that made it),
 -- pushowe (<due ms>:<op> of the owed push). Nobody listening: nothing is written.
 local live = NO_PUSH
@@ -302,12 +304,16 @@ if spec.push then
     local last_push = tonumber(job.pushat or '0')
     if not LIVE[new_status] or now_n >= last_push + spec.pushGapMs then
       set.pushat, set.pushst, set.pushop = now, new_status, spec.op
-      del[#del + 1] = 'pushowe'
+      if job.pushowe then
+        del[#del + 1] = 'pushowe'
+        redis.call('ZREM', KEYS[9], job.id)
+      end
       live = {'now', '', job.pushst or ''}
       for _, c in ipairs(listeners) do live[#live + 1] = c end
     elseif not job.pushowe then
       local due = last_push + spec.pushGapMs
       set.pushowe = due .. ':' .. spec.op
+      redis.call('ZADD', KEYS[9], due, job.id)
       live = {'later', tostring(due), job.pushst or ''}
     end
   end

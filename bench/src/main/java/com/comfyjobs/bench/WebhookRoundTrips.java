@@ -78,13 +78,17 @@ final class WebhookRoundTrips {
 
     private record Delivery(byte[] body, Map<String, String> headers) {
         static Delivery signed(String body) throws Exception {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Base64.getDecoder().decode(WebhookPathBenchmark.SECRET.substring(6)), "HmacSHA256"));
-            long ts = Instant.now().getEpochSecond();
-            String id = "msg_" + System.nanoTime();
-            String sig = Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
-            return new Delivery(body.getBytes(StandardCharsets.UTF_8),
-                    Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", "v1," + sig));
+            return new Delivery(body.getBytes(StandardCharsets.UTF_8), signedHeaders(body));
         }
+    }
+
+    /** A Standard Webhooks delivery's headers for {@code body}, signed with the benchmarks' secret now. */
+    static Map<String, String> signedHeaders(String body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(WebhookPathBenchmark.SECRET.substring(6)), "HmacSHA256"));
+        long ts = Instant.now().getEpochSecond();
+        String id = "msg_" + System.nanoTime();
+        String sig = Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
+        return Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", "v1," + sig);
     }
 }

@@ -44,6 +44,7 @@ public final class BenchMain {
         List<Row> rows = new ArrayList<>();
 
         rows.addAll(section("webhook", () -> webhook(quick)));
+        rows.addAll(section("live", withoutConsoleLog(() -> LivePushes.run(quick))));
         rows.addAll(section("get", () -> get(quick)));
         rows.addAll(section("submit", withoutConsoleLog(() -> SubmitUnderLoad.run(quick))));
         rows.addAll(section("recovery", withoutConsoleLog(() -> RecoverySweeps.run(quick))));

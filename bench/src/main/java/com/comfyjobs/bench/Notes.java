@@ -15,6 +15,15 @@ final class Notes {
               longest node ids), on the server (SLOWLOG, microseconds of execution, median of runs on fresh
               jobs): Redis runs one script at a time, so this is how long one event can hold everyone else up.
               The raw limit is a script that only decodes the same argument; the target is 10 ms.
+            - **live**: live progress over WebSocket (`LivePushes`). Fan-out: 1,000 connections subscribed over 100
+              running jobs (10 each) on a redis-server; one progress webhook per job through `WebhookService.handle`
+              (signature, one transition script that also answers the job's listeners, the job as GET shows it in
+              `JobEnvelope`, 10 posts at once on 8 threads through the Management API client to `ManagementApiSink`, a
+              local server speaking the Management API's wire format); the raw limit is the same 1,000 posts of a
+              message of the same size with the same client and threads. Median of rounds; each round a second after
+              the last in the events' time, so the throttle never holds a push back. Round trips: Redis commands per
+              progress event counted on the client over 200 events; under the throttle (events 100 ms apart) an owed
+              push's timer runs when the events' time passes its due time, as the container's timer thread would.
             - **get**: JMH. The `GetJobHandler` path (event in, identity from the JWT claims, one HGETALL, JSON with
               a presigned artifact URL out) against a bare HGETALL of the same key.
             - **submit**: `SubmitJobHandler` against a redis-server and the ComfyUI simulator on loopback (its

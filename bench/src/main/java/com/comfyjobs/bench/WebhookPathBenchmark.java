@@ -15,6 +15,7 @@ import com.comfyjobs.job.redis.LuaScript;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisKeys;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookResult;
@@ -84,7 +85,7 @@ public class WebhookPathBenchmark {
         Finalizer finalizer = new Finalizer(store, pool, artifacts, Clock.systemUTC(), JobObserver.NONE);
         // the jobs have no webhook: no callback is ever enqueued, so there is no sender
         service = new WebhookService(store, WebhookVerifier.fromList(SECRET, "SECRET"), finalizer, pool, ServiceSettings.defaults(),
-                Clock.systemUTC(), JobObserver.NONE, null);
+                Clock.systemUTC(), JobObserver.NONE, null, LiveUpdates.NONE);
         transition = LuaScript.load("transition.lua");
         keys = new RedisKeys("cj", 16);
         bareSpecs = new String[JOBS];

@@ -70,7 +70,22 @@ class FreshContainerIT {
         env.put("METRICS_ENABLED", "false");
         // the container's caller is no admin: this lets it submit the raw workflow it is given
         env.put("RAW_WORKFLOWS", "all");
+        env.put("JWT_ISSUER", "https://issuer.example.com");
+        env.put("JWT_AUDIENCE", "fresh-client");
         return env;
+    }
+
+    /** With the WebSocket API's endpoint, a pushing function builds the Management API client from the jar as shaded. */
+    @ParameterizedTest
+    @CsvSource({
+        "CancelJobHandler, DELETE /jobs/{jobId}, 404",
+        "ComfyWebhookHandler, POST /webhooks/comfyui, 401"
+    })
+    void aPushingFunctionStartsWithItsWebSocketEndpoint(String handler, String route, String expected) throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("WEBSOCKET_ENDPOINT", "https://wsapi12345.execute-api.us-east-1.amazonaws.com/live");
+        env.put("WEBHOOK_SECRET", "whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5");
+        assertEquals(expected, answer(handler, route, env));
     }
 
     @ParameterizedTest
@@ -89,7 +104,11 @@ class FreshContainerIT {
         "RecoveryHandler, schedule, summary",
         "GetWebhookSecretHandler, GET /webhook-secret, 200",
         "RotateWebhookSecretHandler, POST /webhook-secret, 200",
-        "DeliverCallbacksHandler, schedule, drained"
+        "DeliverCallbacksHandler, schedule, drained",
+        "WebSocketAuthorizerHandler, authorize, Deny",
+        "WebSocketConnectHandler, $connect, 200",
+        "WebSocketSubscriptionsHandler, $default, 200/400",
+        "WebSocketDisconnectHandler, $disconnect, 200"
     })
     void startsWithOnlyItsOwnConfigurationAndAnswers(String handler, String route, String expected) throws Exception {
         Map<String, String> env = baseEnv();

@@ -124,6 +124,39 @@ public interface JobStore extends AutoCloseable {
      */
     WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId);
 
+    /**
+     * Registers connection {@code connectionId} of {@code userId} as a live listener of the job until
+     * {@code until} (when the connection ends at the latest), so that every transition of the job
+     * finds it in the same round trip ({@link TransitionResult#listening()}). Answers the job's
+     * status; empty, registering nothing, when the job is not the user's (unknown or another's: the
+     * two are not told apart). A job that has ended is answered but not registered: it will not change
+     * again. Registering again is harmless.
+     */
+    Optional<JobStatus> listen(String jobId, String userId, String connectionId, Instant until);
+
+    /** Registers the connection as a live listener of every job of the user, now and to come, until {@code until}. */
+    void listenAll(String userId, String connectionId, Instant until);
+
+    /** Ends a registration of {@link #listen}; one that does not exist is ignored. */
+    void unlisten(String jobId, String connectionId);
+
+    /** Ends a registration of {@link #listenAll}; one that does not exist is ignored. */
+    void unlistenAll(String userId, String connectionId);
+
+    /**
+     * The push a transition answered {@link Listening.Push#LATER} for, made at its due time: while the
+     * job still owes a push to {@code claim}, the push is marked made (now) and the job is answered as
+     * it is, with its listeners. Empty when another push went out since (it carried the same changes),
+     * nobody listens any more, the job ended (its terminal push went out) or is gone; the debt is then
+     * cleared. Claiming again with the same claim at the same instant (a command sent twice) answers
+     * the same. A null claim takes whatever push the job owes, if it is due by {@code now}: the sweep of
+     * {@link #owedPushes} for debts whose maker never made them.
+     */
+    Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now);
+
+    /** Jobs of the shard whose owed push was due by {@code now}, at most {@code limit}, oldest debt first. */
+    List<String> owedPushes(int shard, Instant now, int limit);
+
     /** Removes the job, its workflow and its index entries; false if it did not exist. */
     boolean delete(String jobId);
 

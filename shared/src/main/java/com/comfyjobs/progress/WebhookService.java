@@ -15,6 +15,7 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,9 +73,15 @@ public final class WebhookService {
     private final Clock clock;
     private final JobObserver observer;
     private final CallbackSender callbacks;
+    private final LiveUpdates live;
 
+    /**
+     * {@code callbacks} makes the first tries of the callbacks an applied event causes; {@code live}
+     * pushes each applied event to the job's live listeners (WebSocket), throttled per job.
+     */
     public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool, ServiceSettings settings,
-                          Clock clock, JobObserver observer, CallbackSender callbacks) {
+                          Clock clock, JobObserver observer, CallbackSender callbacks, LiveUpdates live) {
+        this.live = live;
         this.store = store;
         this.callbacks = callbacks;
         this.verifier = verifier;
@@ -163,6 +170,7 @@ public final class WebhookService {
             }
         }
         TransitionResult r = store.transition(t.build());
+        live.push(r);
         if (r.outcome() == TransitionOutcome.DUPLICATE_EVENT) {
             return "duplicate";
         }

@@ -2,6 +2,7 @@ package com.comfyjobs.functions.wiring;
 
 import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.auth.JwtVerifier;
 import com.comfyjobs.callbacks.CallbackDrainer;
 import com.comfyjobs.callbacks.CallbackSender;
 import com.comfyjobs.callbacks.SecretBox;
@@ -19,6 +20,13 @@ import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.live.LiveConnections;
+import com.comfyjobs.live.LiveService;
+import com.comfyjobs.live.LiveSettings;
+import com.comfyjobs.live.LiveUpdates;
+import com.comfyjobs.live.push.LivePusher;
+import com.comfyjobs.live.push.ManagementApi;
+import com.comfyjobs.live.redis.RedisLiveConnections;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.MetricsJobObserver;
 import com.comfyjobs.observability.ObservabilitySettings;
@@ -153,14 +161,15 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    Finalizer finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer) {
-        return new Finalizer(store, pool, artifacts, clock, observer);
+    Finalizer finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new Finalizer(store, pool, artifacts, clock, observer, live);
     }
 
     @Singleton
     WebhookService webhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool,
-                                  ServiceSettings settings, Clock clock, JobObserver observer, CallbackSender callbacks) {
-        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer, callbacks);
+                                  ServiceSettings settings, Clock clock, JobObserver observer, CallbackSender callbacks,
+                                  LiveUpdates live) {
+        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer, callbacks, live);
     }
 
     /** The key that seals callers' signing secrets: the secret CALLBACK_SECRETS_KEY_ARN names (AWS), or CALLBACK_SECRETS_KEY (local). */
@@ -198,13 +207,51 @@ public class ComfyJobsFactory {
 
     @Singleton
     RecoveryService recoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer,
-                                    ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observer);
+                                    ServiceSettings settings, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observer, live);
     }
 
     @Singleton
-    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ArtifactStore bucket, ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new Dispatcher(store, pool, new InputStaging(pool, bucket), settings, clock, observer);
+    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ArtifactStore bucket, ServiceSettings settings, Clock clock, JobObserver observer,
+                          LiveUpdates live) {
+        return new Dispatcher(store, pool, new InputStaging(pool, bucket), settings, clock, observer, live);
+    }
+
+    /** WebSocket connections live beside the jobs, on the job store's Redis connection. */
+    @Singleton
+    @Requires(missingBeans = LiveConnections.class)
+    LiveConnections liveConnections(JobStore store) {
+        if (store instanceof RedisJobStore redis) {
+            return new RedisLiveConnections(redis.connection());
+        }
+        throw new ConfigException("WebSocket connections are kept in the jobs' Redis; a context with another JobStore ("
+                + store.getClass().getSimpleName() + ") must provide LiveConnections too");
+    }
+
+    @Singleton
+    LiveService liveService(JobStore store, LiveConnections connections, Clock clock) {
+        return new LiveService(store, connections, clock);
+    }
+
+    /**
+     * Pushes to WebSocket connections through the Management API at WEBSOCKET_ENDPOINT; without one (a
+     * deployment or local run with no WebSocket API) nothing is pushed. Nothing is built here unless a
+     * push can happen: the Management API client only when the endpoint is set.
+     */
+    @Singleton
+    LiveUpdates liveUpdates(Env env, JobStore store, Provider<JobViews> views, Provider<LiveService> live, Clock clock) {
+        LiveSettings settings = LiveSettings.fromEnv(env);
+        if (settings.endpoint().isEmpty()) {
+            return LiveUpdates.NONE;
+        }
+        ManagementApi api = ManagementApi.create(settings.endpoint().get(), settings.region());
+        return new LivePusher(store, views.get(), api, live.get(), clock, LivePusher.timer(clock));
+    }
+
+    /** The WebSocket API's authorizer: JWT_ISSUER, JWT_AUDIENCE, JWT_USER_CLAIM. */
+    @Singleton
+    JwtVerifier jwtVerifier(Env env) {
+        return JwtVerifier.fromEnv(env);
     }
 
     @Singleton
@@ -267,7 +314,7 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    CancelService cancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer) {
-        return new CancelService(store, pool, clock, observer);
+    CancelService cancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new CancelService(store, pool, clock, observer, live);
     }
 }

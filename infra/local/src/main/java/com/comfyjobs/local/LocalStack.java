@@ -3,6 +3,8 @@ package com.comfyjobs.local;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.servers.FreePorts;
@@ -38,7 +40,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL or REDIS_HOST), S3 (S3Proxy on
  * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
- * by {@link ApiGatewayEmulator}, and the scheduled functions (recovery, callbacks) on the template's
+ * by {@link ApiGatewayEmulator}, the WebSocket API and its Management API by
+ * {@link WebSocketApiEmulator}, and the scheduled functions (recovery, callbacks) on the template's
  * schedules, each on a thread of its own. The handlers are the Lambda handlers themselves, built once
  * and shared like warm containers. The shipped workflow templates (infra/templates) are published at start.
  */
@@ -53,6 +56,8 @@ public final class LocalStack implements AutoCloseable {
     public static final class Options {
         public String host = "127.0.0.1";
         public int port = 3000;
+        /** The WebSocket API's port (0: any free one). */
+        public int webSocketPort = 3001;
         public Duration recoveryEvery;
         /** How often the callbacks' schedule starts (each run drains for up to ~55 s while anything waits). */
         public Duration callbacksEvery;
@@ -74,6 +79,8 @@ public final class LocalStack implements AutoCloseable {
     private ComfyUiSimulator simulator;
     private ApplicationContext context;
     private ApiGatewayEmulator api;
+    private WebSocketApiEmulator webSocket;
+    private String webSocketHost;
     private ScheduledExecutorService scheduler;
     private Env env;
     private String webhookSecret;
@@ -144,6 +151,10 @@ public final class LocalStack implements AutoCloseable {
         // template.yaml deploys RAW_WORKFLOWS=admins and ALLOW_PRIVATE_URLS=false
         vars.putIfAbsent("RAW_WORKFLOWS", "all");
         vars.putIfAbsent("ALLOW_PRIVATE_URLS", "true");
+        // pushes go to this stack's own WebSocket API, whatever a deployment's endpoint the environment names
+        int webSocketPort = options.webSocketPort == 0 ? FreePorts.any() : options.webSocketPort;
+        webSocketHost = options.host;
+        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(options.host, webSocketPort));
         URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
@@ -166,6 +177,16 @@ public final class LocalStack implements AutoCloseable {
         }
         publishShippedTemplates();
         api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
+        Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> webSocketRoutes = new HashMap<>();
+        for (TemplateRoutes.WebSocketRoute r : template.webSocketRoutes()) {
+            webSocketRoutes.put(r.routeKey(), (RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>) handler(r.handler()));
+        }
+        try {
+            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, options.defaultUser);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the WebSocket API", e);
+        }
         // one thread per schedule: a callbacks run that drains for most of a minute does not hold recovery back
         scheduler = Executors.newScheduledThreadPool(Math.max(1, template.schedules().size()), r -> {
             Thread t = new Thread(r, "local-schedule");
@@ -259,6 +280,15 @@ public final class LocalStack implements AutoCloseable {
         return api.port();
     }
 
+    /** The WebSocket API: ws://HOST:PORT/ws; {@code ?user=NAME} names the caller here. */
+    public URI webSocketUrl() {
+        return URI.create("ws://" + webSocketHost + ":" + webSocket.port() + WebSocketApiEmulator.PATH);
+    }
+
+    public WebSocketApiEmulator webSocket() {
+        return webSocket;
+    }
+
     public Env env() {
         return env;
     }
@@ -305,6 +335,9 @@ public final class LocalStack implements AutoCloseable {
         }
         if (api != null) {
             api.close();
+        }
+        if (webSocket != null) {
+            webSocket.close();
         }
         if (context != null) {
             context.close();

@@ -33,6 +33,7 @@ final class TestStacks {
     static LocalStack.Options options(String name) throws IOException {
         LocalStack.Options o = new LocalStack.Options();
         o.port = 0;
+        o.webSocketPort = 0;
         // tests run recovery themselves, exactly when a case needs it; callbacks go out as deployed, the schedule
         // looking every second while anything waits
         o.recoveryEvery = Duration.ofHours(1);

@@ -4,6 +4,7 @@ import com.comfyjobs.job.CallbackAttempt;
 import com.comfyjobs.job.CallbackDelivery;
 import com.comfyjobs.job.CallbackStatus;
 import com.comfyjobs.job.Callbacks;
+import com.comfyjobs.job.ClaimedPush;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
@@ -12,6 +13,7 @@ import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.Listening;
 import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
@@ -42,7 +44,8 @@ import java.util.zip.CRC32;
 /**
  * {@link JobStore} in one JVM's memory, with the Redis store's semantics: per-user cap and
  * idempotency on admission, guarded transitions via {@link TransitionApplier}, event ids and
- * idempotency records that expire, retention of terminal jobs, shard locks. One lock guards all
+ * idempotency records that expire, retention of terminal jobs, shard locks, live listeners and the
+ * push throttle ({@link LiveListenerBook}). One lock guards all
  * state, which is what makes each operation atomic here. Time comes from the injected clock.
  */
 public final class InMemoryJobStore implements JobStore {
@@ -61,6 +64,7 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<Integer, Expiring<String>> locks = new HashMap<>();
     private final Map<String, WebhookSecrets> webhookSecrets = new HashMap<>();
     private final Map<String, String> lastRotation = new HashMap<>();
+    private final LiveListenerBook listeners = new LiveListenerBook();
 
     private record Expiring<T>(T value, Instant expiresAt) {
         boolean alive(Instant now) {
@@ -184,7 +188,9 @@ public final class InMemoryJobStore implements JobStore {
             return TransitionResult.notFound();
         }
         if (t.opId().equals(lastOp.get(job.id()))) {
-            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(), t.returnJob() ? job : null);
+            Listening replayed = listeners.replayed(job, t);
+            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(),
+                    t.returnJob() || replayed.push() == Listening.Push.NOW ? job : null, replayed);
         }
         if (t.eventId() != null) {
             String key = t.jobId() + "\u0000" + t.eventId();
@@ -203,8 +209,52 @@ public final class InMemoryJobStore implements JobStore {
         if (after.isTerminal()) {
             workflows.remove(job.id());
         }
+        Listening listening = listeners.applied(after, t);
         return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
-                t.returnJob() ? after : null);
+                t.returnJob() || listening.push() == Listening.Push.NOW ? after : null, listening);
+    }
+
+    @Override
+    public synchronized Optional<JobStatus> listen(String jobId, String userId, String connectionId, Instant until) {
+        expire();
+        Job job = jobs.get(jobId);
+        if (job == null || !job.userId().equals(userId)) {
+            return Optional.empty();
+        }
+        if (!job.isTerminal()) {
+            listeners.listen(jobId, connectionId, until);
+        }
+        return Optional.of(job.status());
+    }
+
+    @Override
+    public synchronized void listenAll(String userId, String connectionId, Instant until) {
+        listeners.listenAll(userId, connectionId, until);
+    }
+
+    @Override
+    public synchronized void unlisten(String jobId, String connectionId) {
+        listeners.unlisten(jobId, connectionId);
+    }
+
+    @Override
+    public synchronized void unlistenAll(String userId, String connectionId) {
+        listeners.unlistenAll(userId, connectionId);
+    }
+
+    @Override
+    public synchronized Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now) {
+        expire();
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            return Optional.empty();
+        }
+        return listeners.claim(job, claim, now).map(l -> new ClaimedPush(job, l));
+    }
+
+    @Override
+    public synchronized List<String> owedPushes(int shard, Instant now, int limit) {
+        return listeners.owed(id -> shardOf(id) == shard, now, limit);
     }
 
     private void replace(Job before, Job after) {
@@ -345,6 +395,7 @@ public final class InMemoryJobStore implements JobStore {
         }
         workflows.remove(jobId);
         lastOp.remove(jobId);
+        listeners.forget(jobId);
         byUser.get(j.userId()).remove(j);
         return true;
     }

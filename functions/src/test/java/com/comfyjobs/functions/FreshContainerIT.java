@@ -85,6 +85,9 @@ class FreshContainerIT {
         Map<String, String> env = baseEnv();
         env.put("WEBSOCKET_ENDPOINT", "https://wsapi12345.execute-api.us-east-1.amazonaws.com/live");
         env.put("WEBHOOK_SECRET", "whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5");
+        if (SIGNS_CALLBACKS.contains(handler)) {
+            env.put("CALLBACK_SECRETS_KEY", CALLBACK_SECRETS_KEY);
+        }
         assertEquals(expected, answer(handler, route, env));
     }
 

@@ -15,6 +15,7 @@ import com.comfyjobs.job.PurgeResult;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
+import com.comfyjobs.job.TransitionApplier;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
 import java.nio.charset.StandardCharsets;

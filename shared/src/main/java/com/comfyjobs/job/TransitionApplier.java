@@ -1,14 +1,5 @@
-package com.comfyjobs.job.memory;
+package com.comfyjobs.job;
 
-import com.comfyjobs.job.GraphProgress;
-import com.comfyjobs.job.GraphUpdate;
-import com.comfyjobs.job.Job;
-import com.comfyjobs.job.JobError;
-import com.comfyjobs.job.JobOutput;
-import com.comfyjobs.job.JobStatus;
-import com.comfyjobs.job.Step;
-import com.comfyjobs.job.Transition;
-import com.comfyjobs.job.TransitionOutcome;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,18 +7,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The in-memory twin of transition.lua: decides a transition's outcome against the current job and
- * computes the job after it. Event-id bookkeeping stays with the store. The contract tests run both
- * stores through the same cases, which is what keeps this file and the script in step.
+ * The Java twin of transition.lua, shared by the stores that are not Redis (in memory, SQLite): decides
+ * a transition's outcome against the current job and computes the job after it. Event-id bookkeeping
+ * stays with the store. The contract tests run every store through the same cases, which is what keeps
+ * this file and the script in step.
  */
-final class TransitionApplier {
-    record Result(TransitionOutcome outcome, Job after) {
+public final class TransitionApplier {
+    public record Result(TransitionOutcome outcome, Job after) {
     }
 
     private TransitionApplier() {
     }
 
-    static Result apply(Job job, Transition t) {
+    public static Result apply(Job job, Transition t) {
         JobStatus status = job.status();
         if (t.expectAttempt() != null && job.attempt() != t.expectAttempt()) {
             return reject(TransitionOutcome.WRONG_ATTEMPT, job);

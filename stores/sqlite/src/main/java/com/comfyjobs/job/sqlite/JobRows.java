@@ -1,0 +1,295 @@
+package com.comfyjobs.job.sqlite;
+
+import com.comfyjobs.job.Job;
+import com.comfyjobs.job.JobArtifact;
+import com.comfyjobs.job.JobError;
+import com.comfyjobs.job.JobInput;
+import com.comfyjobs.job.JobOutput;
+import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.SentGraph;
+import com.comfyjobs.job.Step;
+import com.comfyjobs.job.StoredDataException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The job as a row of the {@code jobs} table: one column per field, times as ISO-8601 text
+ * ({@link IsoMillis}), lists and nested objects as JSON in the shapes the Redis hash uses. The store's
+ * own columns (shard, ended, expiry, last op) are the store's business. Reading is strict: a value
+ * this code does not understand is a {@link StoredDataException}, never a default.
+ */
+final class JobRows {
+    /** The job's columns, in the order {@link #bind} sets them. */
+    static final List<String> COLUMNS = List.of("id", "user_id", "type", "character_id", "status", "progress", "current_node",
+            "step_value", "step_max", "attempt", "comfy_server", "prompt_id", "created_at", "updated_at", "started_at",
+            "finished_at", "heartbeat_at", "submitted_at", "lease_until", "lease_owner", "outputs", "artifacts", "error",
+            "cancel_requested", "idempotency_key", "metadata", "node_count", "cached_nodes", "finished_nodes", "workflow_sha256",
+            "workflow_bytes", "template", "template_version", "seed", "inputs", "sent_graph", "artifacts_deleted");
+    static final String SELECT = String.join(", ", COLUMNS);
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    /** {@code j} as the file keeps it: times cut to milliseconds, so what a write answers is what a read gives. */
+    static Job asStored(Job j) {
+        return j.toBuilder()
+                .createdAt(IsoMillis.truncate(j.createdAt())).updatedAt(IsoMillis.truncate(j.updatedAt()))
+                .startedAt(IsoMillis.truncate(j.startedAt())).finishedAt(IsoMillis.truncate(j.finishedAt()))
+                .heartbeatAt(IsoMillis.truncate(j.heartbeatAt())).submittedAt(IsoMillis.truncate(j.submittedAt()))
+                .leaseUntil(IsoMillis.truncate(j.leaseUntil()))
+                .build();
+    }
+
+    /** Sets {@link #COLUMNS} as parameters {@code first}, {@code first + 1}, ... of {@code ps}. */
+    void bind(PreparedStatement ps, int first, Job j) throws SQLException {
+        int i = first;
+        ps.setString(i++, j.id());
+        ps.setString(i++, j.userId());
+        ps.setString(i++, j.type().wire());
+        ps.setString(i++, j.characterId());
+        ps.setString(i++, j.status().wire());
+        ps.setDouble(i++, j.progress());
+        ps.setString(i++, j.currentNode());
+        setInteger(ps, i++, j.step() == null ? null : j.step().value());
+        setInteger(ps, i++, j.step() == null ? null : j.step().max());
+        ps.setInt(i++, j.attempt());
+        ps.setString(i++, j.comfyServer());
+        ps.setString(i++, j.promptId());
+        ps.setString(i++, IsoMillis.format(j.createdAt()));
+        ps.setString(i++, IsoMillis.format(j.updatedAt()));
+        ps.setString(i++, IsoMillis.format(j.startedAt()));
+        ps.setString(i++, IsoMillis.format(j.finishedAt()));
+        ps.setString(i++, IsoMillis.format(j.heartbeatAt()));
+        ps.setString(i++, IsoMillis.format(j.submittedAt()));
+        ps.setString(i++, IsoMillis.format(j.leaseUntil()));
+        ps.setString(i++, j.leaseOwner());
+        ps.setString(i++, outputsJson(j.outputs()));
+        ps.setString(i++, artifactsJson(j.artifacts()));
+        ps.setString(i++, errorJson(j.error()));
+        ps.setInt(i++, j.cancelRequested() ? 1 : 0);
+        ps.setString(i++, j.idempotencyKey());
+        ps.setString(i++, j.metadataJson());
+        ps.setInt(i++, j.nodeCount());
+        ps.setString(i++, write(json.valueToTree(j.cachedNodes())));
+        ps.setString(i++, write(json.valueToTree(j.finishedNodes())));
+        ps.setString(i++, j.workflowSha256());
+        ps.setLong(i++, j.workflowBytes());
+        ps.setString(i++, j.template());
+        ps.setInt(i++, j.templateVersion());
+        if (j.seed() == null) {
+            ps.setNull(i++, Types.INTEGER);
+        } else {
+            ps.setLong(i++, j.seed());
+        }
+        ps.setString(i++, inputsJson(j.inputs()));
+        ps.setString(i++, j.sentGraph() == null ? null : j.sentGraph().stored());
+        ps.setInt(i, j.artifactsDeleted() ? 1 : 0);
+    }
+
+    /** The job in the current row of {@code rs}, which selected at least {@link #COLUMNS}. */
+    Job read(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        try {
+            Job.Builder b = new Job.Builder()
+                    .id(required(rs, "id"))
+                    .userId(required(rs, "user_id"))
+                    .type(JobType.fromWire(required(rs, "type")))
+                    .characterId(rs.getString("character_id"))
+                    .status(JobStatus.fromWire(required(rs, "status")))
+                    .progress(rs.getDouble("progress"))
+                    .currentNode(rs.getString("current_node"))
+                    .attempt(rs.getInt("attempt"))
+                    .comfyServer(rs.getString("comfy_server"))
+                    .promptId(rs.getString("prompt_id"))
+                    .createdAt(IsoMillis.parse(required(rs, "created_at")))
+                    .updatedAt(IsoMillis.parse(required(rs, "updated_at")))
+                    .startedAt(IsoMillis.parse(rs.getString("started_at")))
+                    .finishedAt(IsoMillis.parse(rs.getString("finished_at")))
+                    .heartbeatAt(IsoMillis.parse(required(rs, "heartbeat_at")))
+                    .submittedAt(IsoMillis.parse(rs.getString("submitted_at")))
+                    .leaseUntil(IsoMillis.parse(rs.getString("lease_until")))
+                    .leaseOwner(rs.getString("lease_owner"))
+                    .outputs(outputs(rs.getString("outputs")))
+                    .artifacts(artifacts(rs.getString("artifacts")))
+                    .error(error(rs.getString("error")))
+                    .cancelRequested(rs.getInt("cancel_requested") == 1)
+                    .idempotencyKey(rs.getString("idempotency_key"))
+                    .metadataJson(rs.getString("metadata"))
+                    .nodeCount(rs.getInt("node_count"))
+                    .cachedNodes(strings(rs.getString("cached_nodes")))
+                    .finishedNodes(strings(rs.getString("finished_nodes")))
+                    .workflowSha256(rs.getString("workflow_sha256"))
+                    .workflowBytes(rs.getLong("workflow_bytes"))
+                    .template(rs.getString("template"), rs.getInt("template_version"))
+                    .inputs(inputs(rs.getString("inputs")))
+                    .artifactsDeleted(rs.getInt("artifacts_deleted") == 1);
+            long seed = rs.getLong("seed");
+            b.seed(rs.wasNull() ? null : seed);
+            String sent = rs.getString("sent_graph");
+            b.sentGraph(sent == null ? null : SentGraph.fromStored(sent));
+            int stepValue = rs.getInt("step_value");
+            boolean noStepValue = rs.wasNull();
+            int stepMax = rs.getInt("step_max");
+            if (!noStepValue && !rs.wasNull()) {
+                b.step(new Step(stepValue, stepMax));
+            }
+            return b.build();
+        } catch (StoredDataException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoredDataException("job " + id + " has unreadable stored data: " + e.getMessage(), e);
+        }
+    }
+
+    private String outputsJson(List<JobOutput> outputs) {
+        ArrayNode a = json.createArrayNode();
+        for (JobOutput o : outputs) {
+            a.addObject().put("node", o.node()).put("filename", o.filename()).put("subfolder", o.subfolder()).put("type", o.type());
+        }
+        return write(a);
+    }
+
+    private String artifactsJson(List<JobArtifact> artifacts) {
+        ArrayNode a = json.createArrayNode();
+        for (JobArtifact x : artifacts) {
+            a.addObject().put("key", x.key()).put("filename", x.filename()).put("contentType", x.contentType()).put("size", x.size());
+        }
+        return write(a);
+    }
+
+    private String inputsJson(List<JobInput> inputs) {
+        ArrayNode a = json.createArrayNode();
+        for (JobInput in : inputs) {
+            ObjectNode o = a.addObject().put("param", in.param()).put("key", in.objectKey()).put("contentType", in.contentType());
+            in.binds().forEach(o.putArray("binds")::add);
+        }
+        return write(a);
+    }
+
+    private String errorJson(JobError e) {
+        if (e == null) {
+            return null;
+        }
+        ObjectNode o = json.createObjectNode().put("type", e.type()).put("message", e.message());
+        if (e.nodeId() != null) {
+            o.put("nodeId", e.nodeId());
+        }
+        if (e.nodeType() != null) {
+            o.put("nodeType", e.nodeType());
+        }
+        if (e.detailsJson() != null) {
+            o.set("details", read(e.detailsJson()));
+        }
+        return write(o);
+    }
+
+    private List<JobOutput> outputs(String v) {
+        List<JobOutput> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            out.add(new JobOutput(text(n, "node"), text(n, "filename"), text(n, "subfolder"), text(n, "type")));
+        }
+        return out;
+    }
+
+    private List<JobArtifact> artifacts(String v) {
+        List<JobArtifact> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            if (!n.path("size").isIntegralNumber()) {
+                throw new StoredDataException("stored artifact lacks its size");
+            }
+            out.add(new JobArtifact(text(n, "key"), text(n, "filename"), text(n, "contentType"), n.get("size").asLong()));
+        }
+        return out;
+    }
+
+    private List<JobInput> inputs(String v) {
+        List<JobInput> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            List<String> binds = new ArrayList<>();
+            n.path("binds").forEach(b -> binds.add(b.asText()));
+            out.add(new JobInput(text(n, "param"), text(n, "key"), text(n, "contentType"), binds));
+        }
+        return out;
+    }
+
+    private JobError error(String v) {
+        if (v == null) {
+            return null;
+        }
+        JsonNode n = read(v);
+        JsonNode details = n.get("details");
+        return new JobError(text(n, "type"), text(n, "message"), n.hasNonNull("nodeId") ? n.get("nodeId").asText() : null,
+                n.hasNonNull("nodeType") ? n.get("nodeType").asText() : null, details == null || details.isNull() ? null : details.toString());
+    }
+
+    private List<String> strings(String v) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : array(v)) {
+            if (!n.isTextual()) {
+                throw new StoredDataException("stored node list holds a " + n.getNodeType() + ", not a node id");
+            }
+            out.add(n.asText());
+        }
+        return out;
+    }
+
+    private JsonNode array(String v) {
+        JsonNode n = read(v);
+        if (!n.isArray()) {
+            throw new StoredDataException("expected a JSON array, found " + n.getNodeType());
+        }
+        return n;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new StoredDataException("stored object lacks the text field '" + field + "'");
+        }
+        return v.asText();
+    }
+
+    private JsonNode read(String v) {
+        if (v == null) {
+            throw new StoredDataException("a stored JSON column is empty");
+        }
+        try {
+            return json.readTree(v);
+        } catch (JsonProcessingException e) {
+            throw new StoredDataException("stored column is not valid JSON", e);
+        }
+    }
+
+    private String write(JsonNode n) {
+        try {
+            return json.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+
+    private static String required(ResultSet rs, String column) throws SQLException {
+        String v = rs.getString(column);
+        if (v == null) {
+            throw new StoredDataException("job " + rs.getString("id") + " lacks its " + column);
+        }
+        return v;
+    }
+
+    private static void setInteger(PreparedStatement ps, int index, Integer value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.INTEGER);
+        } else {
+            ps.setInt(index, value);
+        }
+    }
+}

@@ -1,5 +1,7 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.config.Env;
+import com.comfyjobs.config.JobStoreType;
 import com.comfyjobs.job.redis.RedisSettings;
 import java.io.PrintStream;
 
@@ -13,8 +15,12 @@ final class Banner {
         out.println();
         out.println("ComfyJobs local stack is up");
         out.println("  API              " + api);
-        out.println("  Redis            " + com.comfyjobs.config.Env.redact(RedisSettings.fromEnv(stack.env()).url())
-                + (stack.redis() != null ? "  (embedded redis-server)" : ""));
+        switch (JobStoreType.fromEnv(stack.env())) {
+            case MEMORY -> out.println("  Jobs             in memory (JOB_STORE_TYPE=memory): gone when the stack stops");
+            case SQLITE -> out.println("  Jobs             SQLite file " + stack.env().raw(LocalStack.SQLITE_PATH) + "  (JOB_STORE_TYPE=sqlite)");
+            default -> out.println("  Redis            " + Env.redact(RedisSettings.fromEnv(stack.env()).url())
+                    + (stack.redis() != null ? "  (embedded redis-server)" : ""));
+        }
         out.println("  S3               " + stack.env().raw("S3_ENDPOINT") + "  bucket " + stack.env().raw("ARTIFACT_BUCKET")
                 + (stack.s3() != null ? "  (S3Proxy)" : ""));
         out.println("  ComfyUI          " + stack.env().raw("COMFYUI_URLS") + (stack.simulator() != null ? "  (simulator)" : ""));

@@ -4,7 +4,11 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.config.JobStoreType;
+import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Caller;
+import com.comfyjobs.job.memory.InMemoryJobStore;
+import com.comfyjobs.job.sqlite.SqliteJobStore;
 import com.comfyjobs.servers.FreePorts;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
@@ -14,6 +18,8 @@ import com.comfyjobs.simulator.WebhookOptions;
 import com.comfyjobs.templates.PublishedTemplate;
 import com.comfyjobs.templates.TemplateRefusedException;
 import com.comfyjobs.templates.TemplateService;
+import com.comfyjobs.templates.memory.InMemoryTemplateStore;
+import com.comfyjobs.templates.sqlite.SqliteTemplateStore;
 import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +27,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -36,14 +43,17 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL or REDIS_HOST), S3 (S3Proxy on
- * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
+ * The whole system on one machine: the job store (JOB_STORE_TYPE: Redis, an embedded redis-server or
+ * REDIS_URL or REDIS_HOST; in memory; or a SQLite file, SQLITE_PATH), S3 (S3Proxy on disk, or
+ * S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
  * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
  * are the Lambda handlers themselves, built once and shared like warm containers. The shipped workflow
  * templates (infra/templates) are published at start.
  */
 public final class LocalStack implements AutoCloseable {
     public static final String LOCAL_BUCKET = "comfyjobs-local";
+    /** The SQLite file of JOB_STORE_TYPE=sqlite; comfyjobs.db in the data directory when unset. */
+    public static final String SQLITE_PATH = "SQLITE_PATH";
 
     /** How to start. Environment values override the defaults; everything else has a default. */
     public static final class Options {
@@ -96,7 +106,8 @@ public final class LocalStack implements AutoCloseable {
         Path data = options.dataDir != null ? options.dataDir : Files.createTempDirectory("comfyjobs-local-");
         int port = options.port == 0 ? FreePorts.any() : options.port;
 
-        if (blank(vars.get("REDIS_URL")) && blank(vars.get("REDIS_HOST"))) {
+        JobStoreType storeType = JobStoreType.fromEnv(new Env(vars));
+        if (storeType == JobStoreType.REDIS && blank(vars.get("REDIS_URL")) && blank(vars.get("REDIS_HOST"))) {
             redis = options.durableRedis ? RedisNode.durable() : RedisNode.standalone();
             started.add(redis);
             vars.put("REDIS_URL", redis.uri().toString());
@@ -142,9 +153,12 @@ public final class LocalStack implements AutoCloseable {
             started.add(simulator);
             vars.put("COMFYUI_URLS", simulator.baseUrl());
         }
+        if (storeType == JobStoreType.SQLITE && blank(vars.get(SQLITE_PATH))) {
+            vars.put(SQLITE_PATH, data.resolve("comfyjobs.db").toString());
+        }
         env = new Env(vars);
 
-        context = ApplicationContext.builder().singletons(env).start();
+        context = ApplicationContext.builder().singletons(stores(storeType)).start();
         TemplateRoutes template = TemplateRoutes.load();
         Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new HashMap<>();
         for (TemplateRoutes.Route r : template.routes()) {
@@ -165,9 +179,32 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * The beans the services run on: the environment, and for a store other than Redis the job and
+     * template stores themselves (the functions' factory builds only the Redis ones). A SQLite file
+     * keeps its jobs and templates across restarts; memory keeps them until the stack stops.
+     */
+    private Object[] stores(JobStoreType type) {
+        Duration retention = ServiceSettings.fromEnv(env).retention();
+        switch (type) {
+            case MEMORY -> {
+                return new Object[] {env, new InMemoryJobStore(InMemoryJobStore.DEFAULT_SHARDS, retention, Clock.systemUTC()),
+                    new InMemoryTemplateStore()};
+            }
+            case SQLITE -> {
+                SqliteJobStore jobs = SqliteJobStore.open(Path.of(env.required(SQLITE_PATH)), SQLITE_PATH, retention, Clock.systemUTC());
+                started.add(jobs);
+                return new Object[] {env, jobs, new SqliteTemplateStore(jobs.database())};
+            }
+            default -> {
+                return new Object[] {env};
+            }
+        }
+    }
+
+    /**
      * Publishes the shipped templates as an admin would, before the API opens. The same body again
-     * keeps its version, so a restart on a durable Redis changes nothing; a template the ComfyUI at
-     * hand refuses (a real server without a node it needs) is reported and left out.
+     * keeps its version, so a restart on a durable Redis or a SQLite file changes nothing; a template
+     * the ComfyUI at hand refuses (a real server without a node it needs) is reported and left out.
      */
     private void publishShippedTemplates() {
         TemplateService service = context.getBean(TemplateService.class);

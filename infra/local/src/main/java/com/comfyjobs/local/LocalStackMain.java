@@ -1,5 +1,6 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -40,7 +41,14 @@ public final class LocalStackMain {
         if (demo) {
             Demo.configure(options);
         }
-        LocalStack stack = LocalStack.start(options);
+        LocalStack stack;
+        try {
+            stack = LocalStack.start(options);
+        } catch (ConfigException e) {
+            System.err.println("configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -97,12 +105,13 @@ public final class LocalStackMain {
                   --host H              address to bind (default 127.0.0.1)
                   --recovery-every D    run recovery every D (5s, 1m, PT30S) instead of the template's rate(1 minute)
                   --step-ms N           simulated sampler step time (default 40)
-                  --data-dir DIR        where S3 objects and ComfyUI outputs go (default: a temp dir)
+                  --data-dir DIR        where S3 objects, ComfyUI outputs and the SQLite file go (default: a temp dir)
                   --demo                run the scripted tour and exit 0 if every job ended as expected
 
                 Environment: REDIS_URL (or REDIS_HOST and its parts), S3_ENDPOINT (+ ARTIFACT_BUCKET, AWS credentials), COMFYUI_URLS and
-                WEBHOOK_SECRET replace the built-in Redis, S3, ComfyUI simulator and generated secret; every other
-                variable of the README's configuration table applies as in AWS.
+                WEBHOOK_SECRET replace the built-in Redis, S3, ComfyUI simulator and generated secret; JOB_STORE_TYPE=memory
+                or JOB_STORE_TYPE=sqlite (file SQLITE_PATH, default DATA_DIR/comfyjobs.db) keeps jobs without Redis; every
+                other variable of the README's configuration table applies as in AWS.
                 """);
     }
 }

@@ -134,7 +134,9 @@ public final class TransitionApplier {
             progress = Math.max(progress, t.progress());
         }
         if (g != null || t.progress() != null) {
-            b.progress(Math.floor(progress * 1_000_000) / 1_000_000);
+            // six decimals, cut down; the 1e-9 keeps a value that has six already (0.506994 is 506993.99999999994
+            // millionths in binary) from losing a millionth each time it is cut again, which would make progress fall
+            b.progress(Math.floor(progress * 1_000_000 + 1e-9) / 1_000_000);
         }
         boolean tooMany = false;
         if (!t.addOutputs().isEmpty()) {

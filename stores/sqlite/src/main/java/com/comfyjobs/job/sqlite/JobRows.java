@@ -20,7 +20,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The job as a row of the {@code jobs} table: one column per field, times as ISO-8601 text
@@ -29,7 +31,7 @@ import java.util.List;
  * this code does not understand is a {@link StoredDataException}, never a default.
  */
 final class JobRows {
-    /** The job's columns, in the order {@link #bind} sets them. */
+    /** The job's columns, in the order {@link #values} gives them. */
     static final List<String> COLUMNS = List.of("id", "user_id", "type", "character_id", "status", "progress", "current_node",
             "step_value", "step_max", "attempt", "comfy_server", "prompt_id", "created_at", "updated_at", "started_at",
             "finished_at", "heartbeat_at", "submitted_at", "lease_until", "lease_owner", "outputs", "artifacts", "error",
@@ -49,50 +51,65 @@ final class JobRows {
                 .build();
     }
 
-    /** Sets {@link #COLUMNS} as parameters {@code first}, {@code first + 1}, ... of {@code ps}. */
-    void bind(PreparedStatement ps, int first, Job j) throws SQLException {
+    /**
+     * The job's value for each of {@link #COLUMNS}, in their order, as bound to a statement: text,
+     * whole numbers, a double, or null. Two jobs whose values for a column are equal store the same
+     * thing there, which is how a change finds the columns it has to write.
+     */
+    Map<String, Object> values(Job j) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", j.id());
+        v.put("user_id", j.userId());
+        v.put("type", j.type().wire());
+        v.put("character_id", j.characterId());
+        v.put("status", j.status().wire());
+        v.put("progress", j.progress());
+        v.put("current_node", j.currentNode());
+        v.put("step_value", j.step() == null ? null : j.step().value());
+        v.put("step_max", j.step() == null ? null : j.step().max());
+        v.put("attempt", j.attempt());
+        v.put("comfy_server", j.comfyServer());
+        v.put("prompt_id", j.promptId());
+        v.put("created_at", IsoMillis.format(j.createdAt()));
+        v.put("updated_at", IsoMillis.format(j.updatedAt()));
+        v.put("started_at", IsoMillis.format(j.startedAt()));
+        v.put("finished_at", IsoMillis.format(j.finishedAt()));
+        v.put("heartbeat_at", IsoMillis.format(j.heartbeatAt()));
+        v.put("submitted_at", IsoMillis.format(j.submittedAt()));
+        v.put("lease_until", IsoMillis.format(j.leaseUntil()));
+        v.put("lease_owner", j.leaseOwner());
+        v.put("outputs", outputsJson(j.outputs()));
+        v.put("artifacts", artifactsJson(j.artifacts()));
+        v.put("error", errorJson(j.error()));
+        v.put("cancel_requested", j.cancelRequested() ? 1 : 0);
+        v.put("idempotency_key", j.idempotencyKey());
+        v.put("metadata", j.metadataJson());
+        v.put("node_count", j.nodeCount());
+        v.put("cached_nodes", write(json.valueToTree(j.cachedNodes())));
+        v.put("finished_nodes", write(json.valueToTree(j.finishedNodes())));
+        v.put("workflow_sha256", j.workflowSha256());
+        v.put("workflow_bytes", j.workflowBytes());
+        v.put("template", j.template());
+        v.put("template_version", j.templateVersion());
+        v.put("seed", j.seed());
+        v.put("inputs", inputsJson(j.inputs()));
+        v.put("sent_graph", j.sentGraph() == null ? null : j.sentGraph().stored());
+        v.put("artifacts_deleted", j.artifactsDeleted() ? 1 : 0);
+        return v;
+    }
+
+    /** Sets {@code values} of {@code columns}, in that order, as parameters {@code first}, {@code first + 1}, ... of {@code ps}. */
+    static int bind(PreparedStatement ps, int first, Map<String, Object> values, List<String> columns) throws SQLException {
         int i = first;
-        ps.setString(i++, j.id());
-        ps.setString(i++, j.userId());
-        ps.setString(i++, j.type().wire());
-        ps.setString(i++, j.characterId());
-        ps.setString(i++, j.status().wire());
-        ps.setDouble(i++, j.progress());
-        ps.setString(i++, j.currentNode());
-        setInteger(ps, i++, j.step() == null ? null : j.step().value());
-        setInteger(ps, i++, j.step() == null ? null : j.step().max());
-        ps.setInt(i++, j.attempt());
-        ps.setString(i++, j.comfyServer());
-        ps.setString(i++, j.promptId());
-        ps.setString(i++, IsoMillis.format(j.createdAt()));
-        ps.setString(i++, IsoMillis.format(j.updatedAt()));
-        ps.setString(i++, IsoMillis.format(j.startedAt()));
-        ps.setString(i++, IsoMillis.format(j.finishedAt()));
-        ps.setString(i++, IsoMillis.format(j.heartbeatAt()));
-        ps.setString(i++, IsoMillis.format(j.submittedAt()));
-        ps.setString(i++, IsoMillis.format(j.leaseUntil()));
-        ps.setString(i++, j.leaseOwner());
-        ps.setString(i++, outputsJson(j.outputs()));
-        ps.setString(i++, artifactsJson(j.artifacts()));
-        ps.setString(i++, errorJson(j.error()));
-        ps.setInt(i++, j.cancelRequested() ? 1 : 0);
-        ps.setString(i++, j.idempotencyKey());
-        ps.setString(i++, j.metadataJson());
-        ps.setInt(i++, j.nodeCount());
-        ps.setString(i++, write(json.valueToTree(j.cachedNodes())));
-        ps.setString(i++, write(json.valueToTree(j.finishedNodes())));
-        ps.setString(i++, j.workflowSha256());
-        ps.setLong(i++, j.workflowBytes());
-        ps.setString(i++, j.template());
-        ps.setInt(i++, j.templateVersion());
-        if (j.seed() == null) {
-            ps.setNull(i++, Types.INTEGER);
-        } else {
-            ps.setLong(i++, j.seed());
+        for (String c : columns) {
+            Object v = values.get(c);
+            if (v == null) {
+                ps.setNull(i++, Types.NULL);
+            } else {
+                ps.setObject(i++, v);
+            }
         }
-        ps.setString(i++, inputsJson(j.inputs()));
-        ps.setString(i++, j.sentGraph() == null ? null : j.sentGraph().stored());
-        ps.setInt(i, j.artifactsDeleted() ? 1 : 0);
+        return i;
     }
 
     /** The job in the current row of {@code rs}, which selected at least {@link #COLUMNS}. */
@@ -285,11 +302,4 @@ final class JobRows {
         return v;
     }
 
-    private static void setInteger(PreparedStatement ps, int index, Integer value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.INTEGER);
-        } else {
-            ps.setInt(index, value);
-        }
-    }
 }

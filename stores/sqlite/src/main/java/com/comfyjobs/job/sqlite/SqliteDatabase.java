@@ -141,8 +141,8 @@ public final class SqliteDatabase implements AutoCloseable {
     /**
      * Writers of this process queue here, first come first served, before they ask SQLite for the
      * file's lock: SQLite's busy handler polls with sleeps of up to 100 ms, so writers left to contend
-     * inside SQLite would wait out sleeps rather than the lock (bench/run, 8 threads of webhooks: a fifth
-     * of the throughput, six times the p99). Another process on the file is kept apart by SQLite alone.
+     * inside SQLite would wait out sleeps rather than the lock (bench/run --quick, 8 threads of webhooks:
+     * a fifth of the throughput, six times the p99). Another process on the file is kept apart by SQLite alone.
      */
     private void takeTurn() {
         try {

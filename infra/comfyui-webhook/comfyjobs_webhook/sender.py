@@ -1,11 +1,19 @@
-"""Queues envelopes and delivers them, signed, from one background thread.
+"""Queues envelopes and delivers them, signed, from a few background threads.
 
 ComfyUI's threads only ever touch ``submit``, which encodes the event, takes a
-short lock and returns; all network work happens on the sender thread.
+short lock and returns; all network work happens on the sender threads.
+
+First attempts leave one at a time, in the order ComfyUI reported the events.
+A delivery that fails steps out of that line: its retries wait and are made on
+the side, so they hold back no one else. Its own prompt's later events wait
+behind it, though, since each prompt's events (events without a prompt id count
+as one more prompt) must arrive in ComfyUI's order: a prompt has at most one
+delivery under way, in flight or waiting for a retry.
 """
 
 import collections
 import email.utils
+import heapq
 import http.client
 import itertools
 import random
@@ -31,9 +39,14 @@ TERMINAL = frozenset({"execution_success", "execution_error", "execution_interru
 # are lost too, so memory stays bounded while the receiver is down for long.
 OVERFLOW_FACTOR = 2
 # A receiver's Retry-After is honoured up to this many seconds; a larger value
-# would stall every later event behind it.
+# would stall every later event of that prompt behind it.
 RETRY_AFTER_CAP = 300.0
 SHUTDOWN_SECONDS = 2.0
+# Sender threads. At most one first attempt is in flight at a time (which keeps
+# ComfyUI's order while the receiver answers) and at most WORKERS - 1 retries, so
+# a retry that hangs until the request timeout holds back neither first attempts
+# nor the other retries that fall due meanwhile.
+WORKERS = 4
 USER_AGENT = "comfyjobs-webhook/1.0"
 
 _STAT_NAMES = ("submitted", "superseded", "dropped", "delivered", "failed", "requests")
@@ -42,8 +55,9 @@ _STAT_NAMES = ("submitted", "superseded", "dropped", "delivered", "failed", "req
 class Sender:
     """Forwards ComfyUI events to the webhook URL.
 
-    Events leave in the order they were submitted, one delivery (or batch) at a
-    time, so the order of each prompt's events is kept across retries.
+    Events leave in the order they were submitted, one first attempt at a time.
+    A delivery is retried (or given up) before the next one of its prompt
+    leaves, while other prompts' events go on.
     """
 
     def __init__(self, config: Config, wall_clock=time.time):
@@ -57,8 +71,14 @@ class Sender:
         self._queue = collections.deque()
         self._droppable = 0
         self._held = {}
+        # Lanes with a delivery in flight or waiting for its retry.
+        self._busy = set()
+        # Deliveries waiting for their next attempt: a heap of (due, seq, _Delivery).
+        self._retries = []
         self._in_flight = 0
-        self._thread = None
+        self._first_in_flight = False
+        self._retries_in_flight = 0
+        self._threads = []
         self._closing = False
         self._stopped = False
         self._gone = False
@@ -67,10 +87,12 @@ class Sender:
 
     def start(self):
         with self._cond:
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(
-                    target=self._run, name="comfyjobs-webhook-sender", daemon=True)
-                self._thread.start()
+            if not self._threads and not self._stopped:
+                self._threads = [
+                    threading.Thread(target=self._run, name=f"comfyjobs-webhook-sender-{n}", daemon=True)
+                    for n in range(1, WORKERS + 1)]
+                for thread in self._threads:
+                    thread.start()
 
     def submit(self, event, data):
         """Queues one ComfyUI event for delivery; returns at once and never raises."""
@@ -94,7 +116,7 @@ class Sender:
                             "ComfyUI is unaffected (logged once)", event, exc_info=True)
 
     def flush(self, timeout: float) -> bool:
-        """Sends held-back progress now and waits until nothing is queued or in flight.
+        """Sends held-back progress now and waits until nothing is queued, in flight or waiting for a retry.
 
         Returns False when that did not happen within ``timeout`` seconds.
         """
@@ -102,12 +124,12 @@ class Sender:
         with self._cond:
             self._release_all(time.monotonic())
             self._cond.notify_all()
-            while (self._queue or self._in_flight) and not self._stopped:
+            while self._pending() and not self._stopped:
                 remaining = end - time.monotonic()
                 if remaining <= 0:
                     return False
                 self._cond.wait(remaining)
-            return not self._queue and not self._in_flight
+            return not self._pending()
 
     def close(self, timeout: float = SHUTDOWN_SECONDS):
         """Stops accepting events, delivers what it can within ``timeout``, then stops."""
@@ -116,8 +138,9 @@ class Sender:
                 return
             self._closing = True
             self._deadline = time.monotonic() + timeout
-            thread = self._thread
-        if thread is not None:
+            threads = list(self._threads)
+            self._give_up_retries(due_after=self._deadline)
+        if threads:
             self.flush(timeout)
         with self._cond:
             self._stopped = True
@@ -126,10 +149,11 @@ class Sender:
             self._stats["dropped"] += lost
             self._queue.clear()
             self._droppable = 0
+            self._give_up_retries()
             self._cond.notify_all()
         if lost:
             LOG.warning("[comfyjobs-webhook] %d events were still queued at shutdown and are lost", lost)
-        if thread is not None:
+        for thread in threads:
             thread.join(max(0.0, self._deadline - time.monotonic()) + 0.1)
 
     def stats(self) -> dict:
@@ -137,6 +161,7 @@ class Sender:
         with self._cond:
             result = dict(self._stats)
             result["queued"] = len(self._queue)
+            result["retrying"] = sum(len(delivery.items) for _, _, delivery in self._retries)
             result["held"] = sum(1 for slot in self._slots() if slot.pending is not None)
             result["gone"] = self._gone
             return result
@@ -234,73 +259,122 @@ class Sender:
             "queue-full", "[comfyjobs-webhook] queue full (%d); dropping progress, progress_state, "
             "executing and status events to keep lifecycle events (logged once)", self._config.queue_size)
 
-    # The sender thread.
+    def _pending(self):
+        return self._queue or self._in_flight or self._retries
+
+    def _give_up_retries(self, due_after=None):
+        """Gives up the deliveries waiting for a retry (only those due after ``due_after`` when given)."""
+        kept = []
+        for entry in self._retries:
+            if due_after is not None and entry[0] <= due_after:
+                kept.append(entry)
+            else:
+                self._finish(entry[2], "failed")
+        heapq.heapify(kept)
+        self._retries = kept
+
+    def _finish(self, delivery, outcome):
+        self._stats[outcome] += len(delivery.items)
+        self._busy.discard(delivery.lane)
+
+    # The sender threads.
 
     def _run(self):
         while True:
-            batch = self._next_batch()
-            if not batch:
+            delivery = self._next_delivery()
+            if delivery is None:
                 return
             try:
-                outcome = self._deliver(batch)
+                outcome, delay = self._attempt(delivery)
             except Exception:
                 self._log.error("deliver", "[comfyjobs-webhook] unexpected error while delivering; "
                                 "those events are lost (logged once)", exc_info=True)
-                outcome = "failed"
+                outcome, delay = "failed", None
             with self._cond:
-                self._stats[outcome] += len(batch)
-                self._in_flight = 0
+                self._in_flight -= 1
+                if not delivery.retried:
+                    self._first_in_flight = False
+                else:
+                    self._retries_in_flight -= 1
+                if outcome == "retry":
+                    due = time.monotonic() + delay
+                    # Past shutdown's deadline, or after a 410, the retry would never happen.
+                    if self._stopped or self._gone or (self._deadline is not None and due > self._deadline):
+                        outcome = "failed"
+                    else:
+                        # The lane stays busy, so the prompt's later events keep waiting
+                        # behind this one, while this thread serves other lanes.
+                        heapq.heappush(self._retries, (due, delivery.items[0].seq, delivery))
+                if outcome != "retry":
+                    self._finish(delivery, outcome)
                 self._cond.notify_all()
 
-    def _next_batch(self):
+    def _next_delivery(self):
+        """The next attempt to make: a retry that is due, else the oldest events of a free lane."""
         with self._cond:
             while True:
                 if self._stopped or self._gone:
-                    return []
-                next_due = self._release_due(time.monotonic()) if self._held else None
-                if self._queue:
-                    count = min(self._config.batch, len(self._queue))
-                    batch = [self._queue.popleft() for _ in range(count)]
-                    self._droppable -= sum(1 for item in batch if item.droppable)
-                    self._in_flight = count
-                    return batch
-                self._cond.wait(None if next_due is None else max(0.0, next_due - time.monotonic()))
+                    return None
+                now = time.monotonic()
+                wake = self._release_due(now) if self._held else None
+                # One thread is always left for first attempts.
+                if self._retries and self._retries_in_flight < WORKERS - 1:
+                    due = self._retries[0][0]
+                    if due <= now:
+                        self._in_flight += 1
+                        self._retries_in_flight += 1
+                        delivery = heapq.heappop(self._retries)[2]
+                        delivery.retried = True
+                        return delivery
+                    wake = due if wake is None else min(wake, due)
+                if not self._first_in_flight:
+                    batch = self._take_batch()
+                    if batch:
+                        self._in_flight += 1
+                        self._first_in_flight = True
+                        return _Delivery(batch, self._config.batch > 1)
+                self._cond.wait(None if wake is None else max(0.0, wake - now))
 
-    def _deliver(self, batch):
-        """Posts one envelope, or with batching on a JSON array of them; returns the stats outcome."""
-        # With batching on, every body is an array, even of one, so that a
-        # receiver sees one shape per configuration.
-        if self._config.batch > 1:
-            body = envelope.encode_batch(item.body for item in batch)
-        else:
-            body = batch[0].body
-        # One id for every attempt, so the receiver can recognise a retry it already applied.
-        message_id = new_message_id()
-        attempts = self._config.max_attempts
-        for attempt in range(1, attempts + 1):
-            timeout = self._request_timeout()
-            if timeout is None:
-                return "failed"
-            status, retry_after = self._post(message_id, body, timeout)
-            if status is not None and 200 <= status < 300:
-                return "delivered"
-            if status == 410:
-                self._go_away()
-                return "failed"
-            if status is not None and not _retryable(status):
-                self._log.warning(
-                    f"http-{status}", "[comfyjobs-webhook] receiver answered HTTP %d; delivery %s "
-                    "given up without retrying (logged once per status)", status, message_id)
-                return "failed"
-            if attempt < attempts:
-                delay = retry_after if retry_after is not None else self._backoff(attempt)
-                LOG.debug("[comfyjobs-webhook] %s attempt %d failed (%s); retrying in %.2f s",
-                          message_id, attempt, status or "no response", delay)
-                if not self._sleep(delay):
-                    return "failed"
-        self._log.warning("exhausted", "[comfyjobs-webhook] delivery %s given up after %d attempts "
-                          "(logged once)", message_id, attempts)
-        return "failed"
+    def _take_batch(self):
+        """Removes from the queue the oldest events of the first lane with nothing under way."""
+        first = next((item for item in self._queue if item.lane not in self._busy), None)
+        if first is None:
+            return []
+        # One lane per POST: a refused batch then holds back no other prompt.
+        batch = [item for item in self._queue if item.lane == first.lane][:self._config.batch]
+        taken = {item.seq for item in batch}
+        kept = [item for item in self._queue if item.seq not in taken]
+        self._queue.clear()
+        self._queue.extend(kept)
+        self._droppable -= sum(1 for item in batch if item.droppable)
+        self._busy.add(first.lane)
+        return batch
+
+    def _attempt(self, delivery):
+        """Makes one attempt; returns (stats outcome or "retry", seconds to wait before the retry)."""
+        timeout = self._request_timeout()
+        if timeout is None:
+            return "failed", None
+        delivery.attempts += 1
+        status, retry_after = self._post(delivery.message_id, delivery.body, timeout)
+        if status is not None and 200 <= status < 300:
+            return "delivered", None
+        if status == 410:
+            self._go_away()
+            return "failed", None
+        if status is not None and not _retryable(status):
+            self._log.warning(
+                f"http-{status}", "[comfyjobs-webhook] receiver answered HTTP %d; delivery %s "
+                "given up without retrying (logged once per status)", status, delivery.message_id)
+            return "failed", None
+        if delivery.attempts >= self._config.max_attempts:
+            self._log.warning("exhausted", "[comfyjobs-webhook] delivery %s given up after %d attempts "
+                              "(logged once)", delivery.message_id, delivery.attempts)
+            return "failed", None
+        delay = retry_after if retry_after is not None else self._backoff(delivery.attempts)
+        LOG.debug("[comfyjobs-webhook] %s attempt %d failed (%s); retrying in %.2f s",
+                  delivery.message_id, delivery.attempts, status or "no response", delay)
+        return "retry", delay
 
     def _post(self, message_id, body, timeout):
         """Returns (HTTP status or None when there was no response, Retry-After seconds or None)."""
@@ -334,20 +408,6 @@ class Sender:
         ceiling = min(self._config.backoff_cap, self._config.backoff_initial * 2 ** (attempt - 1))
         return random.uniform(0.0, ceiling)
 
-    def _sleep(self, delay):
-        """Waits before a retry; False when shutdown or a 410 means it should not happen."""
-        end = time.monotonic() + delay
-        with self._cond:
-            while True:
-                if self._stopped or self._gone:
-                    return False
-                if self._deadline is not None and end > self._deadline:
-                    return False
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    return True
-                self._cond.wait(remaining)
-
     def _go_away(self):
         with self._cond:
             self._gone = True
@@ -356,6 +416,7 @@ class Sender:
             self._queue.clear()
             self._droppable = 0
             self._held.clear()
+            self._give_up_retries()
             self._cond.notify_all()
         self._log.error("gone", "[comfyjobs-webhook] receiver answered 410 Gone; no more events "
                         "will be sent until ComfyUI restarts")
@@ -384,14 +445,33 @@ def _retryable(status):
 
 
 class _Item:
-    __slots__ = ("seq", "event", "prompt_id", "body", "droppable")
+    __slots__ = ("seq", "event", "prompt_id", "lane", "body", "droppable")
 
     def __init__(self, seq, event, prompt_id, body):
         self.seq = seq
         self.event = event
         self.prompt_id = prompt_id
+        # ComfyUI's prompt ids are strings; anything else travels with the prompt-less events.
+        self.lane = prompt_id if isinstance(prompt_id, str) else None
         self.body = body
         self.droppable = event in DROPPABLE
+
+
+class _Delivery:
+    """One POST's worth of a lane's events, with the id every attempt at it carries."""
+
+    __slots__ = ("items", "lane", "body", "message_id", "attempts", "retried")
+
+    def __init__(self, items, as_array):
+        self.items = items
+        self.lane = items[0].lane
+        # With batching on, every body is an array, even of one, so that a
+        # receiver sees one shape per configuration.
+        self.body = envelope.encode_batch(item.body for item in items) if as_array else items[0].body
+        # One id for every attempt, so the receiver can recognise a retry it already applied.
+        self.message_id = new_message_id()
+        self.attempts = 0
+        self.retried = False
 
 
 class _Slot:

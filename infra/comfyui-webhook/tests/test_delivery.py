@@ -24,6 +24,15 @@ def lifecycle(event, prompt_id="p"):
     return event, {"prompt_id": prompt_id}
 
 
+def wait_until(condition, timeout):
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class DeliveryTest(unittest.TestCase):
     def setUp(self):
         self.senders = []
@@ -108,8 +117,9 @@ class DeliveryTest(unittest.TestCase):
                 self.assertTrue(sender.flush(5))
             self.assertIn("410", logs.output[0])
             self.submit_all(sender, [lifecycle("execution_success")])
-            sender._thread.join(2)
-            self.assertFalse(sender._thread.is_alive())
+            for thread in sender._threads:
+                thread.join(2)
+            self.assertFalse(any(thread.is_alive() for thread in sender._threads))
             self.assertEqual(len(receiver.deliveries), 1)
             stats = sender.stats()
             self.assertTrue(stats["gone"])
@@ -192,6 +202,15 @@ class DeliveryTest(unittest.TestCase):
             self.assertEqual(len({d.message_id for d in receiver.deliveries}), 3)
             self.assertEqual(receiver.types(), ["progress"] * 6 + ["execution_success"])
 
+    def test_a_batch_holds_one_prompts_events(self):
+        with Receiver() as receiver:
+            sender = self.sender(receiver.url, start=False, batch="3")
+            self.submit_all(sender, [lifecycle("execution_start", "p"), lifecycle("execution_start", "q"),
+                                     lifecycle("execution_success", "p"), lifecycle("execution_success", "q")])
+            sender.start()
+            self.assertTrue(sender.flush(5))
+            self.assertEqual([d.prompt_ids for d in receiver.deliveries], [["p", "p"], ["q", "q"]])
+
     def test_text_is_sent_as_utf8_and_metadata_is_merged(self):
         with Receiver() as receiver:
             sender = self.sender(receiver.url, metadata='{"machine": "gpu-1"}')
@@ -231,6 +250,92 @@ class DeliveryTest(unittest.TestCase):
             self.assertLess(time.monotonic() - started, 1.5)
             self.assertEqual(sender.stats()["dropped"], 1)
             release.set()
+
+    # One prompt's retries against the others'. ComfyUI runs prompts one after the
+    # other, so deliveries that failed while the receiver was down (or that it
+    # refuses for that prompt alone) must not make a later prompt's events wait.
+
+    def test_a_refused_prompt_holds_back_no_other_prompt(self):
+        arrived = threading.Event()
+
+        def answer(delivery):
+            if delivery.prompt_ids == ["a"]:
+                return 503, {"Retry-After": "30"}
+            if delivery.types == ["execution_success"]:
+                arrived.set()
+            return 200, {}
+
+        with Receiver(answer=answer) as receiver:
+            sender = self.sender(receiver.url, start=False)
+            self.submit_all(sender, [lifecycle("execution_start", "a"), lifecycle("execution_success", "a"),
+                                     lifecycle("execution_start", "b"), lifecycle("executed", "b"),
+                                     lifecycle("execution_success", "b")])
+            sender.start()
+            # b's last event arrives while a's first delivery still waits out its 30 s Retry-After.
+            self.assertTrue(arrived.wait(5), "b's events waited behind a's retry")
+            received = [(d.prompt_ids[0], d.types[0]) for d in receiver.deliveries]
+            self.assertEqual(received, [("a", "execution_start"), ("b", "execution_start"),
+                                        ("b", "executed"), ("b", "execution_success")])
+            # The receiver saw b's last event before it answered it; the sender counts it once answered.
+            self.assertTrue(wait_until(lambda: sender.stats()["delivered"] == 3, 5))
+            stats = sender.stats()
+            self.assertEqual((stats["retrying"], stats["queued"]), (1, 1), "a's next event waits behind a's own retry")
+
+    def test_a_retry_in_flight_holds_back_no_other_prompt_and_gives_up_after_its_attempts(self):
+        others_arrived = threading.Event()
+
+        def answer(delivery):
+            if delivery.prompt_ids == ["a"]:
+                attempt = sum(1 for d in receiver.deliveries if d.message_id == delivery.message_id)
+                if attempt == 2:
+                    # a's retry is still in flight when b's events must get through.
+                    others_arrived.wait(5)
+                return 503, {}
+            if delivery.types == ["execution_success"]:
+                others_arrived.set()
+            return 200, {}
+
+        # A clock that moves 10 s per attempt, so that every attempt's timestamp (and signature) differs.
+        base = int(time.time()) - 60
+        ticks = itertools.count()
+
+        def wall_clock():
+            return base + 10 * next(ticks)
+
+        with Receiver(answer=answer) as receiver:
+            sender = self.sender(receiver.url, wall_clock=wall_clock, start=False, max_attempts="3")
+            self.submit_all(sender, [lifecycle("execution_start", "a"), lifecycle("execution_start", "b"),
+                                     lifecycle("execution_success", "a"), lifecycle("execution_success", "b")])
+            with self.assertLogs("comfyjobs_webhook", "WARNING") as logs:
+                sender.start()
+                self.assertTrue(sender.flush(10))
+            self.assertEqual(receiver.errors, [])
+            a_deliveries = [d for d in receiver.deliveries if d.prompt_ids == ["a"]]
+            b_success = next(d for d in receiver.deliveries if d.prompt_ids == ["b"] and d.types == ["execution_success"])
+            self.assertLess(receiver.deliveries.index(b_success), receiver.deliveries.index(a_deliveries[2]),
+                            "b's events arrived while a's second attempt hung")
+            self.assertEqual([d.types[0] for d in a_deliveries],
+                             ["execution_start"] * 3 + ["execution_success"] * 3,
+                             "each of a's deliveries is given up after 3 attempts, in a's order")
+            first_id = a_deliveries[0].message_id
+            self.assertEqual({d.message_id for d in a_deliveries[:3]}, {first_id})
+            self.assertEqual(len({(d.timestamp, d.headers["webhook-signature"]) for d in a_deliveries[:3]}), 3,
+                             "every attempt is signed anew")
+            stats = sender.stats()
+            self.assertEqual((stats["delivered"], stats["failed"], stats["requests"], stats["retrying"]),
+                             (2, 2, 8, 0))
+            self.assertIn("after 3 attempts", logs.output[0])
+
+    def test_close_gives_up_a_retry_that_would_come_after_its_deadline(self):
+        with Receiver(lambda index: (503, {"Retry-After": "30"})) as receiver:
+            sender = self.sender(receiver.url)
+            self.submit_all(sender, [lifecycle("execution_start")])
+            self.assertTrue(receiver.wait_for(1))
+            started = time.monotonic()
+            sender.close(5)
+            self.assertLess(time.monotonic() - started, 4, "close did not wait for a retry it could never make")
+            stats = sender.stats()
+            self.assertEqual((stats["failed"], stats["retrying"], stats["requests"]), (1, 0, 1))
 
 
 if __name__ == "__main__":

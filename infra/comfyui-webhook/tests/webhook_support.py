@@ -94,17 +94,24 @@ class Delivery:
     def types(self):
         return [envelope["data"]["type"] for envelope in self.envelopes]
 
+    @property
+    def prompt_ids(self):
+        return [envelope["data"]["data"].get("prompt_id") for envelope in self.envelopes]
+
 
 class Receiver:
     """A threaded HTTP server on a free port that verifies and records every POST.
 
     ``respond(index)`` decides the answer to the index-th request (0-based) and
     returns (status, headers); it may block to simulate a hanging receiver.
+    ``answer(delivery)``, when given instead, decides from the verified delivery
+    itself (what it carries), so a test can refuse one prompt and accept others.
     """
 
-    def __init__(self, respond=None, key=KEY):
+    def __init__(self, respond=None, key=KEY, answer=None):
         self.key = key
         self.respond = respond or (lambda index: (200, {}))
+        self.answer = answer
         self.deliveries = []
         self.errors = []
         self._lock = threading.Lock()
@@ -136,13 +143,20 @@ class Receiver:
         header_names = list(handler.headers.keys())
         headers = {name.lower(): value for name, value in handler.headers.items()}
         problems = verify(self.key, headers, header_names, body, time.time())
+        delivery = None
         with self._lock:
             index = len(self.deliveries) + len(self.errors)
             if problems:
                 self.errors.append(problems)
             else:
-                self.deliveries.append(Delivery(header_names, headers, body, time.monotonic()))
-        status, extra = (400, {}) if problems else self.respond(index)
+                delivery = Delivery(header_names, headers, body, time.monotonic())
+                self.deliveries.append(delivery)
+        if problems:
+            status, extra = 400, {}
+        elif self.answer is not None:
+            status, extra = self.answer(delivery)
+        else:
+            status, extra = self.respond(index)
         handler.send_response(status)
         for name, value in extra.items():
             handler.send_header(name, value)

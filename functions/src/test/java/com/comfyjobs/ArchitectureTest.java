@@ -55,14 +55,16 @@ class ArchitectureTest {
     static final ArchRule handlersNameNoStore = noClasses()
             .that().resideInAnyPackage("com.comfyjobs.functions", "com.comfyjobs.functions.http")
             .should().dependOnClassesThat().resideInAnyPackage("io.lettuce..", "com.comfyjobs.job.redis..", "com.comfyjobs.job.memory..",
-                    "com.comfyjobs.templates.redis..", "com.comfyjobs.templates.memory..")
+                    "com.comfyjobs.templates.redis..", "com.comfyjobs.templates.memory..", "com.comfyjobs.live.redis..",
+                    "com.comfyjobs.live.memory..")
             .because("a handler parses an event, calls a service and maps its answer; which store serves the services is"
                     + " decided once, where they are built (functions.wiring)");
 
     @ArchTest
     static final ArchRule nothingInTheLambdaJarNamesTheInMemoryStores = noClasses()
-            .that().resideOutsideOfPackages("com.comfyjobs.job.memory..", "com.comfyjobs.templates.memory..")
-            .should().dependOnClassesThat().resideInAnyPackage("com.comfyjobs.job.memory..", "com.comfyjobs.templates.memory..")
+            .that().resideOutsideOfPackages("com.comfyjobs.job.memory..", "com.comfyjobs.templates.memory..", "com.comfyjobs.live.memory..")
+            .should().dependOnClassesThat().resideInAnyPackage("com.comfyjobs.job.memory..", "com.comfyjobs.templates.memory..",
+                    "com.comfyjobs.live.memory..")
             .because("the Lambda jar holds these classes but not the in-memory stores (a store per container would lose jobs"
                     + " and templates between functions), so a class that named one would fail there with NoClassDefFoundError");
 

@@ -44,12 +44,14 @@ public final class BenchMain {
         List<Row> rows = new ArrayList<>();
 
         rows.addAll(section("webhook", () -> webhook(quick)));
+        rows.addAll(section("live", withoutConsoleLog(() -> LivePushes.run(quick))));
         rows.addAll(section("get", () -> get(quick)));
         rows.addAll(section("submit", withoutConsoleLog(() -> SubmitUnderLoad.run(quick))));
         rows.addAll(section("recovery", withoutConsoleLog(() -> RecoverySweeps.run(quick))));
         rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasspath)));
         rows.addAll(section("memory", RedisMemoryPerJob::run));
         rows.addAll(section("artifact", () -> LargeOutputCopy.run(quick, benchJar)));
+        rows.addAll(section("callbacks", withoutConsoleLog(() -> CallbackThroughput.run(quick))));
 
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println();

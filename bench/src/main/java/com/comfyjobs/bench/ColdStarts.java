@@ -50,6 +50,7 @@ final class ColdStarts {
                     "AWS_ACCESS_KEY_ID", "probe", "AWS_SECRET_ACCESS_KEY", "probe-secret", "METRICS_ENABLED", "false",
                     "WEBHOOK_SECRET", WebhookPathBenchmark.SECRET));
             env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
+            env.put("CALLBACK_SECRETS_KEY", "cold-start-probe-callback-secrets-key-0123456789");
             // the probes' callers are no admins; template.yaml lets only admins submit raw workflows
             env.put("RAW_WORKFLOWS", "all");
             String cp = functionsJar + File.pathSeparator + probeClasspath;

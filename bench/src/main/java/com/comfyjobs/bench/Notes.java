@@ -21,6 +21,15 @@ final class Notes {
               is the least a progress event must do there, with its values computed beforehand, in one
               `BEGIN IMMEDIATE` on the same connections: read the row, insert the marker, update progress, step,
               node and heartbeat. With 8 threads both take turns at the file's one write lock.
+            - **live**: live progress over WebSocket (`LivePushes`). Fan-out: 1,000 connections subscribed over 100
+              running jobs (10 each) on a redis-server; one progress webhook per job through `WebhookService.handle`
+              (signature, one transition script that also answers the job's listeners, the job as GET shows it in
+              `JobEnvelope`, 10 posts at once on 8 threads through the Management API client to `ManagementApiSink`, a
+              local server speaking the Management API's wire format); the raw limit is the same 1,000 posts of a
+              message of the same size with the same client and threads. Median of rounds; each round a second after
+              the last in the events' time, so the throttle never holds a push back. Round trips: Redis commands per
+              progress event counted on the client over 200 events; under the throttle (events 100 ms apart) an owed
+              push's timer runs when the events' time passes its due time, as the container's timer thread would.
             - **get**: JMH. The `GetJobHandler` path (event in, identity from the JWT claims, one HGETALL, JSON with
               a presigned artifact URL out) against a bare HGETALL of the same key. On **SQLite**, the same
               handler with `SqliteJobStore` registered (as the local stack does for `JOB_STORE_TYPE=sqlite`)
@@ -47,6 +56,13 @@ final class Notes {
               S3Proxy (on disk) through `ComfyUiClient.download` and `ArtifactStore.copy` (8 MB parts), sampling
               its heap every 5 ms; the raw limit is another fresh JVM with the same flags piping the same /view
               body into one bare S3 PutObject with the same SDK client.
+            - **callbacks**: succeeded jobs (one artifact each) whose callback waits in the outboxes of a
+              redis-server, delivered by `CallbackDrainer` (16 senders, as the DeliverCallbacks function runs it)
+              to a receiver on loopback in the same JVM: claim (one script per shard for as many jobs as senders are free), the job
+              viewed as GET shows it with a presigned URL, the caller's secret read and opened (AES-GCM), the
+              Standard Webhooks signature, the POST, the record of the try. The raw limit is the same envelopes
+              signed and POSTed by 16 threads through the same HTTP client to the same receiver. Both run once
+              at a fifth of the count before they are measured. Sender, receiver and Redis share the 2 cores.
             """;
 
     private Notes() {

@@ -130,7 +130,7 @@ final class RecoverySweeps {
                 }
                 int s = keys.shardOf(j.id());
                 return c.await(c.commands().evalsha(transition.sha(), ScriptOutputType.MULTI, new String[] {keys.job(j.id()),
-                        keys.workflow(j.id()), keys.active(s), keys.counts(s), keys.ended(s), keys.event(j.id(), null)}, spec));
+                        keys.workflow(j.id()), keys.active(s), keys.counts(s), keys.ended(s), keys.event(j.id(), null), keys.outbox(s)}, spec));
             }));
         }
         t0 = System.nanoTime();

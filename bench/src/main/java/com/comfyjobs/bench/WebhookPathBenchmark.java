@@ -15,6 +15,7 @@ import com.comfyjobs.job.redis.LuaScript;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisKeys;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookResult;
@@ -77,8 +78,9 @@ public class WebhookPathBenchmark {
         ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC());
         ArtifactStore artifacts = ArtifactStore.create(ArtifactSettings.of("bench-bucket", URI.create("http://127.0.0.1:9")));
         Finalizer finalizer = new Finalizer(store, pool, artifacts, Clock.systemUTC(), JobObserver.NONE);
+        // the jobs have no webhook: no callback is ever enqueued, so there is no sender
         service = new WebhookService(store, WebhookVerifier.fromList(SECRET, "SECRET"), finalizer, pool, ServiceSettings.defaults(),
-                Clock.systemUTC(), JobObserver.NONE);
+                Clock.systemUTC(), JobObserver.NONE, null, LiveUpdates.NONE);
         transition = LuaScript.load("transition.lua");
         keys = new RedisKeys("cj", 16);
         bareSpecs = new String[JOBS];
@@ -115,7 +117,7 @@ public class WebhookPathBenchmark {
         int i = (int) (n % JOBS);
         String id = jobs.get(i).id();
         int s = keys.shardOf(id);
-        String[] k = {keys.job(id), keys.workflow(id), keys.active(s), keys.counts(s), keys.ended(s), keys.event(id, "bare-" + n)};
+        String[] k = {keys.job(id), keys.workflow(id), keys.active(s), keys.counts(s), keys.ended(s), keys.event(id, "bare-" + n), keys.outbox(s)};
         return store.connection().await(store.connection().commands().evalsha(transition.sha(), ScriptOutputType.MULTI, k, bareSpecs[i]));
     }
 

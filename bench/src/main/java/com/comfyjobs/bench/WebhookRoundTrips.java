@@ -12,6 +12,7 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.progress.WebhookService;
 import com.comfyjobs.progress.WebhookVerifier;
@@ -46,7 +47,7 @@ final class WebhookRoundTrips {
             Job j = runningJob(store, Instant.now());
             WebhookService service = new WebhookService(store, WebhookVerifier.fromList(WebhookPathBenchmark.SECRET, "S"), null,
                     new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC()),
-                    ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE);
+                    ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE, null, LiveUpdates.NONE);
             counter.reset();
             int events = 1000;
             for (int i = 0; i < events; i++) {
@@ -78,13 +79,17 @@ final class WebhookRoundTrips {
 
     private record Delivery(byte[] body, Map<String, String> headers) {
         static Delivery signed(String body) throws Exception {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Base64.getDecoder().decode(WebhookPathBenchmark.SECRET.substring(6)), "HmacSHA256"));
-            long ts = Instant.now().getEpochSecond();
-            String id = "msg_" + System.nanoTime();
-            String sig = Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
-            return new Delivery(body.getBytes(StandardCharsets.UTF_8),
-                    Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", "v1," + sig));
+            return new Delivery(body.getBytes(StandardCharsets.UTF_8), signedHeaders(body));
         }
+    }
+
+    /** A Standard Webhooks delivery's headers for {@code body}, signed with the benchmarks' secret now. */
+    static Map<String, String> signedHeaders(String body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(WebhookPathBenchmark.SECRET.substring(6)), "HmacSHA256"));
+        long ts = Instant.now().getEpochSecond();
+        String id = "msg_" + System.nanoTime();
+        String sig = Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
+        return Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", "v1," + sig);
     }
 }

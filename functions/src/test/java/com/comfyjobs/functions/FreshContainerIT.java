@@ -33,6 +33,10 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * business building, or a class the jar leaves out.
  */
 class FreshContainerIT {
+    /** The functions that seal or open callers' callback signing secrets: only they may read the key. */
+    private static final java.util.Set<String> SIGNS_CALLBACKS = java.util.Set.of("ComfyWebhookHandler", "GetWebhookSecretHandler",
+            "RotateWebhookSecretHandler", "DeliverCallbacksHandler");
+    private static final String CALLBACK_SECRETS_KEY = "fresh-container-callback-secrets-key-0123456789";
     private static RedisNode redis;
     private static ComfyUiSimulator sim;
     private static String lambdaClasspath;
@@ -66,8 +70,26 @@ class FreshContainerIT {
         env.put("METRICS_ENABLED", "false");
         // the container's caller is no admin: this lets it submit the raw workflow it is given
         env.put("RAW_WORKFLOWS", "all");
+        env.put("JWT_ISSUER", "https://issuer.example.com");
+        env.put("JWT_AUDIENCE", "fresh-client");
         env.put("JOB_STORE_TYPE", "redis");
         return env;
+    }
+
+    /** With the WebSocket API's endpoint, a pushing function builds the Management API client from the jar as shaded. */
+    @ParameterizedTest
+    @CsvSource({
+        "CancelJobHandler, DELETE /jobs/{jobId}, 404",
+        "ComfyWebhookHandler, POST /webhooks/comfyui, 401"
+    })
+    void aPushingFunctionStartsWithItsWebSocketEndpoint(String handler, String route, String expected) throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("WEBSOCKET_ENDPOINT", "https://wsapi12345.execute-api.us-east-1.amazonaws.com/live");
+        env.put("WEBHOOK_SECRET", "whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5");
+        if (SIGNS_CALLBACKS.contains(handler)) {
+            env.put("CALLBACK_SECRETS_KEY", CALLBACK_SECRETS_KEY);
+        }
+        assertEquals(expected, answer(handler, route, env));
     }
 
     @ParameterizedTest
@@ -83,16 +105,28 @@ class FreshContainerIT {
         "GetTemplateHandler, GET /templates/{name}, 404",
         "PublishTemplateHandler, PUT /templates/{name}, 201",
         "RetireTemplateHandler, DELETE /templates/{name}, 404",
-        "RecoveryHandler, schedule, summary"
+        "RecoveryHandler, schedule, summary",
+        "GetWebhookSecretHandler, GET /webhook-secret, 200",
+        "RotateWebhookSecretHandler, POST /webhook-secret, 200",
+        "DeliverCallbacksHandler, schedule, drained",
+        "WebSocketAuthorizerHandler, authorize, Deny",
+        "WebSocketConnectHandler, $connect, 200",
+        "WebSocketSubscriptionsHandler, $default, 200/400",
+        "WebSocketDisconnectHandler, $disconnect, 200"
     })
     void startsWithOnlyItsOwnConfigurationAndAnswers(String handler, String route, String expected) throws Exception {
         Map<String, String> env = baseEnv();
         if (handler.equals("ComfyWebhookHandler")) {
             env.put("WEBHOOK_SECRET", "whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5");
         }
+        if (SIGNS_CALLBACKS.contains(handler)) {
+            env.put("CALLBACK_SECRETS_KEY", CALLBACK_SECRETS_KEY);
+        }
         String answer = answer(handler, route, env);
         if (expected.equals("summary")) {
             assertTrue(answer.contains("scanned"), answer);
+        } else if (expected.equals("drained")) {
+            assertTrue(answer.contains("passes"), answer);
         } else {
             assertEquals(expected, answer);
         }
@@ -119,7 +153,10 @@ class FreshContainerIT {
             assertEquals("202", answer("SubmitJobHandler", "POST /jobs", env));
             env.put("WEBHOOK_SECRET_ARN", admin.createSecret(r -> r.name("fresh/webhook")
                     .secretString("whsec_ZnJlc2gtY29udGFpbmVyLXNlY3JldC0wMTIzNDU2Nzg5")).arn());
+            env.put("CALLBACK_SECRETS_KEY_ARN", admin.createSecret(r -> r.name("fresh/callback-secrets-key")
+                    .secretString(CALLBACK_SECRETS_KEY)).arn());
             assertEquals("401", answer("ComfyWebhookHandler", "POST /webhooks/comfyui", env), "built its verifier, refused the unsigned call");
+            assertEquals("200", answer("GetWebhookSecretHandler", "GET /webhook-secret", env), "sealed and opened with the key from Secrets Manager");
         }
     }
 
@@ -159,10 +196,13 @@ class FreshContainerIT {
 
     private static Run run(String handler, String route, Map<String, String> env) throws Exception {
         // {"workflow": ...} is both a raw job and a template without params, so the publish checks its graph on the simulator
-        String body = new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
-                StandardCharsets.UTF_8);
+        String body = "{\"workflow\":" + new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
+                StandardCharsets.UTF_8) + "}";
+        if (route.equals("POST /webhook-secret")) {
+            body = "{}";
+        }
         ProcessBuilder pb = new ProcessBuilder("java", "-cp", lambdaClasspath, FreshContainer.class.getName(),
-                "com.comfyjobs.functions." + handler, route, "{\"workflow\":" + body + "}").redirectErrorStream(true);
+                "com.comfyjobs.functions." + handler, route, body).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().put("PATH", System.getenv("PATH"));
         pb.environment().putAll(env);

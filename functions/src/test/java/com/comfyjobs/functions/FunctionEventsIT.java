@@ -1,7 +1,11 @@
 package com.comfyjobs.functions;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import com.amazonaws.services.lambda.runtime.events.IamPolicyResponseV1;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.comfyjobs.config.Env;
@@ -9,9 +13,19 @@ import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.servers.S3Server;
 import com.comfyjobs.simulator.ComfyUiSimulator;
+import com.comfyjobs.testing.CallbackReceiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.standardwebhooks.Webhook;
+import com.sun.net.httpserver.HttpServer;
 import io.micronaut.context.ApplicationContext;
 import java.io.InputStream;
 import java.net.URI;
@@ -47,6 +61,9 @@ class FunctionEventsIT {
     private static ComfyUiSimulator sim;
     private static ApplicationContext context;
     private static Path events;
+    /** The WebSocket authorizer's issuer: a discovery document and a JWKS served from this JVM. */
+    private static HttpServer issuer;
+    private static RSAKey issuerKey;
 
     @BeforeAll
     static void start() {
@@ -57,6 +74,7 @@ class FunctionEventsIT {
         try (S3Client c = s3Client()) {
             c.createBucket(b -> b.bucket("events-bucket"));
         }
+        issuer = startIssuer();
         System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
         Map<String, String> env = new HashMap<>();
@@ -66,7 +84,12 @@ class FunctionEventsIT {
         env.put("AWS_REGION", "us-east-1");
         env.put("COMFYUI_URLS", sim.baseUrl());
         env.put("WEBHOOK_SECRET", EVENTS_SECRET);
+        env.put("CALLBACK_SECRETS_KEY", "function-events-callback-secrets-key-0123456789");
+        // callbacks go to a receiver on this machine
+        env.put("ALLOW_PRIVATE_URLS", "true");
         env.put("METRICS_ENABLED", "false");
+        env.put("JWT_ISSUER", issuerUrl());
+        env.put("JWT_AUDIENCE", "events-client");
         context = ApplicationContext.builder().singletons(new Env(env)).start();
         events = Path.of("").toAbsolutePath();
         while (!Files.isDirectory(events.resolve("events"))) {
@@ -75,8 +98,43 @@ class FunctionEventsIT {
         events = events.resolve("events");
     }
 
+    private static HttpServer startIssuer() {
+        try {
+            issuerKey = new RSAKeyGenerator(2048).keyID("events").generate();
+            HttpServer server = HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+            server.createContext("/", x -> {
+                String body = x.getRequestURI().getPath().endsWith("/jwks.json") ? new JWKSet(issuerKey.toPublicJWK()).toString()
+                        : "{\"issuer\": \"http://127.0.0.1:" + server.getAddress().getPort() + "\", \"jwks_uri\": \"http://127.0.0.1:"
+                        + server.getAddress().getPort() + "/jwks.json\"}";
+                byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                x.sendResponseHeaders(200, b.length);
+                try (var out = x.getResponseBody()) {
+                    out.write(b);
+                }
+            });
+            server.start();
+            return server;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String issuerUrl() {
+        return "http://127.0.0.1:" + issuer.getAddress().getPort();
+    }
+
+    /** A token of user-alice that the issuer signed, valid for five minutes. */
+    private static String freshToken() throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("events").build(), new JWTClaimsSet.Builder()
+                .issuer(issuerUrl()).audience("events-client").subject("user-alice")
+                .expirationTime(java.util.Date.from(Instant.now().plusSeconds(300))).build());
+        jwt.sign(new RSASSASigner(issuerKey));
+        return jwt.serialize();
+    }
+
     @AfterAll
     static void stop() {
+        issuer.stop(0);
         context.close();
         sim.close();
         s3.close();
@@ -91,12 +149,15 @@ class FunctionEventsIT {
 
     /** The file, with the events' sample job id replaced, deserialized by the Lambda runtime's own serializer. */
     private static APIGatewayV2HTTPEvent event(String file, String jobId) throws Exception {
+        return event(file, jobId, APIGatewayV2HTTPEvent.class);
+    }
+
+    private static <T> T event(String file, String jobId, Class<T> type) throws Exception {
         String text = Files.readString(events.resolve(file));
         if (jobId != null) {
             text = text.replace(EVENTS_JOB, jobId);
         }
-        PojoSerializer<APIGatewayV2HTTPEvent> s = LambdaEventSerializers.serializerFor(APIGatewayV2HTTPEvent.class,
-                FunctionEventsIT.class.getClassLoader());
+        PojoSerializer<T> s = LambdaEventSerializers.serializerFor(type, FunctionEventsIT.class.getClassLoader());
         try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
             return s.fromJson(in);
         }
@@ -223,6 +284,40 @@ class FunctionEventsIT {
     }
 
     @Test
+    void aJobWithAWebhookCallsItsCallerBackSignedWithTheSecretGetWebhookSecretGives() throws Exception {
+        sim.faults().holdQueue(true);
+        try (CallbackReceiver receiver = CallbackReceiver.start()) {
+            APIGatewayV2HTTPEvent submit = event("submit-webhook.json", null);
+            submit.setBody(submit.getBody().replace("https://receiver.example.com/comfyjobs/callbacks", receiver.url()));
+            APIGatewayV2HTTPResponse r = new SubmitJobHandler(context).handleRequest(submit, ctx());
+            assertEquals(202, r.getStatusCode(), r.getBody());
+            String job = body(r).get("jobId").asText();
+            JsonNode stored = body(new GetJobHandler(context).handleRequest(event("get.json", job), ctx()));
+            assertEquals(receiver.url(), stored.get("webhook").get("url").asText());
+            APIGatewayV2HTTPResponse got = new GetWebhookSecretHandler(context).handleRequest(event("webhook-secret-get.json", null), ctx());
+            assertEquals(200, got.getStatusCode(), got.getBody());
+            assertEquals("no-store", got.getHeaders().get("Cache-Control"));
+            String secret = body(got).get("secret").asText();
+            assertTrue(secret.startsWith("whsec_"), secret);
+
+            assertEquals(204, new ComfyWebhookHandler(context).handleRequest(signedNow("webhook-error.json", job), ctx()).getStatusCode());
+            CallbackReceiver.Delivery d = receiver.of(job).get(receiver.of(job).size() - 1);
+            assertEquals("job.failed", d.type());
+            assertTrue(d.verifies(secret), "verified with the caller's secret, as a receiver would");
+
+            APIGatewayV2HTTPResponse rotated = new RotateWebhookSecretHandler(context).handleRequest(event("webhook-secret-rotate.json", null),
+                    ctx());
+            assertEquals(200, rotated.getStatusCode(), rotated.getBody());
+            assertTrue(!body(rotated).get("secret").asText().equals(secret) && body(rotated).has("previousSecretValidUntil"), rotated.getBody());
+            Map<String, Object> drained = new DeliverCallbacksHandler(context).handleRequest(
+                    JSON.readValue(Files.readString(events.resolve("deliver-callbacks.json")), Map.class), ctx());
+            assertTrue(drained.containsKey("passes"), drained.toString());
+        } finally {
+            sim.faults().holdQueue(false);
+        }
+    }
+
+    @Test
     void theSuccessWebhookFinalizesIntoS3() throws Exception {
         String job = submitted();
         sim.awaitIdle(Duration.ofSeconds(20));
@@ -292,6 +387,48 @@ class FunctionEventsIT {
         try (S3Client c = s3Client()) {
             assertTrue(c.listObjectsV2(b -> b.bucket("events-bucket").prefix(key)).contents().isEmpty(), key);
         }
+    }
+
+    @Test
+    void theWebSocketAuthorizerAllowsAVerifiedCallerAndDeniesAnyOtherToken() throws Exception {
+        APIGatewayCustomAuthorizerEvent e = event("ws-authorize.json", null, APIGatewayCustomAuthorizerEvent.class);
+        IamPolicyResponseV1 denied = new WebSocketAuthorizerHandler(context).handleRequest(e, ctx());
+        assertEquals("Deny", effect(denied), "the file's token carries no valid signature");
+        e.getQueryStringParameters().put("token", freshToken());
+        IamPolicyResponseV1 allowed = new WebSocketAuthorizerHandler(context).handleRequest(e, ctx());
+        assertEquals("Allow", effect(allowed));
+        assertEquals("user-alice", allowed.getPrincipalId());
+        assertEquals("user-alice", allowed.getContext().get("userId"));
+        String policy = JSON.writeValueAsString(allowed.getPolicyDocument());
+        assertTrue(policy.contains(e.getMethodArn()), policy);
+    }
+
+    /** The policy document as the runtime serializes it: Statement is a list of maps. */
+    private static String effect(IamPolicyResponseV1 r) {
+        Object statements = r.getPolicyDocument().get("Statement");
+        Object first = statements instanceof Object[] a ? a[0] : ((java.util.List<?>) statements).get(0);
+        return (String) ((Map<?, ?>) first).get("Effect");
+    }
+
+    @Test
+    void aWebSocketConnectionSubscribesToItsCallersJobAndDisconnects() throws Exception {
+        String job = submitted();
+        APIGatewayV2WebSocketResponse connected = new WebSocketConnectHandler(context)
+                .handleRequest(event("ws-connect.json", null, APIGatewayV2WebSocketEvent.class), ctx());
+        assertEquals(200, connected.getStatusCode());
+        APIGatewayV2WebSocketResponse subscribed = new WebSocketSubscriptionsHandler(context)
+                .handleRequest(event("ws-subscribe.json", job, APIGatewayV2WebSocketEvent.class), ctx());
+        assertEquals(200, subscribed.getStatusCode());
+        assertEquals("subscribed", JSON.readTree(subscribed.getBody()).path("type").asText(), subscribed.getBody());
+        APIGatewayV2WebSocketResponse foreign = new WebSocketSubscriptionsHandler(context)
+                .handleRequest(event("ws-subscribe.json", null, APIGatewayV2WebSocketEvent.class), ctx());
+        assertEquals(404, JSON.readTree(foreign.getBody()).path("status").asInt(), "the file's own job is no job of this Redis");
+        APIGatewayV2WebSocketResponse gone = new WebSocketDisconnectHandler(context)
+                .handleRequest(event("ws-disconnect.json", null, APIGatewayV2WebSocketEvent.class), ctx());
+        assertEquals(200, gone.getStatusCode());
+        APIGatewayV2WebSocketResponse after = new WebSocketSubscriptionsHandler(context)
+                .handleRequest(event("ws-subscribe.json", job, APIGatewayV2WebSocketEvent.class), ctx());
+        assertEquals(410, JSON.readTree(after.getBody()).path("status").asInt(), after.getBody());
     }
 
     @Test

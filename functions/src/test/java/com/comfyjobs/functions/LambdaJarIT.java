@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LambdaJarIT {
     private static final String IN_MEMORY_STORE = "com/comfyjobs/job/memory/";
     private static final String IN_MEMORY_TEMPLATES = "com/comfyjobs/templates/memory/";
+    private static final String IN_MEMORY_CONNECTIONS = "com/comfyjobs/live/memory/";
     private static Set<String> jar;
 
     @BeforeAll
@@ -32,7 +33,7 @@ class LambdaJarIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"com/comfyjobs/testing/", "com/comfyjobs/servers/", "com/comfyjobs/simulator/", "com/comfyjobs/local/",
-        IN_MEMORY_STORE, IN_MEMORY_TEMPLATES})
+        IN_MEMORY_STORE, IN_MEMORY_TEMPLATES, IN_MEMORY_CONNECTIONS})
     void holdsNothingOf(String prefix) {
         assertEquals(List.of(), jar.stream().filter(c -> c.startsWith(prefix)).sorted().toList());
     }
@@ -59,7 +60,7 @@ class LambdaJarIT {
     void holdsEveryClassOfTheFunctionsAndTheSharedModuleButTheInMemoryStores() throws IOException {
         Set<String> expected = new TreeSet<>(LambdaJar.classesIn(LambdaJar.moduleOf(GetJobHandler.class)));
         expected.addAll(LambdaJar.classesIn(LambdaJar.moduleOf(Job.class)));
-        expected.removeIf(c -> c.startsWith(IN_MEMORY_STORE) || c.startsWith(IN_MEMORY_TEMPLATES));
+        expected.removeIf(c -> c.startsWith(IN_MEMORY_STORE) || c.startsWith(IN_MEMORY_TEMPLATES) || c.startsWith(IN_MEMORY_CONNECTIONS));
         Set<String> ours = new TreeSet<>(jar);
         ours.removeIf(c -> !c.startsWith("com/comfyjobs/"));
         Set<String> missing = new TreeSet<>(expected);

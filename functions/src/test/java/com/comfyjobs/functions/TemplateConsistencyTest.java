@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import com.amazonaws.services.lambda.runtime.events.IamPolicyResponseV1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -43,6 +47,7 @@ class TemplateConsistencyTest {
             Map.entry("WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN"),
             Map.entry("COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN"),
             Map.entry("POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN"),
+            Map.entry("CALLBACK_SECRETS_KEY", "local runs; in AWS the key comes from CALLBACK_SECRETS_KEY_ARN"),
             Map.entry("S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack"),
             Map.entry("SECRETS_MANAGER_ENDPOINT", "tests against moto"),
             Map.entry("REDIS_HOST", "local and one-box runs; in AWS Redis is REDIS_URL or the secret REDIS_URL_SECRET_ARN"),
@@ -81,9 +86,64 @@ class TemplateConsistencyTest {
         return out;
     }
 
+    /** What the WebSocket API invokes: route key (or "authorizer") to function, through its integration. */
+    private static Map<String, String> webSocketTargets() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = template.get("Resources").fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> r = it.next();
+            JsonNode p = r.getValue().path("Properties");
+            switch (r.getValue().path("Type").asText()) {
+                case "AWS::ApiGatewayV2::Route" -> {
+                    Matcher target = Pattern.compile("integrations/\\$\\{(\\w+)}").matcher(p.path("Target").asText());
+                    assertTrue(target.matches(), r.getKey() + " targets an integration of the template");
+                    JsonNode integration = template.path("Resources").path(target.group(1));
+                    assertEquals("AWS_PROXY", integration.path("Properties").path("IntegrationType").asText(), target.group(1));
+                    assertTrue(out.put(p.path("RouteKey").asText(), invoked(integration.path("Properties").path("IntegrationUri").asText())) == null,
+                            "route defined twice: " + p.path("RouteKey").asText());
+                }
+                case "AWS::ApiGatewayV2::Authorizer" -> out.put("authorizer", invoked(p.path("AuthorizerUri").asText()));
+                default -> {
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The function an integration or authorizer URI invokes: its alias, which SnapStart serves. */
+    private static String invoked(String uri) {
+        Matcher m = Pattern.compile(".*/functions/\\$\\{(\\w+)\\.Alias}/invocations").matcher(uri);
+        assertTrue(m.matches(), "invokes a function's alias: " + uri);
+        return m.group(1);
+    }
+
+    @Test
+    void theWebSocketApiRoutesEachMessageToItsHandlerBehindTheJwtAuthorizer() {
+        JsonNode api = template.path("Resources").path("WebSocketApi").path("Properties");
+        assertEquals("WEBSOCKET", api.path("ProtocolType").asText());
+        assertEquals("$request.body.action", api.path("RouteSelectionExpression").asText());
+        assertEquals(Map.of("$connect", "WebSocketConnectFunction", "$disconnect", "WebSocketDisconnectFunction",
+                "$default", "WebSocketSubscriptionsFunction", "authorizer", "WebSocketAuthorizerFunction"), webSocketTargets());
+        JsonNode connect = template.path("Resources").path("WebSocketConnectRoute").path("Properties");
+        assertEquals("CUSTOM", connect.path("AuthorizationType").asText());
+        assertEquals("WebSocketJwtAuthorizer", connect.path("AuthorizerId").asText());
+        JsonNode authorizer = template.path("Resources").path("WebSocketJwtAuthorizer").path("Properties");
+        assertEquals("REQUEST", authorizer.path("AuthorizerType").asText());
+        assertEquals("route.request.querystring.token", authorizer.path("IdentitySource").get(0).asText());
+        JsonNode env = template.path("Resources").path("WebSocketAuthorizerFunction").path("Properties").path("Environment").path("Variables");
+        assertEquals("JwtIssuer", env.path("JWT_ISSUER").asText(), "the same issuer as the HTTP API's authorizer");
+        assertEquals("JwtAudience", env.path("JWT_AUDIENCE").get(1).asText(), "and the same audiences");
+        assertEquals("$default", template.path("Resources").path("WebSocketDefaultRouteResponse").path("Properties")
+                .path("RouteResponseKey").asText(), "the answer to a message goes back on its connection");
+        for (String function : webSocketTargets().values()) {
+            assertTrue(template.path("Resources").has(function.replace("Function", "Permission")), function + " may be invoked by API Gateway");
+        }
+    }
+
     @Test
     void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
-        assertEquals(12, functions().size());
+        assertEquals(19, functions().size());
+        Map<String, String> webSocket = webSocketTargets();
         for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler);
@@ -91,6 +151,13 @@ class TemplateConsistencyTest {
             Type[] io = handlerEventTypes(type);
             Set<String> triggers = new HashSet<>();
             f.getValue().path("Properties").path("Events").forEach(e -> triggers.add(e.path("Type").asText()));
+            if (webSocket.containsValue(f.getKey())) {
+                assertEquals(Set.of(), triggers, f.getKey() + " is invoked by the WebSocket API only");
+                boolean authorizer = f.getKey().equals(webSocket.get("authorizer"));
+                assertEquals(authorizer ? APIGatewayCustomAuthorizerEvent.class : APIGatewayV2WebSocketEvent.class, io[0], handler);
+                assertEquals(authorizer ? IamPolicyResponseV1.class : APIGatewayV2WebSocketResponse.class, io[1], handler);
+                continue;
+            }
             assertEquals(1, triggers.size(), f.getKey() + " has one kind of trigger");
             if (triggers.contains("HttpApi")) {
                 assertEquals(APIGatewayV2HTTPEvent.class, io[0], handler);
@@ -160,7 +227,7 @@ class TemplateConsistencyTest {
         assertEquals(documented, routes);
         assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "DELETE /jobs/{jobId}/artifacts",
                 "POST /uploads", "POST /webhooks/comfyui", "GET /templates", "GET /templates/{name}", "PUT /templates/{name}",
-                "DELETE /templates/{name}"),
+                "DELETE /templates/{name}", "GET /webhook-secret", "POST /webhook-secret"),
                 routes);
     }
 

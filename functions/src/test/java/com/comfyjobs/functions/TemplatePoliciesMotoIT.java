@@ -96,9 +96,12 @@ class TemplatePoliciesMotoIT {
         ObjectNode policy = JSON.createObjectNode().put("Version", "2012-10-17");
         ArrayNode statements = policy.putArray("Statement");
         for (JsonNode s : TemplatePoliciesTest.inlineStatements(template, function)) {
-            // !Sub '${ArtifactBucket.Arn}/...' and !GetAtt ArtifactBucket.Arn read as plain strings
+            // !Sub '${ArtifactBucket.Arn}/...' and !GetAtt ArtifactBucket.Arn read as plain strings; so does the
+            // WebSocket API's connections ARN, given a partition, region, account, API and stage here
             statements.add(JSON.readTree(s.toString().replace("${ArtifactBucket.Arn}", "arn:aws:s3:::" + BUCKET)
-                    .replace("\"ArtifactBucket.Arn\"", "\"arn:aws:s3:::" + BUCKET + "\"")));
+                    .replace("\"ArtifactBucket.Arn\"", "\"arn:aws:s3:::" + BUCKET + "\"")
+                    .replace("${AWS::Partition}", "aws").replace("${AWS::Region}", "us-east-1").replace("${AWS::AccountId}", "123456789012")
+                    .replace("${WebSocketApi}", "wsapi12345").replace("${WebSocketStage}", "live")));
         }
         if (statements.isEmpty()) {
             statements.addObject().put("Effect", "Allow").put("Action", "sts:GetCallerIdentity").put("Resource", "*");

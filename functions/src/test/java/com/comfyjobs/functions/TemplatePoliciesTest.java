@@ -49,6 +49,7 @@ class TemplatePoliciesTest {
     private static final String WEBHOOK_SECRET = GET_SECRET + "WebhookSecret";
     private static final String COMFYUI_HEADER = GET_SECRET + "ComfyUiHeaderSecret";
     private static final String POSTHOG_KEY = GET_SECRET + "PostHogApiKeySecret";
+    private static final String CALLBACK_SECRETS_KEY = GET_SECRET + "CallbackSecretsKey";
     /** Presigning a download signs a GetObject: the signer needs the permission, S3 is never called. */
     private static final String PRESIGN_ARTIFACTS = "s3:GetObject artifacts/*";
     /** Copying outputs: HeadObject (which is GetObject) to skip what is there, PutObject and multipart uploads, aborting a failed one. */
@@ -56,20 +57,29 @@ class TemplatePoliciesTest {
             "s3:AbortMultipartUpload artifacts/*", "s3:ListMultipartUploadParts artifacts/*");
     /** A job's own copies of its input images, which every dispatch stages on its server. */
     private static final String READ_INPUT_IMAGES = "s3:GetObject inputs/*";
+    /** Live progress: POST /@connections/{id} on the WebSocket API's stage, and no other Management API call or API. */
+    private static final String PUSH = "execute-api:ManageConnections arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+            + "${WebSocketApi}/${WebSocketStage}/POST/@connections/*";
 
     /** Every function and exactly what it may do; S3 resources are prefixes of the artifact bucket, secrets logical ids. */
     static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
             // takes the caller's upload into the job's own copy, then dispatches
+            // pushes the end of a job ComfyUI refuses at once to whoever listens to all of its user's jobs
             Map.entry("SubmitJobFunction", Set.of("s3:GetObject uploads/*", "s3:PutObject inputs/*", READ_INPUT_IMAGES, REDIS_URL,
-                    COMFYUI_HEADER, POSTHOG_KEY)),
+                    COMFYUI_HEADER, POSTHOG_KEY, PUSH)),
             // presigns the caller's PUT of one upload
             Map.entry("CreateUploadFunction", Set.of("s3:PutObject uploads/*")),
             // the ComfyUI header only while Redis is down, when GET answers from ComfyUI
             Map.entry("GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL, COMFYUI_HEADER)),
             Map.entry("ListJobsFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
-            Map.entry("CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER)),
-            Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER))),
-            Map.entry("RecoveryFunction", union(COPY_OUTPUTS, Set.of(READ_INPUT_IMAGES, REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY))),
+            Map.entry("CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER, PUSH)),
+            // copies outputs, pushes to live listeners, and signs the first try of the callbacks its transitions enqueue (the job with presigned URLs)
+            Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER, CALLBACK_SECRETS_KEY, PUSH))),
+            // sends callbacks that are due: the job with presigned URLs, signed with its caller's sealed secret
+            Map.entry("DeliverCallbacksFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL, CALLBACK_SECRETS_KEY)),
+            Map.entry("GetWebhookSecretFunction", Set.of(REDIS_URL, CALLBACK_SECRETS_KEY)),
+            Map.entry("RotateWebhookSecretFunction", Set.of(REDIS_URL, CALLBACK_SECRETS_KEY)),
+            Map.entry("RecoveryFunction", union(COPY_OUTPUTS, Set.of(READ_INPUT_IMAGES, REDIS_URL, COMFYUI_HEADER, POSTHOG_KEY, PUSH))),
             Map.entry("ListTemplatesFunction", Set.of(REDIS_URL)),
             Map.entry("GetTemplateFunction", Set.of(REDIS_URL)),
             // a publish checks the graph against a ComfyUI server's node catalog
@@ -77,7 +87,12 @@ class TemplatePoliciesTest {
             Map.entry("RetireTemplateFunction", Set.of(REDIS_URL)),
             // deletes what the job lists, and lists its own folder for the copies of attempts the job no longer names
             Map.entry("DeleteArtifactsFunction", Set.of("s3:DeleteObject artifacts/*", "s3:DeleteObject inputs/*", "s3:DeleteObject uploads/*",
-                    "s3:ListBucket artifacts/*", REDIS_URL)));
+                    "s3:ListBucket artifacts/*", REDIS_URL)),
+            // the WebSocket API: the authorizer reads the issuer's public keys over HTTPS and touches nothing of ours
+            Map.entry("WebSocketAuthorizerFunction", Set.of()),
+            Map.entry("WebSocketConnectFunction", Set.of(REDIS_URL)),
+            Map.entry("WebSocketDisconnectFunction", Set.of(REDIS_URL)),
+            Map.entry("WebSocketSubscriptionsFunction", Set.of(REDIS_URL)));
 
     /** Secrets read at the first use rather than at init, so only the table can say who needs them. */
     private static final Set<String> READ_LATER = Set.of(POSTHOG_KEY);
@@ -251,11 +266,12 @@ class TemplatePoliciesTest {
     /** The secrets a function's handler reads while it is built, each ARN variable of its environment naming the secret's logical id. */
     private static Set<String> readAtInit(JsonNode function) throws Exception {
         Map<String, String> vars = new HashMap<>(Map.of("ARTIFACT_BUCKET", "policy-bucket", "S3_ENDPOINT", "http://127.0.0.1:9",
-                "AWS_REGION", FakeSecretsManager.REGION, "METRICS_ENABLED", "false"));
+                "AWS_REGION", FakeSecretsManager.REGION, "METRICS_ENABLED", "false", "JWT_ISSUER", "https://issuer.example.com",
+                "JWT_AUDIENCE", "policy-test"));
         for (JsonNode variables : List.of(template.path("Globals").path("Function").path("Environment").path("Variables"),
                 function.path("Properties").path("Environment").path("Variables"))) {
             variables.fields().forEachRemaining(v -> {
-                if (v.getKey().endsWith("_SECRET_ARN")) {
+                if (v.getKey().endsWith("_ARN")) {
                     vars.put(v.getKey(), withoutCondition(v.getValue()).asText());
                 }
             });
@@ -265,6 +281,7 @@ class TemplatePoliciesTest {
             sm.put("WebhookSecret", "whsec_cG9saWN5LXRlc3Qtd2ViaG9vay1zZWNyZXQ=");
             sm.put("ComfyUiHeaderSecret", "Authorization: Bearer policy-test");
             sm.put("PostHogApiKeySecret", "phc_policy_test");
+            sm.put("CallbackSecretsKey", "policy-test-callback-secrets-key-0123456789abcdef");
             Env env = new Env(vars);
             try (Secrets secrets = new Secrets(env, Clock.systemUTC(), sm::reader);
                  ApplicationContext context = ApplicationContext.builder().singletons(env, secrets).start()) {

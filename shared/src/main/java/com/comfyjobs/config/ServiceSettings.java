@@ -2,8 +2,12 @@ package com.comfyjobs.config;
 
 import com.comfyjobs.job.JobType;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The job service's rules.
@@ -24,19 +28,29 @@ import java.util.Map;
  * <tr><td>FINALIZE_BUDGET_SECONDS</td><td>20</td><td>time a webhook spends copying outputs before leaving the rest to recovery</td></tr>
  * <tr><td>MAX_OUTPUTS_PER_JOB</td><td>1000</td><td>output files one job may report; beyond it the job fails (too_many_outputs)</td></tr>
  * <tr><td>JOB_RETENTION_HOURS</td><td>24</td><td>how long finished jobs stay readable</td></tr>
+ * <tr><td>CALLBACK_RETRY_SCHEDULE</td><td>5s,1m,5m,30m,2h,6h,12h</td><td>the waits before each retry of a callback that
+ * failed (1 to 20 of them, each a whole number of s, m or h, from 1 s to 24 h); after the last the callback has failed</td></tr>
  * </table>
  *
  * <p>An Idempotency-Key (or an identical submission within DEDUPE_IDENTICAL_SECONDS) is answered with
  * the job it created, so the job must be kept at least as long as the key is remembered: a key that
- * outlived its job would otherwise have nothing to answer with. Settings that allow it are refused.
+ * outlived its job would otherwise have nothing to answer with. Likewise a job must be kept until its
+ * last callback's last try, or a retry would find nothing to send. Settings that allow either are refused.
  */
 public record ServiceSettings(int maxActiveJobs, int maxRequestBytes, Duration idempotencyTtl, Duration dedupeIdentical,
                               Duration dispatchLease, Duration staleAfter, int maxAttempts, Map<JobType, Duration> maxRuntime,
                               Duration maxQueueAge, Duration webhookEventTtl, Duration finalizeBudget, int maxOutputs,
-                              Duration retention) {
+                              Duration retention, List<Duration> callbackRetries) {
+    /**
+     * What a callback's retries take beyond the waits themselves: each try's claim (30 s) and a
+     * schedule that runs once a minute (the first retry after a quiet spell waits for it).
+     */
+    static final Duration CALLBACK_SLACK_PER_TRY = Duration.ofSeconds(90);
+    private static final Pattern RETRY_WAIT = Pattern.compile("([1-9][0-9]{0,5})([smh])");
 
     public ServiceSettings {
         maxRuntime = Map.copyOf(maxRuntime);
+        callbackRetries = List.copyOf(callbackRetries);
         if (idempotencyTtl.compareTo(retention) > 0) {
             throw new ConfigException("IDEMPOTENCY_TTL_HOURS (" + idempotencyTtl.toHours() + ") must not exceed JOB_RETENTION_HOURS ("
                     + retention.toHours() + "): a remembered key must still find the job it created");
@@ -45,6 +59,20 @@ public record ServiceSettings(int maxActiveJobs, int maxRequestBytes, Duration i
             throw new ConfigException("DEDUPE_IDENTICAL_SECONDS (" + dedupeIdentical.toSeconds() + ") must not exceed JOB_RETENTION_HOURS ("
                     + retention.toHours() + " h): a deduplicated submission must still find the job it joins");
         }
+        Duration window = callbackRetryWindow(callbackRetries);
+        if (window.compareTo(retention) > 0) {
+            throw new ConfigException("CALLBACK_RETRY_SCHEDULE's retries take up to " + window.toMinutes() + " minutes after a job ends, longer than"
+                    + " JOB_RETENTION_HOURS (" + retention.toHours() + "): a job must be kept until its last callback's last try");
+        }
+    }
+
+    /** How long after the event a callback may still be tried: every wait of the schedule, plus the slack of each try. */
+    public static Duration callbackRetryWindow(List<Duration> retries) {
+        Duration window = CALLBACK_SLACK_PER_TRY.multipliedBy(retries.size() + 1L);
+        for (Duration d : retries) {
+            window = window.plus(d);
+        }
+        return window;
     }
 
     public static ServiceSettings defaults() {
@@ -70,7 +98,33 @@ public record ServiceSettings(int maxActiveJobs, int maxRequestBytes, Duration i
                 env.seconds("WEBHOOK_EVENT_TTL_SECONDS", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(2)),
                 env.seconds("FINALIZE_BUDGET_SECONDS", Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMinutes(14)),
                 env.integer("MAX_OUTPUTS_PER_JOB", 1000, 1, 100_000),
-                Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365)));
+                Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365)),
+                retrySchedule(env.string("CALLBACK_RETRY_SCHEDULE", "5s,1m,5m,30m,2h,6h,12h")));
+    }
+
+    private static List<Duration> retrySchedule(String text) {
+        List<Duration> waits = new ArrayList<>();
+        for (String part : text.split(",", -1)) {
+            Matcher m = RETRY_WAIT.matcher(part.trim());
+            if (!m.matches()) {
+                throw new ConfigException("CALLBACK_RETRY_SCHEDULE must list the waits before each retry, such as 5s,1m,5m,30m,2h;"
+                        + " '" + part.trim() + "' is not a whole number of s, m or h");
+            }
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+            if (d.compareTo(Duration.ofHours(24)) > 0) {
+                throw new ConfigException("CALLBACK_RETRY_SCHEDULE waits at most 24h before a retry, was " + part.trim());
+            }
+            waits.add(d);
+        }
+        if (waits.size() > 20) {
+            throw new ConfigException("CALLBACK_RETRY_SCHEDULE lists at most 20 retries, was " + waits.size());
+        }
+        return waits;
     }
 
     public Duration maxRuntime(JobType type) {

@@ -16,7 +16,8 @@ import java.util.Objects;
  * the template has a seed param; {@code inputs} are the images it takes. {@code sentGraph} is what
  * it keeps of the graph sent to ComfyUI (for the attempt it names), which the finalizer holds the
  * prompt's history to; {@code artifactsDeleted} says its owner had its files deleted (the artifact
- * list is then empty).
+ * list is then empty). A job submitted with a {@code webhook} keeps its {@code callbacks}' state
+ * (never null for such a job, always null for one without).
  */
 public record Job(
         String id,
@@ -54,7 +55,9 @@ public record Job(
         Long seed,
         List<JobInput> inputs,
         SentGraph sentGraph,
-        boolean artifactsDeleted) {
+        boolean artifactsDeleted,
+        Webhook webhook,
+        Callbacks callbacks) {
 
     public Job {
         Objects.requireNonNull(id, "id");
@@ -80,6 +83,12 @@ public record Job(
         }
         if ((template == null) != (templateVersion == 0)) {
             throw new IllegalArgumentException("a template job names its template and its version (from 1), a raw one neither");
+        }
+        if (webhook != null && callbacks == null) {
+            callbacks = Callbacks.NONE;
+        }
+        if (webhook == null && callbacks != null) {
+            throw new IllegalArgumentException("only a job with a webhook has callbacks");
         }
     }
 
@@ -145,6 +154,8 @@ public record Job(
         private List<JobInput> inputs = List.of();
         private SentGraph sentGraph;
         private boolean artifactsDeleted;
+        private Webhook webhook;
+        private Callbacks callbacks;
 
         public Builder() {
         }
@@ -186,6 +197,8 @@ public record Job(
             inputs = j.inputs;
             sentGraph = j.sentGraph;
             artifactsDeleted = j.artifactsDeleted;
+            webhook = j.webhook;
+            callbacks = j.callbacks;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -223,13 +236,15 @@ public record Job(
         public Builder inputs(List<JobInput> v) { inputs = v; return this; }
         public Builder sentGraph(SentGraph v) { sentGraph = v; return this; }
         public Builder artifactsDeleted(boolean v) { artifactsDeleted = v; return this; }
+        public Builder webhook(Webhook v) { webhook = v; return this; }
+        public Builder callbacks(Callbacks v) { callbacks = v; return this; }
 
         public Job build() {
             return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
                     comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
                     submittedAt, leaseUntil, leaseOwner, outputs, artifacts, error, cancelRequested, idempotencyKey,
                     metadataJson, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes, template,
-                    templateVersion, seed, inputs, sentGraph, artifactsDeleted);
+                    templateVersion, seed, inputs, sentGraph, artifactsDeleted, webhook, callbacks);
         }
     }
 }

@@ -2,6 +2,7 @@ package com.comfyjobs.job;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -80,6 +81,81 @@ public interface JobStore extends AutoCloseable {
      * or a call sent twice is harmless.
      */
     MarkArtifactsDeletedOutcome markArtifactsDeleted(String jobId);
+
+    /**
+     * Callbacks (a job's webhook): a transition that causes an event the job's webhook wants enqueues
+     * its delivery in the same atomic step, in the job's shard (see {@link Callbacks}). These claim
+     * and record deliveries. A claim gives {@code owner} the job's callbacks until {@code leaseUntil}:
+     * nobody else claims the job's delivery meanwhile, and a sender that dies is replaced once the
+     * lease runs out. Up to {@code limit} jobs of the shard whose delivery is due at {@code now} and
+     * not claimed by another are claimed, earliest due first, and answered as they are now.
+     */
+    List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil);
+
+    /**
+     * Claims one job's delivery for its first try: only when it is due, has never been tried and no
+     * other sender holds the job's callbacks. Retries are the schedule's ({@link #claimDueCallbacks}).
+     */
+    Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil);
+
+    /**
+     * Records a claimed delivery's try and releases the claim: delivered, failed or stopped end it,
+     * pending keeps it for its next try at {@code nextDue}. Only the claim's owner records; a delivery
+     * replaced meanwhile is not touched (its replacement stays due). Sent twice, the second changes nothing.
+     */
+    RecordCallbackOutcome recordCallback(CallbackAttempt attempt);
+
+    /** When the shard's earliest waiting delivery is due (claimed ones: when their claim runs out); empty when none waits. */
+    Optional<Instant> earliestCallbackDue(int shard);
+
+    /** The caller's sealed callback signing secrets, if any were made. */
+    Optional<WebhookSecrets> findWebhookSecrets(String userId);
+
+    /**
+     * Stores {@code sealed} as the caller's secret unless one exists, and answers the one kept: two
+     * first uses at once agree on one secret.
+     */
+    WebhookSecrets createWebhookSecret(String userId, String sealed);
+
+    /**
+     * Makes {@code sealed} the caller's current secret and the current one the previous, replaced at
+     * {@code now}. {@code opId} is random per request: the same rotation sent again (a lost reply)
+     * changes nothing and answers the secrets it made.
+     */
+    WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId);
+
+    /**
+     * Registers connection {@code connectionId} of {@code userId} as a live listener of the job until
+     * {@code until} (when the connection ends at the latest), so that every transition of the job
+     * finds it in the same round trip ({@link TransitionResult#listening()}). Answers the job's
+     * status; empty, registering nothing, when the job is not the user's (unknown or another's: the
+     * two are not told apart). A job that has ended is answered but not registered: it will not change
+     * again. Registering again is harmless.
+     */
+    Optional<JobStatus> listen(String jobId, String userId, String connectionId, Instant until);
+
+    /** Registers the connection as a live listener of every job of the user, now and to come, until {@code until}. */
+    void listenAll(String userId, String connectionId, Instant until);
+
+    /** Ends a registration of {@link #listen}; one that does not exist is ignored. */
+    void unlisten(String jobId, String connectionId);
+
+    /** Ends a registration of {@link #listenAll}; one that does not exist is ignored. */
+    void unlistenAll(String userId, String connectionId);
+
+    /**
+     * The push a transition answered {@link Listening.Push#LATER} for, made at its due time: while the
+     * job still owes a push to {@code claim}, the push is marked made (now) and the job is answered as
+     * it is, with its listeners. Empty when another push went out since (it carried the same changes),
+     * nobody listens any more, the job ended (its terminal push went out) or is gone; the debt is then
+     * cleared. Claiming again with the same claim at the same instant (a command sent twice) answers
+     * the same. A null claim takes whatever push the job owes, if it is due by {@code now}: the sweep of
+     * {@link #owedPushes} for debts whose maker never made them.
+     */
+    Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now);
+
+    /** Jobs of the shard whose owed push was due by {@code now}, at most {@code limit}, oldest debt first. */
+    List<String> owedPushes(int shard, Instant now, int limit);
 
     /** Removes the job, its workflow and its index entries; false if it did not exist. */
     boolean delete(String jobId);

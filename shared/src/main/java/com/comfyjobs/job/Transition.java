@@ -148,6 +148,16 @@ public final class Transition {
     public SentGraph sentGraph() { return sentGraph; }
     public boolean returnJob() { return returnJob; }
 
+    /**
+     * Whether the change is one the job's owner can see in GET /jobs/{id} (status, attempt, progress,
+     * nodes, outputs, artifacts, error, cancel request, character, metadata), which is what live
+     * listeners are pushed; leases, heartbeats and bookkeeping are not.
+     */
+    public boolean visibleToOwner() {
+        return status != null || requeue != null || progress != null || graph != null || !addOutputs.isEmpty() || artifacts != null
+                || error != null || requestCancel || characterId != null || metadataJson != null;
+    }
+
     /** Fluent construction; only {@code jobId} and {@code now} are required. */
     public static final class Builder {
         private final String jobId;

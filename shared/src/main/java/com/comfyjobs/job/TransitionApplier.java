@@ -1,5 +1,6 @@
 package com.comfyjobs.job;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -13,6 +14,9 @@ import java.util.Set;
  * this file and the script in step.
  */
 public final class TransitionApplier {
+    /** Progress callbacks of one job go out at most this often (transition.lua: PROGRESS_EVERY_MS). */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+
     public record Result(TransitionOutcome outcome, Job after) {
     }
 
@@ -133,10 +137,13 @@ public final class TransitionApplier {
         if (t.progress() != null) {
             progress = Math.max(progress, t.progress());
         }
+        boolean progressRose = false;
         if (g != null || t.progress() != null) {
             // six decimals, cut down; the 1e-9 keeps a value that has six already (0.506994 is 506993.99999999994
             // millionths in binary) from losing a millionth each time it is cut again, which would make progress fall
-            b.progress(Math.floor(progress * 1_000_000 + 1e-9) / 1_000_000);
+            double stored = Math.floor(progress * 1_000_000 + 1e-9) / 1_000_000;
+            b.progress(stored);
+            progressRose = stored > job.progress();
         }
         boolean tooMany = false;
         if (!t.addOutputs().isEmpty()) {
@@ -177,7 +184,50 @@ public final class TransitionApplier {
                 }
             }
         }
+        if (job.webhook() != null) {
+            b.callbacks(enqueueCallback(job, target, progressRose, now));
+        }
         return new Result(TransitionOutcome.APPLIED, b.build());
+    }
+
+    /**
+     * Callbacks: the delivery this transition causes, in the same step (transition.lua's callback
+     * block). The end of the job drops a progress still waiting, whether or not the end is wanted, so
+     * no progress ever follows it; a progress replaces one still waiting and keeps its due time, else
+     * it is due a second after the last progress was claimed. A claim in flight stays: the job's next
+     * delivery waits until its sender is done.
+     */
+    private static Callbacks enqueueCallback(Job job, JobStatus target, boolean progressRose, Instant now) {
+        Callbacks c = job.callbacks();
+        if (c.stopped()) {
+            return c;
+        }
+        String event;
+        if (target != null && target.isTerminal()) {
+            event = Webhook.endedEvent(target);
+        } else if (progressRose) {
+            event = Webhook.PROGRESS;
+        } else {
+            return c;
+        }
+        CallbackDelivery waiting = c.pending();
+        boolean progressWaiting = waiting != null && waiting.event().equals(Webhook.PROGRESS);
+        CallbackDelivery pending = progressWaiting ? null : waiting;
+        int enqueued = c.enqueued();
+        if (job.webhook().wants(event)) {
+            Instant due = now;
+            if (event.equals(Webhook.PROGRESS)) {
+                if (progressWaiting) {
+                    due = waiting.due();
+                } else if (c.progressClaimedAt() != null && c.progressClaimedAt().plus(PROGRESS_EVERY).isAfter(now)) {
+                    due = c.progressClaimedAt().plus(PROGRESS_EVERY);
+                }
+            }
+            enqueued++;
+            pending = new CallbackDelivery(CallbackDelivery.idOf(job.id(), enqueued), event, now, due, 0, null);
+        }
+        return new Callbacks(enqueued, c.progressClaimedAt(), pending, c.leaseUntil(), c.leaseOwner(), c.finished(), c.finishedAttempts(),
+                c.finishedError());
     }
 
     private static Result reject(TransitionOutcome outcome, Job job) {

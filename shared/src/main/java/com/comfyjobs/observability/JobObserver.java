@@ -38,6 +38,12 @@ public interface JobObserver {
     void recoveryRun(RecoveryRunCounts counts);
 
     /**
+     * One try of a callback to a caller: delivered, retried, failed (its last try: metrics
+     * CallbackFailed, which an alarm watches), stopped (410 Gone), superseded or not sent.
+     */
+    void callbackSent(String outcome);
+
+    /**
      * The state store answered an error that is no outage (out of memory, a failed script, a wrong
      * type): a request failed and someone has to look (metrics: StateStoreErrors).
      */
@@ -78,6 +84,10 @@ public interface JobObserver {
 
         @Override
         public void recoveryRun(RecoveryRunCounts counts) {
+        }
+
+        @Override
+        public void callbackSent(String outcome) {
         }
 
         @Override

@@ -13,7 +13,7 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
 
 /**
  * CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
- * deliveries, recovery outcomes, state store errors, outputs refused as not the job's own) collected during an invocation and written by
+ * deliveries, recovery outcomes, state store errors, outputs refused as not the job's own, callbacks to callers by outcome) collected during an invocation and written by
  * {@link #flush()} at its end as one EMF record; the three analytics events as structured log
  * records and, when configured, to PostHog. Nothing here throws into a request.
  */
@@ -98,6 +98,11 @@ public final class MetricsJobObserver implements JobObserver {
         put("RecoverySkipped", c.skipped(), Unit.COUNT);
         put("RecoveryUnreadable", c.unreadable(), Unit.COUNT);
         put("RecoveryDuration", c.durationMs(), Unit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void callbackSent(String outcome) {
+        put("Callback" + capitalized(outcome), 1, Unit.COUNT);
     }
 
     @Override

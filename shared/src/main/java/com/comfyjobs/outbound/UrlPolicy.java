@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 import org.apache.hc.client5.http.DnsResolver;
 
 /**
- * The rules for every request ComfyJobs makes to a URL a caller chose (an input image today, a
- * notification target later), so that a caller cannot make this service reach what only it can
+ * The rules for every request ComfyJobs makes to a URL a caller chose (an input image, a callback's
+ * receiver), so that a caller cannot make this service reach what only it can
  * reach: the cloud's metadata service, ComfyUI, Redis, anything on a private network.
  *
  * <p>With ALLOW_PRIVATE_URLS false (the deployed default): https only, no credentials in the URL,
@@ -94,6 +94,26 @@ public final class UrlPolicy {
             } catch (UnknownHostException e) {
                 throw new UrlRefusedException("the URL's host is not a valid address");
             }
+        }
+        return uri;
+    }
+
+    /**
+     * {@link #check} and the host's addresses as they resolve now: for a URL that is kept and requested
+     * later (a callback's receiver), so a caller hears at once that it will be refused. Each request
+     * judges the addresses again when it connects ({@link #resolver()}), as a name can resolve
+     * differently later.
+     *
+     * @throws UrlRefusedException saying which rule the URL breaks, or that its host does not resolve
+     */
+    public URI checkResolved(String url) {
+        URI uri = check(url);
+        try {
+            new Vetted().resolve(uri.getHost());
+        } catch (RefusedAddressException e) {
+            throw new UrlRefusedException("the URL's host resolves to a " + e.category() + " address, which is not allowed");
+        } catch (UnknownHostException e) {
+            throw new UrlRefusedException("the URL's host does not resolve");
         }
         return uri;
     }

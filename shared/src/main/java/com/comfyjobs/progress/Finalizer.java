@@ -17,6 +17,7 @@ import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.submit.Dispatcher;
@@ -53,8 +54,16 @@ public final class Finalizer {
     private final ArtifactStore artifacts;
     private final Clock clock;
     private final JobObserver observer;
+    private final LiveUpdates live;
 
+    /** Without live pushes. */
     public Finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer) {
+        this(store, pool, artifacts, clock, observer, LiveUpdates.NONE);
+    }
+
+    /** {@code live}: the end of the job (succeeded, or failed here) is pushed to its live listeners (WebSocket). */
+    public Finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer, LiveUpdates live) {
+        this.live = live;
         this.store = store;
         this.pool = pool;
         this.artifacts = artifacts;
@@ -111,6 +120,7 @@ public final class Finalizer {
         TransitionResult done = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
                 .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.SUCCEEDED).artifacts(copied)
                 .returnJob().build());
+        live.push(done);
         if (done.becameTerminal()) {
             observer.jobFinished(done.job());
             return FinalizeOutcome.SUCCEEDED;
@@ -167,6 +177,7 @@ public final class Finalizer {
     private FinalizeOutcome fail(Job job, JobError error) {
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectStatus(JobStatus.FINALIZING)
                 .expectAttempt(job.attempt()).underLease(job.leaseOwner()).status(JobStatus.FAILED).error(error).returnJob().build());
+        live.push(r);
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
         }

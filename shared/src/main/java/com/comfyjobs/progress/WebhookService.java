@@ -1,9 +1,11 @@
 package com.comfyjobs.progress;
 
+import com.comfyjobs.callbacks.CallbackSender;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.comfyui.PromptStopper;
 import com.comfyjobs.config.ServiceSettings;
+import com.comfyjobs.job.CallbackDelivery;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
@@ -13,6 +15,7 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +43,10 @@ import java.util.Set;
  * <p>An event that says a prompt is still running, for a job that has moved on to another attempt or
  * has ended (canceled, expired, failed), is GPU work nobody will collect: the prompt is interrupted on
  * the servers of the pool, once per prompt for a while, however many of its events arrive.
+ *
+ * <p>A transition that enqueued a callback for its job's caller (its webhook wants the event) has
+ * the callback's first try made here, after the delivery's events and finalizations, within
+ * {@link CallbackSender#FIRST_TRY_BUDGET} in all; what that leaves is the schedule's.
  */
 public final class WebhookService {
     /** ComfyUI's largest events (executed with many outputs) are a few KB; a batch of them stays far below this. */
@@ -64,10 +72,18 @@ public final class WebhookService {
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
+    private final CallbackSender callbacks;
+    private final LiveUpdates live;
 
+    /**
+     * {@code callbacks} makes the first tries of the callbacks an applied event causes; {@code live}
+     * pushes each applied event to the job's live listeners (WebSocket), throttled per job.
+     */
     public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool, ServiceSettings settings,
-                          Clock clock, JobObserver observer) {
+                          Clock clock, JobObserver observer, CallbackSender callbacks, LiveUpdates live) {
+        this.live = live;
         this.store = store;
+        this.callbacks = callbacks;
         this.verifier = verifier;
         this.stopper = new PromptStopper(pool);
         this.finalizer = finalizer;
@@ -93,8 +109,9 @@ public final class WebhookService {
         int duplicates = 0;
         int ignored = 0;
         List<Job> toFinalize = new ArrayList<>();
+        Set<String> withCallback = new LinkedHashSet<>();
         for (ComfyEvent e : events) {
-            String outcome = apply(e, toFinalize);
+            String outcome = apply(e, toFinalize, withCallback);
             observer.webhookEvent(outcome);
             switch (outcome) {
                 case "applied" -> applied++;
@@ -104,11 +121,17 @@ public final class WebhookService {
         }
         for (Job j : toFinalize) {
             finalizer.finalize(j, settings.finalizeBudget());
+            if (j.webhook() != null) {
+                withCallback.add(j.id());
+            }
+        }
+        if (!withCallback.isEmpty()) {
+            callbacks.attemptFirst(withCallback, CallbackSender.FIRST_TRY_BUDGET);
         }
         return new WebhookResult(applied, duplicates, ignored);
     }
 
-    private String apply(ComfyEvent e, List<Job> toFinalize) {
+    private String apply(ComfyEvent e, List<Job> toFinalize, Set<String> withCallback) {
         Optional<PromptIds.Parsed> ours = PromptIds.parse(e.promptId());
         if (ours.isEmpty()) {
             return "ignored";
@@ -147,6 +170,7 @@ public final class WebhookService {
             }
         }
         TransitionResult r = store.transition(t.build());
+        live.push(r);
         if (r.outcome() == TransitionOutcome.DUPLICATE_EVENT) {
             return "duplicate";
         }
@@ -172,6 +196,10 @@ public final class WebhookService {
         }
         if (r.statusChanged() && r.status() == JobStatus.FINALIZING) {
             toFinalize.add(r.job());
+        }
+        CallbackDelivery waiting = r.job().callbacks() == null ? null : r.job().callbacks().pending();
+        if (waiting != null && waiting.attempts() == 0 && !waiting.due().isAfter(now)) {
+            withCallback.add(jobId);
         }
         return "applied";
     }

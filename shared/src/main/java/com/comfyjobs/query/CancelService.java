@@ -9,6 +9,7 @@ import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,8 +29,16 @@ public final class CancelService {
     private final PromptStopper stopper;
     private final Clock clock;
     private final JobObserver observer;
+    private final LiveUpdates live;
 
+    /** Without live pushes. */
     public CancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer) {
+        this(store, pool, clock, observer, LiveUpdates.NONE);
+    }
+
+    /** {@code live}: the cancel request and the cancel are pushed to the job's live listeners (WebSocket). */
+    public CancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer, LiveUpdates live) {
+        this.live = live;
         this.store = store;
         this.stopper = new PromptStopper(pool);
         this.clock = clock;
@@ -54,6 +63,7 @@ public final class CancelService {
         }
         TransitionResult asked = store.transition(Transition.of(jobId, now()).expectStatus(JobStatus.QUEUED, JobStatus.RUNNING)
                 .requestCancel().returnJob().build());
+        live.push(asked);
         if (!asked.applied()) {
             Job now = store.findById(jobId).orElse(job);
             if (now.status() == JobStatus.CANCELED) {
@@ -88,6 +98,7 @@ public final class CancelService {
     private Job cancelNow(Job job) {
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                 .expectStatus(JobStatus.QUEUED, JobStatus.RUNNING).status(JobStatus.CANCELED).returnJob().build());
+        live.push(r);
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
             return r.job();

@@ -26,7 +26,8 @@ import java.util.function.Function;
  * Job <-> JSON. Timestamps are ISO-8601 UTC with exactly three fraction digits
  * ({@code 2026-11-22T23:33:18.123Z}); statuses and types are their wire names, and reading an unknown
  * one is an error. {@link #toJson} writes every field; {@link #publicView} writes what a caller may
- * see (no ComfyUI server address, no lease or graph bookkeeping).
+ * see (no ComfyUI server address, no lease or graph bookkeeping; of its callbacks, the webhook it gave
+ * and how they stand, once one was enqueued: status, attempts and the last error).
  */
 public final class JobJson {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -124,6 +125,14 @@ public final class JobJson {
         put(o, "idempotencyKey", j.idempotencyKey());
         if (j.metadataJson() != null) {
             o.set("metadata", tree(j.metadataJson()));
+        }
+        if (j.webhook() != null) {
+            ObjectNode w = o.putObject("webhook").put("url", j.webhook().url());
+            j.webhook().events().forEach(w.putArray("events")::add);
+            if (j.callbacks().status() != null) {
+                ObjectNode c = o.putObject("callback").put("status", j.callbacks().status().wire()).put("attempts", j.callbacks().attempts());
+                put(c, "lastError", j.callbacks().lastError());
+            }
         }
         return o;
     }

@@ -4,7 +4,6 @@ import com.comfyjobs.artifacts.ArtifactStore;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.job.InvalidCursorException;
 import com.comfyjobs.job.Job;
-import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
@@ -13,9 +12,7 @@ import com.comfyjobs.job.StateStoreUnavailableException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -29,7 +26,7 @@ public final class JobQueryService {
     public static final int MAX_LIMIT = 100;
 
     private final JobStore store;
-    private final ArtifactStore artifacts;
+    private final JobViews views;
     private final ComfyUiJobLookup comfyUi;
 
     /**
@@ -38,7 +35,7 @@ public final class JobQueryService {
      */
     public JobQueryService(JobStore store, ArtifactStore artifacts, Supplier<ComfyUiPool> pool, int maxAttempts, Clock clock) {
         this.store = store;
-        this.artifacts = artifacts;
+        this.views = new JobViews(artifacts);
         this.comfyUi = new ComfyUiJobLookup(pool, maxAttempts, clock);
     }
 
@@ -111,10 +108,6 @@ public final class JobQueryService {
     }
 
     private JobView view(Job job) {
-        Map<String, String> urls = new LinkedHashMap<>();
-        for (JobArtifact a : job.artifacts()) {
-            urls.put(a.key(), artifacts.presign(a.key()));
-        }
-        return new JobView(job, urls);
+        return views.of(job);
     }
 }

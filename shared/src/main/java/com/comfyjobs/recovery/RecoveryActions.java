@@ -14,6 +14,7 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.progress.FinalizeOutcome;
 import com.comfyjobs.progress.Finalizer;
@@ -44,11 +45,13 @@ final class RecoveryActions {
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
+    private final LiveUpdates live;
     private final ServerGate gate = new ServerGate();
     private final Map<String, QueueCache> queues = new ConcurrentHashMap<>();
 
     RecoveryActions(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings, Clock clock,
-                    JobObserver observer) {
+                    JobObserver observer, LiveUpdates live) {
+        this.live = live;
         this.store = store;
         this.pool = pool;
         this.dispatcher = dispatcher;
@@ -90,6 +93,7 @@ final class RecoveryActions {
                 TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                         .expectUnchangedSince(job.updatedAt()).observed()
                         .status(JobStatus.FINALIZING).addOutputs(where.entry().outputs(), settings.maxOutputs()).returnJob().build());
+                live.push(r);
                 if (r.applied()) {
                     finish(r.job(), summary, began, false);
                 } else {
@@ -129,7 +133,9 @@ final class RecoveryActions {
             // and the runtime limit counts from there
             alive.status(JobStatus.RUNNING);
         }
-        if (store.transition(alive.build()).applied()) {
+        TransitionResult r = store.transition(alive.build());
+        live.push(r);
+        if (r.applied()) {
             summary.recovered.incrementAndGet();
         } else {
             summary.skipped.incrementAndGet();
@@ -176,6 +182,7 @@ final class RecoveryActions {
                 .expectUnchangedSince(job.updatedAt())
                 .requeue(attempt, target.baseUrl().toString(), PromptIds.of(job.id(), attempt))
                 .acquireLease(Dispatcher.newLeaseOwner(), now().plus(settings.dispatchLease())).returnJob().build());
+        live.push(r);
         if (!r.applied()) {
             summary.skipped.incrementAndGet();
             return;
@@ -231,6 +238,7 @@ final class RecoveryActions {
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                 .expectUnchangedSince(job.updatedAt())
                 .status(JobStatus.EXPIRED).error(JobError.of("expired", reason)).returnJob().build());
+        live.push(r);
         if (r.becameTerminal()) {
             summary.expired.incrementAndGet();
             observer.jobFinished(r.job());
@@ -254,6 +262,7 @@ final class RecoveryActions {
             t.error(error);
         }
         TransitionResult r = store.transition(t.build());
+        live.push(r);
         if (!r.becameTerminal()) {
             summary.skipped.incrementAndGet();
             return;

@@ -4,6 +4,7 @@ import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.MigrationResult;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.progress.Finalizer;
@@ -32,19 +33,33 @@ public final class RecoveryService {
     private final JobObserver observer;
     private final Sweep sweep;
     private final RecoveryActions actions;
+    private final LiveUpdates live;
 
+    /** Without live pushes. */
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
                            Clock clock, JobObserver observer) {
+        this(store, pool, dispatcher, finalizer, settings, clock, observer, LiveUpdates.NONE);
+    }
+
+    /** {@code live}: what recovery changes that the owner sees (the job settled, expired, resubmitted) is pushed to its live listeners. */
+    public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
+                           Clock clock, JobObserver observer, LiveUpdates live) {
         this.store = store;
+        this.live = live;
         this.settings = settings;
         this.observer = observer;
         this.sweep = new Sweep(store, settings.retention(), clock);
-        this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, clock, observer);
+        this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, clock, observer, live);
     }
 
-    /** The scheduled run: reconcile stale jobs, then purge terminal jobs past retention. */
+    /**
+     * The scheduled run: reconcile stale jobs, then purge terminal jobs past retention; and make the
+     * pushes to live listeners that their makers owed and never made.
+     */
     public RecoverySummary run(Instant deadline) {
-        return reported("recovery summary", sweep.run(deadline, settings.staleAfter(), actions::reconcile));
+        RecoverySummary summary = sweep.run(deadline, settings.staleAfter(), actions::reconcile);
+        live.pushOwed();
+        return reported("recovery summary", summary);
     }
 
     /**

@@ -18,6 +18,7 @@ import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,8 +64,17 @@ public final class Dispatcher {
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
+    private final LiveUpdates live;
 
+    /** Without live pushes. */
     public Dispatcher(JobStore store, ComfyUiPool pool, InputStaging staging, ServiceSettings settings, Clock clock, JobObserver observer) {
+        this(store, pool, staging, settings, clock, observer, LiveUpdates.NONE);
+    }
+
+    /** {@code live}: a job's next attempt and its end here (refused, canceled, out of attempts) are pushed to its live listeners. */
+    public Dispatcher(JobStore store, ComfyUiPool pool, InputStaging staging, ServiceSettings settings, Clock clock, JobObserver observer,
+                      LiveUpdates live) {
+        this.live = live;
         if (settings.dispatchLease().compareTo(pool.requestTimeout().plus(LEASE_MARGIN)) < 0) {
             throw new ConfigException("DISPATCH_LEASE_SECONDS (" + settings.dispatchLease().toSeconds()
                     + ") must be at least COMFYUI_REQUEST_TIMEOUT_MS (" + pool.requestTimeout().toMillis() + " ms) plus "
@@ -178,6 +188,7 @@ public final class Dispatcher {
             move.requeue(attempt, server, PromptIds.of(job.id(), attempt));
         }
         TransitionResult r = store.transition(move.build());
+        live.push(r);
         if (!r.applied()) {
             return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, r.outcome().name());
         }
@@ -298,6 +309,7 @@ public final class Dispatcher {
             cancel.underLease(job.leaseOwner());
         }
         TransitionResult r = store.transition(cancel.build());
+        live.push(r);
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
             return new DispatchResult(DispatchResult.Outcome.CANCELED, r.job(), null);
@@ -358,6 +370,7 @@ public final class Dispatcher {
     }
 
     private DispatchResult failed(Job job, JobError error, TransitionResult r) {
+        live.push(r);
         if (r.becameTerminal()) {
             observer.jobFinished(r.job());
         }

@@ -28,7 +28,9 @@ public final class SubmissionRefusedException extends RuntimeException {
         /** An input image is malformed, unknown, too large, not an image, or its URL is refused or failed. */
         IMAGE_REFUSED,
         /** Input images cannot be stored now (the bucket is unreachable); nothing was stored. */
-        IMAGE_STORAGE_UNAVAILABLE
+        IMAGE_STORAGE_UNAVAILABLE,
+        /** The webhook is malformed, names an event callbacks do not carry, or its URL breaks the URL rules. */
+        WEBHOOK_REFUSED
     }
 
     private final Reason reason;

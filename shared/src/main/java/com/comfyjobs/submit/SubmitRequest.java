@@ -3,7 +3,9 @@ package com.comfyjobs.submit;
 import com.comfyjobs.comfyui.GraphInput;
 import com.comfyjobs.job.InvalidWorkflowException;
 import com.comfyjobs.job.JobType;
+import com.comfyjobs.job.Webhook;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.templates.CanonicalJson;
 import com.comfyjobs.templates.TemplateCall;
 import com.comfyjobs.templates.TemplateNames;
@@ -19,28 +21,35 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A parsed POST /jobs body: a raw workflow {@code {workflow, type?, characterId?, metadata?, images?}},
- * or a template job {@code {template, templateVersion?, params?, characterId?, metadata?}} whose
+ * A parsed POST /jobs body: a raw workflow {@code {workflow, type?, characterId?, metadata?, images?, webhook?}},
+ * or a template job {@code {template, templateVersion?, params?, characterId?, metadata?, webhook?}} whose
  * workflow and type its template gives ({@code workflow} and {@code type} are then null, and its
  * images are params). Parsing refuses
  * anything else as malformed (or too large) with a message that says what is wrong, before any state
  * is touched. The metadata is kept as the JSON text the caller sent, compacted. {@code images} maps
  * a graph input, {@code "<node id>.inputs.<input>"} of a node of the workflow, to the image that fills
- * it ({@link InputImages} judges the image itself).
+ * it ({@link InputImages} judges the image itself). {@code webhook} is where the job's callbacks go
+ * and which events they carry ({@code {"url": ..., "events": [...]}}; without events, the job's
+ * ends); its URL's length is checked here, its rules and the addresses it resolves to by
+ * {@link SubmitService}.
+ * It is part of the payload as the job keeps it (events sorted, the default written out), so it
+ * counts for the Idempotency-Key's fingerprint.
  */
 public record SubmitRequest(Workflow workflow, TemplateCall template, JobType type, String characterId, String metadataJson,
-                            Map<String, JsonNode> images, JsonNode payload) {
+                            Map<String, JsonNode> images, Webhook webhook, JsonNode payload) {
     static final int MAX_DEPTH = 64;
     static final int MAX_NODES = 5000;
     static final int MAX_METADATA_CHARS = 16 * 1024;
     static final int MAX_IMAGES = 16;
     private static final Set<String> FIELDS = Set.of("workflow", "template", "templateVersion", "params", "type", "characterId",
-            "metadata", "images");
+            "metadata", "images", "webhook");
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -71,7 +80,7 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
             String n = names.next();
             if (!FIELDS.contains(n)) {
                 throw SubmissionRefusedException.malformed("unknown field '" + abbreviate(n)
-                        + "'; allowed: template, templateVersion, params, workflow, type, characterId, metadata, images");
+                        + "'; allowed: template, templateVersion, params, workflow, type, characterId, metadata, images, webhook");
             }
         }
         JsonNode wf = present(root, "workflow");
@@ -83,8 +92,9 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
         }
         String characterId = characterId(root);
         JsonNode metadata = metadata(root);
+        Webhook webhook = webhook(present(root, "webhook"));
         if (tpl != null) {
-            return template(root, tpl, characterId, metadata);
+            return template(root, tpl, characterId, metadata, webhook);
         }
         if (present(root, "templateVersion") != null || present(root, "params") != null) {
             throw SubmissionRefusedException.malformed("'templateVersion' and 'params' go with 'template'");
@@ -123,7 +133,9 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
         if (!images.isEmpty()) {
             canonical.set("images", root.get("images"));
         }
-        return new SubmitRequest(workflow, null, type, characterId, metadata == null ? null : metadata.toString(), images, canonical);
+        putWebhook(canonical, webhook);
+        return new SubmitRequest(workflow, null, type, characterId, metadata == null ? null : metadata.toString(), images, webhook,
+                canonical);
     }
 
     /**
@@ -131,7 +143,7 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
      * is taken of, is the request as sent: the version as given and the params before defaults and
      * before a random seed fill them in, so the same request twice is the same job.
      */
-    private static SubmitRequest template(JsonNode root, JsonNode tpl, String characterId, JsonNode metadata) {
+    private static SubmitRequest template(JsonNode root, JsonNode tpl, String characterId, JsonNode metadata, Webhook webhook) {
         if (present(root, "type") != null) {
             throw SubmissionRefusedException.malformed("a template job's type comes from its template; leave out 'type'");
         }
@@ -167,8 +179,60 @@ public record SubmitRequest(Workflow workflow, TemplateCall template, JobType ty
         if (metadata != null) {
             canonical.set("metadata", metadata);
         }
+        putWebhook(canonical, webhook);
         return new SubmitRequest(null, new TemplateCall(tpl.asText(), version, (ObjectNode) params), null, characterId,
-                metadata == null ? null : metadata.toString(), Map.of(), canonical);
+                metadata == null ? null : metadata.toString(), Map.of(), webhook, canonical);
+    }
+
+    /** {@code {"url": "https://...", "events": ["job.succeeded", ...]}}: the form only; the URL rules are the service's. */
+    private static Webhook webhook(JsonNode w) {
+        if (w == null) {
+            return null;
+        }
+        if (!w.isObject()) {
+            throw webhookRefused("field 'webhook' must be an object {\"url\": \"https://...\", \"events\": [...]}");
+        }
+        Iterator<String> names = w.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (!n.equals("url") && !n.equals("events")) {
+                throw webhookRefused("webhook: unknown field '" + abbreviate(n) + "'; allowed: url, events");
+            }
+        }
+        JsonNode url = w.get("url");
+        if (url == null || !url.isTextual() || url.asText().isEmpty() || url.asText().length() > UrlPolicy.MAX_URL_CHARS) {
+            throw webhookRefused("webhook.url must be a URL of 1 to " + UrlPolicy.MAX_URL_CHARS + " characters");
+        }
+        JsonNode events = present(w, "events");
+        if (events == null) {
+            return new Webhook(url.asText(), Webhook.TERMINAL_EVENTS);
+        }
+        if (!events.isArray() || events.isEmpty() || events.size() > Webhook.EVENTS.size()) {
+            throw webhookRefused("webhook.events must list 1 to " + Webhook.EVENTS.size() + " of " + String.join(", ", new TreeSet<>(Webhook.EVENTS))
+                    + " (leave it out for the job's ends)");
+        }
+        Set<String> wanted = new TreeSet<>();
+        for (JsonNode e : events) {
+            if (!e.isTextual() || !Webhook.EVENTS.contains(e.asText())) {
+                throw webhookRefused("webhook.events: '" + abbreviate(e.isTextual() ? e.asText() : e.toString()) + "' is not an event; use "
+                        + String.join(", ", new TreeSet<>(Webhook.EVENTS)));
+            }
+            if (!wanted.add(e.asText())) {
+                throw webhookRefused("webhook.events names " + e.asText() + " twice");
+            }
+        }
+        return new Webhook(url.asText(), List.copyOf(wanted));
+    }
+
+    private static void putWebhook(ObjectNode canonical, Webhook webhook) {
+        if (webhook != null) {
+            ObjectNode w = canonical.putObject("webhook").put("url", webhook.url());
+            webhook.events().forEach(w.putArray("events")::add);
+        }
+    }
+
+    private static SubmissionRefusedException webhookRefused(String detail) {
+        return new SubmissionRefusedException(SubmissionRefusedException.Reason.WEBHOOK_REFUSED, detail);
     }
 
     private static String characterId(JsonNode root) {

@@ -21,6 +21,8 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.JsonLog;
+import com.comfyjobs.outbound.UrlPolicy;
+import com.comfyjobs.outbound.UrlRefusedException;
 import com.comfyjobs.templates.ImageParam;
 import com.comfyjobs.templates.TemplateService;
 import java.time.Clock;
@@ -44,7 +46,8 @@ import java.util.Optional;
  * params are refused before anything is stored. A raw workflow is refused unless RAW_WORKFLOWS lets
  * the caller submit one. Either graph is refused when it names a file it may not read
  * ({@link FileInputs}), and its images are taken ({@link InputImages}) once the job has an id, just
- * before it is stored.
+ * before it is stored. A webhook's URL is held to the URL rules ({@link UrlPolicy}) with its host's
+ * addresses as they resolve now, before anything is stored; every delivery checks them again.
  *
  * <p>Idempotency follows the IETF Idempotency-Key draft: the same key with the same payload replays
  * the first answer (errors included), with another payload is refused, and while the first request is
@@ -68,12 +71,14 @@ public final class SubmitService {
     private final TemplateService templates;
     private final InputImages images;
     private final RawWorkflows rawWorkflows;
+    private final UrlPolicy urls;
     private final ServiceSettings settings;
     private final Clock clock;
     private final JobObserver observer;
 
     public SubmitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
-                         RawWorkflows rawWorkflows, ServiceSettings settings, Clock clock, JobObserver observer) {
+                         RawWorkflows rawWorkflows, UrlPolicy urls, ServiceSettings settings, Clock clock, JobObserver observer) {
+        this.urls = urls;
         this.store = store;
         this.pool = pool;
         this.dispatcher = dispatcher;
@@ -87,6 +92,13 @@ public final class SubmitService {
 
     public SubmitResult submit(Caller caller, SubmitRequest request, String idempotencyKey) {
         JobGraph graph = request.template() == null ? raw(caller, request) : JobGraph.of(templates.bind(request.template()));
+        if (request.webhook() != null) {
+            try {
+                urls.checkResolved(request.webhook().url());
+            } catch (UrlRefusedException e) {
+                throw new SubmissionRefusedException(SubmissionRefusedException.Reason.WEBHOOK_REFUSED, "webhook.url: " + e.getMessage());
+            }
+        }
         String userId = caller.userId();
         IdempotencyClaim claim = claim(request, idempotencyKey);
         Optional<ComfyUiClient> server = pool.choose();
@@ -239,6 +251,7 @@ public final class SubmitService {
                 .leaseUntil(now.plus(settings.dispatchLease()))
                 .leaseOwner(Dispatcher.newLeaseOwner())
                 .inputs(inputs)
+                .webhook(request.webhook())
                 .sentGraph(PromptGraph.of(id, 1, InputStaging.expected(id, 1, inputs, graph.workflow())).sent());
         if (graph.template() != null) {
             b.template(graph.template().name(), graph.template().version()).seed(graph.template().seed());

@@ -10,6 +10,7 @@ import com.comfyjobs.secrets.Secrets;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +117,23 @@ class EnvTest {
         ServiceSettings equal = ServiceSettings.fromEnv(new Env(Map.of("IDEMPOTENCY_TTL_HOURS", "48", "JOB_RETENTION_HOURS", "48",
                 "DEDUPE_IDENTICAL_SECONDS", "3600")));
         assertEquals(Duration.ofHours(48), equal.idempotencyTtl());
+    }
+
+    @Test
+    void theCallbackRetryScheduleIsReadAndMustEndBeforeTheJobIsForgotten() {
+        assertEquals(List.of(Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2),
+                Duration.ofHours(6), Duration.ofHours(12)), ServiceSettings.defaults().callbackRetries());
+        assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                ServiceSettings.fromEnv(new Env(Map.of("CALLBACK_RETRY_SCHEDULE", " 1s, 2s"))).callbackRetries());
+        for (String bad : new String[] {"5", "5s,,1m", "1d", "0s", "-5s", "25h", "1.5m", "5s,".repeat(21) + "5s"}) {
+            failsNaming("CALLBACK_RETRY_SCHEDULE", null, () -> ServiceSettings.fromEnv(new Env(Map.of("CALLBACK_RETRY_SCHEDULE", bad))));
+        }
+        ConfigException longer = assertThrows(ConfigException.class, () -> ServiceSettings.fromEnv(new Env(Map.of(
+                "CALLBACK_RETRY_SCHEDULE", "5s,1m,5m,30m,2h,6h,12h", "JOB_RETENTION_HOURS", "20", "IDEMPOTENCY_TTL_HOURS", "20"))));
+        assertTrue(longer.getMessage().contains("CALLBACK_RETRY_SCHEDULE") && longer.getMessage().contains("JOB_RETENTION_HOURS"),
+                longer.getMessage());
+        assertEquals(Duration.ofHours(1), ServiceSettings.fromEnv(new Env(Map.of("CALLBACK_RETRY_SCHEDULE", "10m,20m", "JOB_RETENTION_HOURS", "1",
+                "IDEMPOTENCY_TTL_HOURS", "1"))).retention(), "a schedule that ends within retention is accepted");
     }
 
     @Test

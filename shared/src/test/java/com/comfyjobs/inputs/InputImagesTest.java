@@ -297,7 +297,7 @@ class InputImagesTest {
             ComfyUiPool viaProxy = new ComfyUiPool(ComfyUiSettings.of(List.of(proxy.endpoint())).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))
                     .withHealth(Duration.ofSeconds(1), Duration.ZERO), h.clock);
             Dispatcher dispatcher = new Dispatcher(h.store, viaProxy, new InputStaging(viaProxy, h.artifacts), h.settings, h.clock, JobObserver.NONE);
-            SubmitService submit = new SubmitService(h.store, viaProxy, dispatcher, h.templates, h.images, RawWorkflows.ALL, h.settings, h.clock, JobObserver.NONE);
+            SubmitService submit = new SubmitService(h.store, viaProxy, dispatcher, h.templates, h.images, RawWorkflows.ALL, h.urls, h.settings, h.clock, JobObserver.NONE);
             proxy.loseReplyToNext("POST /upload/image".getBytes(StandardCharsets.US_ASCII));
 
             Job job = h.stored(submit.submit(Caller.user("u"), request(img2img("placeholder.png"),

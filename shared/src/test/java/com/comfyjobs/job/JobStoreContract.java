@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -683,6 +684,236 @@ public abstract class JobStoreContract {
         assertEquals(meta, after.metadataJson());
         assertEquals(j.status(), after.status());
         assertEquals(at(1), after.updatedAt());
+    }
+
+    // ---- callbacks ---------------------------------------------------------------------------------
+
+    private static final String HOOK = "https://receiver.example/hooks/jobs";
+
+    private Job withWebhook(long second, String... events) {
+        Job job = queued(user(), at(second)).toBuilder()
+                .webhook(new Webhook(HOOK, events.length == 0 ? Webhook.TERMINAL_EVENTS : List.of(events))).build();
+        assertEquals(CreateResult.Outcome.CREATED, store.create(newJob(job)).outcome());
+        return job;
+    }
+
+    private Callbacks callbacksOf(Job job) {
+        return store.findById(job.id()).orElseThrow().callbacks();
+    }
+
+    private Instant leaseEnd(long second) {
+        return at(second).plusSeconds(30);
+    }
+
+    @Test
+    void aJobsWebhookReadsBackAndStartsWithNothingToSend() {
+        Job job = withWebhook(0, "job.succeeded", "job.progress", "job.failed");
+        Job stored = store.findById(job.id()).orElseThrow();
+        assertEquals(new Webhook(HOOK, List.of("job.failed", "job.progress", "job.succeeded")), stored.webhook());
+        assertEquals(Callbacks.NONE, stored.callbacks());
+        assertNull(stored.callbacks().status());
+        assertTrue(store.earliestCallbackDue(store.shardOf(job.id())).isEmpty());
+        Job plain = created(user(), 0);
+        assertNull(store.findById(plain.id()).orElseThrow().callbacks(), "a job without a webhook has no callbacks");
+    }
+
+    @Test
+    void theEndEnqueuesItsDeliveryInTheSameWrite() {
+        Job job = withWebhook(0);
+        assertTrue(store.updateStatus(job.id(), JobStatus.FAILED, at(5)).applied());
+        CallbackDelivery d = callbacksOf(job).pending();
+        assertEquals(new CallbackDelivery(CallbackDelivery.idOf(job.id(), 1), "job.failed", at(5), at(5), 0, null), d);
+        assertEquals(CallbackStatus.PENDING, callbacksOf(job).status());
+        assertEquals(Optional.of(at(5)), store.earliestCallbackDue(store.shardOf(job.id())));
+    }
+
+    @Test
+    void anEndTheWebhookDoesNotWantEnqueuesNothing() {
+        Job job = withWebhook(0, "job.succeeded");
+        store.updateStatus(job.id(), JobStatus.CANCELED, at(5));
+        assertEquals(Callbacks.NONE, callbacksOf(job));
+        assertTrue(store.earliestCallbackDue(store.shardOf(job.id())).isEmpty());
+    }
+
+    @Test
+    void aNewerProgressReplacesAWaitingOneAndKeepsItsDueTime() {
+        Job job = withWebhook(0, "job.progress", "job.succeeded");
+        store.updateProgress(job.id(), 1, 0.2, at(1));
+        assertEquals(new CallbackDelivery(CallbackDelivery.idOf(job.id(), 1), "job.progress", at(1), at(1), 0, null),
+                callbacksOf(job).pending());
+        store.updateProgress(job.id(), 1, 0.5, at(2));
+        assertEquals(new CallbackDelivery(CallbackDelivery.idOf(job.id(), 2), "job.progress", at(2), at(1), 0, null),
+                callbacksOf(job).pending(), "the newest progress, a new id, the due time of the one it replaced");
+        store.updateProgress(job.id(), 1, 0.4, at(3));
+        store.transition(Transition.of(job.id(), at(3)).status(JobStatus.RUNNING).build());
+        assertEquals(CallbackDelivery.idOf(job.id(), 2), callbacksOf(job).pending().id(), "no rise of progress, no progress callback");
+    }
+
+    @Test
+    void theEndDropsAWaitingProgressEvenWhenTheEndIsNotWanted() {
+        Job job = withWebhook(0, "job.progress");
+        store.updateProgress(job.id(), 1, 0.3, at(1));
+        assertNotNull(callbacksOf(job).pending());
+        store.updateStatus(job.id(), JobStatus.CANCELED, at(2));
+        assertNull(callbacksOf(job).pending(), "no progress is ever sent after the end");
+        assertTrue(store.earliestCallbackDue(store.shardOf(job.id())).isEmpty());
+    }
+
+    @Test
+    void aProgressIsDueASecondAfterTheLastProgressWasClaimed() {
+        Job job = withWebhook(0, "job.progress");
+        int shard = store.shardOf(job.id());
+        store.updateProgress(job.id(), 1, 0.1, at(1));
+        Job claimed = store.claimDueCallbacks(shard, at(1), 10, "sender-a", leaseEnd(1)).get(0);
+        assertEquals(at(1), claimed.callbacks().progressClaimedAt());
+        store.recordCallback(new CallbackAttempt(job.id(), claimed.callbacks().pending().id(), "sender-a", CallbackStatus.DELIVERED, 1,
+                null, null));
+        store.updateProgress(job.id(), 1, 0.2, at(1).plusMillis(200));
+        assertEquals(at(2), callbacksOf(job).pending().due(), "one progress a second per job");
+        assertTrue(store.claimDueCallbacks(shard, at(1).plusMillis(500), 10, "sender-a", leaseEnd(1)).isEmpty());
+        store.updateProgress(job.id(), 1, 0.3, at(4));
+        assertEquals(at(2), callbacksOf(job).pending().due());
+        assertEquals(1, store.claimDueCallbacks(shard, at(4), 10, "sender-a", leaseEnd(4)).size());
+    }
+
+    @Test
+    void aClaimHoldsTheJobsCallbacksUntilItRunsOutThenAnotherSenderTakesOver() {
+        Job job = withWebhook(0);
+        int shard = store.shardOf(job.id());
+        store.updateStatus(job.id(), JobStatus.EXPIRED, at(1));
+        List<Job> a = store.claimDueCallbacks(shard, at(1), 10, "sender-a", at(31));
+        assertEquals(List.of(job.id()), a.stream().map(Job::id).toList());
+        assertEquals("sender-a", a.get(0).callbacks().leaseOwner());
+        assertEquals(List.of(), store.claimDueCallbacks(shard, at(2), 10, "sender-b", at(32)), "claimed: nobody else sends it");
+        assertTrue(store.claimFirstCallback(job.id(), at(2), "sender-b", at(32)).isEmpty());
+        assertEquals(Optional.of(at(31)), store.earliestCallbackDue(shard), "it comes due again when the claim runs out");
+
+        List<Job> b = store.claimDueCallbacks(shard, at(31), 10, "sender-b", at(61));
+        assertEquals(1, b.size(), "sender-a died: its claim ran out and sender-b takes the delivery");
+        String id = CallbackDelivery.idOf(job.id(), 1);
+        assertEquals(id, b.get(0).callbacks().pending().id(), "the same delivery, the same webhook-id");
+        assertEquals(RecordCallbackOutcome.LEASE_LOST,
+                store.recordCallback(new CallbackAttempt(job.id(), id, "sender-a", CallbackStatus.DELIVERED, 1, null, null)));
+        assertEquals(CallbackStatus.PENDING, callbacksOf(job).status());
+        assertEquals(RecordCallbackOutcome.RECORDED,
+                store.recordCallback(new CallbackAttempt(job.id(), id, "sender-b", CallbackStatus.DELIVERED, 1, null, null)));
+        Callbacks c = callbacksOf(job);
+        assertEquals(CallbackStatus.DELIVERED, c.status());
+        assertEquals(1, c.attempts());
+        assertNull(c.leaseOwner());
+        assertTrue(store.earliestCallbackDue(shard).isEmpty());
+        assertEquals(RecordCallbackOutcome.LEASE_LOST,
+                store.recordCallback(new CallbackAttempt(job.id(), id, "sender-b", CallbackStatus.DELIVERED, 1, null, null)),
+                "recorded twice: the second finds the claim released and changes nothing");
+        assertEquals(c, callbacksOf(job));
+    }
+
+    @Test
+    void aRetryWaitsForItsTimeAndKeepsItsId() {
+        Job job = withWebhook(0);
+        int shard = store.shardOf(job.id());
+        store.updateStatus(job.id(), JobStatus.FAILED, at(1));
+        Job claimed = store.claimDueCallbacks(shard, at(1), 10, "sender-a", at(31)).get(0);
+        String id = claimed.callbacks().pending().id();
+        assertEquals(RecordCallbackOutcome.RECORDED, store.recordCallback(new CallbackAttempt(job.id(), id, "sender-a",
+                CallbackStatus.PENDING, 1, "HTTP 503", at(6))));
+        Callbacks c = callbacksOf(job);
+        assertEquals(CallbackStatus.PENDING, c.status());
+        assertEquals(1, c.attempts());
+        assertEquals("HTTP 503", c.lastError());
+        assertEquals(Optional.of(at(6)), store.earliestCallbackDue(shard));
+        assertEquals(List.of(), store.claimDueCallbacks(shard, at(5), 10, "sender-b", at(35)));
+        assertTrue(store.claimFirstCallback(job.id(), at(6), "sender-b", at(36)).isEmpty(), "a retry is the schedule's, not a first try");
+        Job again = store.claimDueCallbacks(shard, at(6), 10, "sender-b", at(36)).get(0);
+        assertEquals(id, again.callbacks().pending().id());
+        store.recordCallback(new CallbackAttempt(job.id(), id, "sender-b", CallbackStatus.FAILED, 2, "HTTP 500", null));
+        c = callbacksOf(job);
+        assertEquals(CallbackStatus.FAILED, c.status());
+        assertEquals(2, c.attempts());
+        assertEquals("HTTP 500", c.lastError());
+        assertTrue(store.earliestCallbackDue(shard).isEmpty());
+    }
+
+    @Test
+    void aDeliveryReplacedWhileItIsSentLeavesItsReplacementWaitingForTheSender() {
+        Job job = withWebhook(0, "job.progress", "job.failed");
+        int shard = store.shardOf(job.id());
+        store.updateProgress(job.id(), 1, 0.5, at(1));
+        String progress = store.claimDueCallbacks(shard, at(1), 10, "sender-a", at(31)).get(0).callbacks().pending().id();
+        store.updateStatus(job.id(), JobStatus.FAILED, at(2));
+        Callbacks c = callbacksOf(job);
+        assertEquals("job.failed", c.pending().event());
+        assertEquals("sender-a", c.leaseOwner(), "the end waits until the progress in flight is answered");
+        assertTrue(store.claimFirstCallback(job.id(), at(2), "sender-b", at(32)).isEmpty());
+        assertEquals(List.of(), store.claimDueCallbacks(shard, at(2), 10, "sender-b", at(32)));
+        assertEquals(RecordCallbackOutcome.SUPERSEDED, store.recordCallback(new CallbackAttempt(job.id(), progress, "sender-a",
+                CallbackStatus.DELIVERED, 1, null, null)));
+        assertEquals(Optional.of(at(2)), store.earliestCallbackDue(shard));
+        Job end = store.claimFirstCallback(job.id(), at(3), "sender-b", at(33)).orElseThrow();
+        assertEquals(CallbackDelivery.idOf(job.id(), 2), end.callbacks().pending().id());
+    }
+
+    @Test
+    void aJobWhoseReceiverAnswered410EnqueuesNothingMore() {
+        Job job = withWebhook(0, "job.progress", "job.failed");
+        int shard = store.shardOf(job.id());
+        store.updateProgress(job.id(), 1, 0.1, at(1));
+        String id = store.claimDueCallbacks(shard, at(1), 10, "sender-a", at(31)).get(0).callbacks().pending().id();
+        store.recordCallback(new CallbackAttempt(job.id(), id, "sender-a", CallbackStatus.STOPPED, 1, "HTTP 410", null));
+        store.updateProgress(job.id(), 1, 0.6, at(2));
+        store.updateStatus(job.id(), JobStatus.FAILED, at(3));
+        Callbacks c = callbacksOf(job);
+        assertEquals(CallbackStatus.STOPPED, c.status());
+        assertNull(c.pending());
+        assertTrue(store.earliestCallbackDue(shard).isEmpty());
+    }
+
+    @Test
+    void aTransitionSentTwiceEnqueuesItsDeliveryOnce() {
+        Job job = withWebhook(0);
+        Transition t = Transition.of(job.id(), at(1)).status(JobStatus.FAILED).build();
+        assertTrue(store.transition(t).applied());
+        assertTrue(store.transition(t).applied());
+        Callbacks c = callbacksOf(job);
+        assertEquals(1, c.enqueued());
+        assertEquals(CallbackDelivery.idOf(job.id(), 1), c.pending().id());
+    }
+
+    @Test
+    void dueDeliveriesAreClaimedEarliestFirstUpToTheLimitAndOnlyInTheirShard() {
+        List<Job> jobs = new ArrayList<>();
+        while (jobs.size() < 3) {
+            Job j = queued(user(), at(0)).toBuilder().webhook(new Webhook(HOOK, Webhook.TERMINAL_EVENTS)).build();
+            if (jobs.isEmpty() || store.shardOf(j.id()) == store.shardOf(jobs.get(0).id())) {
+                store.create(newJob(j));
+                jobs.add(j);
+            }
+        }
+        int shard = store.shardOf(jobs.get(0).id());
+        store.updateStatus(jobs.get(2).id(), JobStatus.FAILED, at(1));
+        store.updateStatus(jobs.get(0).id(), JobStatus.FAILED, at(2));
+        store.updateStatus(jobs.get(1).id(), JobStatus.FAILED, at(9));
+        assertEquals(List.of(), store.claimDueCallbacks((shard + 1) % store.shardCount(), at(10), 10, "s", at(40)));
+        assertEquals(List.of(jobs.get(2).id(), jobs.get(0).id()),
+                store.claimDueCallbacks(shard, at(10), 2, "s", at(40)).stream().map(Job::id).toList());
+        assertEquals(List.of(jobs.get(1).id()), store.claimDueCallbacks(shard, at(10), 2, "s", at(40)).stream().map(Job::id).toList());
+    }
+
+    @Test
+    void aCallerHasOneSigningSecretUntilARotationKeepsThePreviousBesideTheNew() {
+        String u = user();
+        assertTrue(store.findWebhookSecrets(u).isEmpty());
+        assertEquals(new WebhookSecrets("sealed-a", null, null), store.createWebhookSecret(u, "sealed-a"));
+        assertEquals(new WebhookSecrets("sealed-a", null, null), store.createWebhookSecret(u, "sealed-b"), "first use wins, once");
+        assertTrue(store.findWebhookSecrets(user()).isEmpty(), "secrets are per caller");
+        assertEquals(new WebhookSecrets("sealed-c", "sealed-a", at(5)), store.rotateWebhookSecret(u, "sealed-c", at(5), "op-1"));
+        assertEquals(new WebhookSecrets("sealed-c", "sealed-a", at(5)), store.rotateWebhookSecret(u, "sealed-c", at(6), "op-1"),
+                "the same rotation sent again keeps the previous secret");
+        assertEquals(new WebhookSecrets("sealed-d", "sealed-c", at(7)), store.rotateWebhookSecret(u, "sealed-d", at(7), "op-2"));
+        assertEquals(new WebhookSecrets("sealed-d", "sealed-c", at(7)), store.findWebhookSecrets(u).orElseThrow());
+        String fresh = user();
+        assertEquals(new WebhookSecrets("sealed-e", null, null), store.rotateWebhookSecret(fresh, "sealed-e", at(8), "op-3"),
+                "rotating before any first use makes the first secret");
     }
 
     // ---- counters, deletion -----------------------------------------------------------------------

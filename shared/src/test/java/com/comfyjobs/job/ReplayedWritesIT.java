@@ -16,8 +16,10 @@ import com.comfyjobs.testing.RedisClusterNodes;
 import com.comfyjobs.testing.TcpProxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -214,6 +216,76 @@ class ReplayedWritesIT {
                 assertTrue(locked, "the SET sent again finds the lock its first copy took");
                 assertFalse(store.tryLockShard(5, "someone-else", Duration.ofSeconds(30)));
                 store.unlockShard(5, owner);
+            }
+        }
+    }
+    private static Job endedWithACallbackWaiting(RedisJobStore store) {
+        Job j = JobFixtures.queued("u", JobFixtures.now()).toBuilder()
+                .webhook(new Webhook("https://receiver.example/hook", Webhook.TERMINAL_EVENTS)).build();
+        store.create(JobFixtures.newJob(j));
+        return j;
+    }
+
+    @Test
+    void aTransitionWhoseReplyWasLostEnqueuesItsCallbackOnce() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                Job j = endedWithACallbackWaiting(store);
+                int before = lost(onCluster);
+                TransitionResult r = losingTheReplyOf("transition.lua", onCluster,
+                        () -> store.transition(Transition.of(j.id(), JobFixtures.now()).status(JobStatus.FAILED).returnJob().build()));
+                assertEquals(before + 1, lost(onCluster));
+                assertTrue(r.applied());
+                Callbacks c = store.findById(j.id()).orElseThrow().callbacks();
+                assertEquals(1, c.enqueued(), "one delivery, not two");
+                assertEquals(CallbackDelivery.idOf(j.id(), 1), c.pending().id());
+            }
+        }
+    }
+
+    @Test
+    void aClaimAndARecordWhoseRepliesWereLostHoldAndRecordOnce() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                Job j = endedWithACallbackWaiting(store);
+                Instant now = JobFixtures.now();
+                store.updateStatus(j.id(), JobStatus.FAILED, now);
+                int before = lost(onCluster);
+                Optional<Job> claimed = losingTheReplyOf("callback_claim.lua", onCluster,
+                        () -> store.claimFirstCallback(j.id(), now, "sender-a", now.plusSeconds(30)));
+                assertEquals(before + 1, lost(onCluster));
+                assertEquals("sender-a", claimed.orElseThrow().callbacks().leaseOwner(), "the claim sent again finds it its own");
+                assertTrue(store.claimFirstCallback(j.id(), now, "sender-b", now.plusSeconds(30)).isEmpty());
+
+                String id = claimed.get().callbacks().pending().id();
+                RecordCallbackOutcome r = losingTheReplyOf("callback_record.lua", onCluster, () -> store.recordCallback(
+                        new CallbackAttempt(j.id(), id, "sender-a", CallbackStatus.PENDING, 1, "HTTP 502", now.plusSeconds(5))));
+                assertEquals(before + 2, lost(onCluster));
+                assertEquals(RecordCallbackOutcome.LEASE_LOST, r, "the second run finds the claim released by the first");
+                Callbacks c = store.findById(j.id()).orElseThrow().callbacks();
+                assertEquals(1, c.pending().attempts(), "recorded once");
+                assertEquals(now.plusSeconds(5), c.pending().due());
+                assertEquals(Optional.of(now.plusSeconds(5)), store.earliestCallbackDue(store.shardOf(j.id())));
+            }
+        }
+    }
+
+    @Test
+    void aRotationWhoseReplyWasLostKeepsThePreviousSecret() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                store.createWebhookSecret("u", "sealed-first");
+                Instant now = JobFixtures.now();
+                int before = lost(onCluster);
+                WebhookSecrets r = losingTheReplyOf("rotate_webhook_secret.lua", onCluster,
+                        () -> store.rotateWebhookSecret("u", "sealed-second", now, "op-" + System.nanoTime()));
+                assertEquals(before + 1, lost(onCluster));
+                assertEquals(new WebhookSecrets("sealed-second", "sealed-first", now), r,
+                        "the rotation sent again does not make the new secret the previous one too");
+                assertEquals(r, store.findWebhookSecrets("u").orElseThrow());
             }
         }
     }

@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,7 @@ class UrlFetcherIT {
     private static final byte[] BODY = "an image, as far as this test goes".getBytes();
     private HttpServer server;
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<String> posted = new CopyOnWriteArrayList<>();
     private String base;
 
     @BeforeEach
@@ -36,8 +39,18 @@ class UrlFetcherIT {
         server.createContext("/", exchange -> {
             requests.add(exchange.getRequestURI().getPath());
             String path = exchange.getRequestURI().getPath();
+            posted.add(exchange.getRequestMethod() + " " + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                    + " " + exchange.getRequestHeaders().getFirst("webhook-id"));
             try (OutputStream out = exchange.getResponseBody()) {
                 switch (path) {
+                    case "/slow" -> {
+                        try {
+                            Thread.sleep(10_000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        exchange.sendResponseHeaders(204, -1);
+                    }
                     case "/image" -> {
                         exchange.sendResponseHeaders(200, BODY.length);
                         out.write(BODY);
@@ -67,6 +80,7 @@ class UrlFetcherIT {
                 // the client hung up, which is what the size cap does
             }
         });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -149,6 +163,60 @@ class UrlFetcherIT {
             assertEquals("the URL's host resolves to a loopback address, which is not allowed",
                     refusal(f, "https://rebind.example:" + server.getAddress().getPort() + "/image", 1000));
         }
+        assertEquals(List.of(), requests);
+    }
+    private static UrlFetcher.Answer post(UrlFetcher f, String url) {
+        return f.post(url, Map.of("webhook-id", "msg_1"), "{\"type\":\"job.failed\"}".getBytes(StandardCharsets.UTF_8), 1024,
+                Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aPostSendsItsBodyAndHeadersAndIsAnsweredWhateverItsStatusWithoutFollowingRedirects() {
+        try (UrlFetcher f = fetcher(new UrlPolicy(true, UrlPolicy.HostLookup.SYSTEM))) {
+            UrlFetcher.Answer ok = post(f, base + "/image");
+            assertEquals(200, ok.status());
+            assertArrayEquals(BODY, ok.start());
+            assertEquals("POST {\"type\":\"job.failed\"} msg_1", posted.get(0));
+            assertEquals(302, post(f, base + "/redirect").status());
+            assertEquals(404, post(f, base + "/missing").status());
+            assertEquals(List.of("/image", "/redirect", "/missing"), requests, "the redirect's target was never asked for");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aPostReadsAtMostItsCapOfAnAnswerEvenAnEndlessOne() {
+        try (UrlFetcher f = fetcher(new UrlPolicy(true, UrlPolicy.HostLookup.SYSTEM))) {
+            UrlFetcher.Answer a = post(f, base + "/endless");
+            assertEquals(200, a.status());
+            assertEquals(1024, a.start().length);
+            assertEquals(1024, post(f, base + "/big").start().length);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aPostIsCutAtItsDeadline() {
+        try (UrlFetcher f = new UrlFetcher(new UrlPolicy(true, UrlPolicy.HostLookup.SYSTEM), Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Duration.ofSeconds(30))) {
+            UrlRefusedException e = assertThrows(UrlRefusedException.class, () -> f.post(base + "/slow", Map.of(), new byte[0], 1024,
+                    Duration.ofMillis(300)));
+            assertEquals("the URL's server did not answer in time", e.getMessage());
+        }
+    }
+
+    @Test
+    void aPostWithPrivateUrlsRefusedReachesNothingNotEvenThroughARebindingNameServer() {
+        AtomicInteger lookups = new AtomicInteger();
+        UrlPolicy rebinding = new UrlPolicy(false, host -> new InetAddress[] {lookups.getAndIncrement() == 0
+                ? InetAddress.getByName("198.51.100.7") : InetAddress.getLoopbackAddress()});
+        String port = ":" + server.getAddress().getPort();
+        try (UrlFetcher strict = fetcher(new UrlPolicy(false, UrlPolicy.HostLookup.SYSTEM)); UrlFetcher f = fetcher(rebinding)) {
+            assertThrows(UrlRefusedException.class, () -> post(strict, "https://localhost" + port + "/image"));
+            assertThrows(UrlRefusedException.class, () -> post(strict, "https://127.0.0.1" + port + "/image"));
+            assertThrows(UrlRefusedException.class, () -> post(f, "https://localhost" + port + "/image"));
+        }
+        assertEquals(1, lookups.get());
         assertEquals(List.of(), requests);
     }
 }

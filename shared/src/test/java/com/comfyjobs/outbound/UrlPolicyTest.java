@@ -95,4 +95,19 @@ class UrlPolicyTest {
         assertEquals(3, lookups.get(), "one lookup per resolution, nothing cached that a later answer could disagree with");
         assertEquals("public.example", strict.resolver().resolveCanonicalHostname("public.example"), "no reverse lookup");
     }
+    @Test
+    void aUrlKeptForLaterIsJudgedByItsAddressesAsTheyResolveNow() {
+        UrlPolicy policy = new UrlPolicy(false, host -> switch (host) {
+            case "receiver.example" -> new InetAddress[] {InetAddress.getByName("93.184.216.34")};
+            case "inside.example" -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("192.168.1.9")};
+            default -> throw new UnknownHostException(host);
+        });
+        assertEquals("https://receiver.example/hook", policy.checkResolved("https://receiver.example/hook").toString());
+        assertEquals("the URL's host resolves to a private address, which is not allowed",
+                assertThrows(UrlRefusedException.class, () -> policy.checkResolved("https://inside.example/hook")).getMessage());
+        assertEquals("the URL's host does not resolve",
+                assertThrows(UrlRefusedException.class, () -> policy.checkResolved("https://gone.example/hook")).getMessage());
+        assertEquals("the URL must use https", assertThrows(UrlRefusedException.class, () -> policy.checkResolved("http://receiver.example/")).getMessage());
+        assertEquals("http://127.0.0.1:9/hook", LOCAL.checkResolved("http://127.0.0.1:9/hook").toString());
+    }
 }

@@ -97,7 +97,7 @@ class DispatchedGraphTest {
     private SubmitService noted(List<Transition> transitions) {
         JobStore store = noting(h.store, transitions);
         Dispatcher dispatcher = new Dispatcher(store, h.pool, new InputStaging(h.pool, h.artifacts), h.settings, h.clock, h.observed);
-        return new SubmitService(store, h.pool, dispatcher, h.templates, h.images, RawWorkflows.ALL, h.settings, h.clock, h.observed);
+        return new SubmitService(store, h.pool, dispatcher, h.templates, h.images, RawWorkflows.ALL, h.urls, h.settings, h.clock, h.observed);
     }
 
     @Test

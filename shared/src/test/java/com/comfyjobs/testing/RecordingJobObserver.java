@@ -7,9 +7,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A {@link JobObserver} that keeps what tests assert on: the jobs whose outputs were refused as not their own. */
+/** A {@link JobObserver} that keeps what tests assert on: the jobs whose outputs were refused as not their own, the callbacks' tries. */
 public final class RecordingJobObserver implements JobObserver {
     private final List<String> outputsNotFromThisJob = new CopyOnWriteArrayList<>();
+    private final List<String> callbacks = new CopyOnWriteArrayList<>();
+
+    /** The outcome of each callback try, in order (the metric Callback&lt;Outcome&gt; counts them). */
+    public List<String> callbacks() {
+        return List.copyOf(callbacks);
+    }
+
+    @Override
+    public void callbackSent(String outcome) {
+        callbacks.add(outcome);
+    }
 
     /** Ids of the jobs reported, in order. */
     public List<String> outputsNotFromThisJob() {

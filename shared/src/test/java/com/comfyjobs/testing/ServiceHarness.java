@@ -2,6 +2,10 @@ package com.comfyjobs.testing;
 
 import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.callbacks.CallbackDrainer;
+import com.comfyjobs.callbacks.CallbackSender;
+import com.comfyjobs.callbacks.SecretBox;
+import com.comfyjobs.callbacks.WebhookSecretService;
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
@@ -18,6 +22,10 @@ import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobFolder;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.memory.InMemoryJobStore;
+import com.comfyjobs.live.LiveService;
+import com.comfyjobs.live.memory.InMemoryLiveConnections;
+import com.comfyjobs.live.push.LivePusher;
+import com.comfyjobs.live.push.ManagementApi;
 import com.comfyjobs.outbound.UrlFetcher;
 import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.progress.Finalizer;
@@ -27,6 +35,7 @@ import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
+import com.comfyjobs.query.JobViews;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.recovery.RecoverySummary;
 import com.comfyjobs.servers.S3Server;
@@ -78,7 +87,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * webhooks: a job changes only by what the test delivers ({@link #deliver}) or runs. S3Proxy starts
  * once per JVM (it takes a second or two); each harness gets a bucket and fresh simulators of its own.
  * Templates live in an in-memory store; input images are taken into the bucket as the functions take
- * them, each call remembered ({@link RecordingInputImages}).
+ * them, each call remembered ({@link RecordingInputImages}). Live listeners (WebSocket) are pushed to
+ * through the real Management API client, posting to a local {@link ManagementApiSink}; an owed push
+ * is made at once, the clock moved to its due time.
  */
 public final class ServiceHarness implements AutoCloseable {
     public static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
@@ -90,7 +101,11 @@ public final class ServiceHarness implements AutoCloseable {
     private static final AtomicLong SEEDS = new AtomicLong(1);
     private static S3Server s3;
 
+    /** The key callers' callback signing secrets are sealed with, as CALLBACK_SECRETS_KEY would hold it. */
+    public static final String CALLBACK_SECRETS_KEY = "service-harness-callback-secrets-key-0123456789";
+
     private final UrlFetcher urlFetcher;
+    private final UrlFetcher callbackHttp;
 
     public final MovableClock clock = new MovableClock();
     public final List<ComfyUiSimulator> sims;
@@ -112,6 +127,18 @@ public final class ServiceHarness implements AutoCloseable {
     public final CancelService cancel;
     public final JobQueryService query;
     public final DeleteArtifactsService deleteArtifacts;
+    /** The URL rules as the environment sets them (ALLOW_PRIVATE_URLS is true unless the test says otherwise). */
+    public final UrlPolicy urls;
+    public final WebhookSecretService callbackSecrets;
+    public final CallbackSender callbacks;
+    /** The schedule's sender; tests run it ({@link CallbackDrainer#drainDue()}) after moving the clock. */
+    public final CallbackDrainer drainer;
+    /** Where pushes to live listeners go: every message kept per connection. */
+    public final ManagementApiSink sink = ManagementApiSink.start();
+    public final InMemoryLiveConnections connections = new InMemoryLiveConnections(clock);
+    /** The WebSocket routes: connect, subscribe and unsubscribe messages, disconnect. */
+    public final LiveService live;
+    private final ManagementApi managementApi;
     /** What the services reported (every service reports here). */
     public final RecordingJobObserver observed = new RecordingJobObserver();
 
@@ -137,20 +164,34 @@ public final class ServiceHarness implements AutoCloseable {
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)));
         artifacts.client().createBucket(b -> b.bucket(bucket));
-        dispatcher = new Dispatcher(store, pool, new InputStaging(pool, artifacts), settings, clock, observed);
-        finalizer = new Finalizer(store, pool, artifacts, clock, observed);
+        JobViews views = new JobViews(artifacts);
+        live = new LiveService(store, connections, clock);
+        managementApi = ManagementApi.create(sink.endpoint(), "us-east-1",
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("harness", "harness-secret")));
+        LivePusher pusher = new LivePusher(store, views, managementApi, live, clock, (due, push) -> {
+            clock.advanceTo(due);
+            push.run();
+        });
+        dispatcher = new Dispatcher(store, pool, new InputStaging(pool, artifacts), settings, clock, observed, pusher);
+        finalizer = new Finalizer(store, pool, artifacts, clock, observed, pusher);
         templateStore = new InMemoryTemplateStore();
         templates = new TemplateService(templateStore, () -> pool, TemplateSettings.fromEnv(environment), clock);
         urlFetcher = new UrlFetcher(UrlPolicy.fromEnv(environment), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
                 InputSettings.URL_DEADLINE);
         images = new RecordingInputImages(new InputImageStore(artifacts, urlFetcher, InputSettings.fromEnv(environment), clock));
         uploads = new UploadService(artifacts, clock);
-        submit = new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(environment), settings, clock, observed);
-        webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
-                clock, observed);
-        recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed);
-        cancel = new CancelService(store, pool, clock, observed);
+        this.urls = UrlPolicy.fromEnv(environment);
+        submit = new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(environment), this.urls, settings, clock,
+                observed);
         query = new JobQueryService(store, artifacts, () -> pool, settings.maxAttempts(), clock);
+        callbackSecrets = new WebhookSecretService(store, new SecretBox(() -> CALLBACK_SECRETS_KEY, "CALLBACK_SECRETS_KEY"), clock);
+        callbackHttp = new UrlFetcher(this.urls, CallbackSender.TIMEOUT, CallbackSender.TIMEOUT, CallbackSender.TIMEOUT, 16);
+        callbacks = new CallbackSender(store, views, callbackSecrets, callbackHttp, settings, clock, observed);
+        drainer = new CallbackDrainer(store, callbacks, clock, 8);
+        webhooks = new WebhookService(store, WebhookVerifier.fromList(WEBHOOK_SECRET, "WEBHOOK_SECRET"), finalizer, pool, settings,
+                clock, observed, callbacks, pusher);
+        recovery = new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observed, pusher);
+        cancel = new CancelService(store, pool, clock, observed, pusher);
         deleteArtifacts = new DeleteArtifactsService(store, artifacts);
     }
 
@@ -342,6 +383,10 @@ public final class ServiceHarness implements AutoCloseable {
             deleteTree(s.outputDir().getParent());
         }
         urlFetcher.close();
+        drainer.close();
+        callbackHttp.close();
+        managementApi.close();
+        sink.close();
         artifacts.close();
         store.close();
     }
@@ -362,6 +407,14 @@ public final class ServiceHarness implements AutoCloseable {
 
         public void advance(Duration d) {
             ahead.updateAndGet(a -> a.plus(d));
+        }
+
+        /** Moves time forward to {@code t}, if it is not there yet (how an owed push's timer fires in the fast tier). */
+        public void advanceTo(Instant t) {
+            Duration d = Duration.between(instant(), t);
+            if (!d.isNegative() && !d.isZero()) {
+                advance(d);
+            }
         }
 
         @Override

@@ -90,6 +90,7 @@ final class Problems {
             case FILE_INPUT_NOT_ALLOWED -> new ApiProblem(400, "File input not allowed", r.getMessage());
             case IMAGE_REFUSED -> new ApiProblem(400, "Input image refused", r.getMessage());
             case IMAGE_STORAGE_UNAVAILABLE -> new ApiProblem(503, "Service unavailable", r.getMessage(), null, retry);
+            case WEBHOOK_REFUSED -> new ApiProblem(400, "Invalid webhook", r.getMessage());
         };
     }
 }

@@ -2,6 +2,11 @@ package com.comfyjobs.functions.wiring;
 
 import com.comfyjobs.artifacts.ArtifactSettings;
 import com.comfyjobs.artifacts.ArtifactStore;
+import com.comfyjobs.auth.JwtVerifier;
+import com.comfyjobs.callbacks.CallbackDrainer;
+import com.comfyjobs.callbacks.CallbackSender;
+import com.comfyjobs.callbacks.SecretBox;
+import com.comfyjobs.callbacks.WebhookSecretService;
 import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.config.ConfigException;
@@ -16,6 +21,13 @@ import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
+import com.comfyjobs.live.LiveConnections;
+import com.comfyjobs.live.LiveService;
+import com.comfyjobs.live.LiveSettings;
+import com.comfyjobs.live.LiveUpdates;
+import com.comfyjobs.live.push.LivePusher;
+import com.comfyjobs.live.push.ManagementApi;
+import com.comfyjobs.live.redis.RedisLiveConnections;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.observability.MetricsJobObserver;
 import com.comfyjobs.observability.ObservabilitySettings;
@@ -27,6 +39,7 @@ import com.comfyjobs.progress.WebhookVerifier;
 import com.comfyjobs.query.CancelService;
 import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
+import com.comfyjobs.query.JobViews;
 import com.comfyjobs.recovery.RecoveryService;
 import com.comfyjobs.secrets.Secret;
 import com.comfyjobs.secrets.Secrets;
@@ -42,6 +55,7 @@ import com.comfyjobs.templates.redis.RedisTemplateStore;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Named;
 import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -61,10 +75,14 @@ import java.util.function.Supplier;
  * ComfyUI header and the Redis URL are read when their bean is built, at init: a secret that is
  * missing, unreadable or malformed stops the function there (with SnapStart, the version's
  * publication), with a message naming its variable. The PostHog key is read at the first analytics
- * event, so only the functions that send events need to be able to read it.
+ * event, so only the functions that send events need to be able to read it. The key that seals
+ * callers' callback signing secrets is read when its bean is built too: only the functions that sign
+ * callbacks or hand out those secrets build it.
  */
 @Factory
 public class ComfyJobsFactory {
+    /** Callbacks one container sends at once (the schedule's senders; connections to one receiver's host). */
+    private static final int CALLBACK_CONCURRENCY = 16;
 
     @Singleton
     @Requires(missingBeans = Env.class)
@@ -154,35 +172,109 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    Finalizer finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer) {
-        return new Finalizer(store, pool, artifacts, clock, observer);
+    Finalizer finalizer(JobStore store, ComfyUiPool pool, ArtifactStore artifacts, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new Finalizer(store, pool, artifacts, clock, observer, live);
     }
 
     @Singleton
     WebhookService webhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool,
+                                  ServiceSettings settings, Clock clock, JobObserver observer, CallbackSender callbacks,
+                                  LiveUpdates live) {
+        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer, callbacks, live);
+    }
+
+    /** The key that seals callers' signing secrets: the secret CALLBACK_SECRETS_KEY_ARN names (AWS), or CALLBACK_SECRETS_KEY (local). */
+    @Singleton
+    SecretBox callbackSecretBox(Secrets secrets) {
+        Secret key = secrets.required("CALLBACK_SECRETS_KEY_ARN", "CALLBACK_SECRETS_KEY");
+        return new SecretBox(key, key.variable());
+    }
+
+    @Singleton
+    WebhookSecretService webhookSecretService(JobStore store, SecretBox box, Clock clock) {
+        return new WebhookSecretService(store, box, clock);
+    }
+
+    /** Callbacks go to callers' URLs under the same rules as input images (ALLOW_PRIVATE_URLS), with their own timeouts. */
+    @Singleton
+    @Named("callbacks")
+    @Bean(preDestroy = "close")
+    UrlFetcher callbackHttp(Env env) {
+        return new UrlFetcher(UrlPolicy.fromEnv(env), CallbackSender.TIMEOUT, CallbackSender.TIMEOUT, CallbackSender.TIMEOUT,
+                CALLBACK_CONCURRENCY);
+    }
+
+    @Singleton
+    CallbackSender callbackSender(JobStore store, JobViews views, WebhookSecretService secrets, @Named("callbacks") UrlFetcher http,
                                   ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new WebhookService(store, verifier, finalizer, pool, settings, clock, observer);
+        return new CallbackSender(store, views, secrets, http, settings, clock, observer);
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    CallbackDrainer callbackDrainer(JobStore store, CallbackSender sender, Clock clock) {
+        return new CallbackDrainer(store, sender, clock, CALLBACK_CONCURRENCY);
     }
 
     @Singleton
     RecoveryService recoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer,
-                                    ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observer);
+                                    ServiceSettings settings, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observer, live);
     }
 
     @Singleton
-    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ArtifactStore bucket, ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new Dispatcher(store, pool, new InputStaging(pool, bucket), settings, clock, observer);
+    Dispatcher dispatcher(JobStore store, ComfyUiPool pool, ArtifactStore bucket, ServiceSettings settings, Clock clock, JobObserver observer,
+                          LiveUpdates live) {
+        return new Dispatcher(store, pool, new InputStaging(pool, bucket), settings, clock, observer, live);
+    }
+
+    /** WebSocket connections live beside the jobs, on the job store's Redis connection. */
+    @Singleton
+    @Requires(missingBeans = LiveConnections.class)
+    LiveConnections liveConnections(JobStore store) {
+        if (store instanceof RedisJobStore redis) {
+            return new RedisLiveConnections(redis.connection());
+        }
+        throw new ConfigException("WebSocket connections are kept in the jobs' Redis; a context with another JobStore ("
+                + store.getClass().getSimpleName() + ") must provide LiveConnections too");
+    }
+
+    @Singleton
+    LiveService liveService(JobStore store, LiveConnections connections, Clock clock) {
+        return new LiveService(store, connections, clock);
+    }
+
+    /**
+     * Pushes to WebSocket connections through the Management API at WEBSOCKET_ENDPOINT; without one (a
+     * deployment or local run with no WebSocket API) nothing is pushed. Nothing is built here unless a
+     * push can happen: the Management API client only when the endpoint is set.
+     */
+    @Singleton
+    LiveUpdates liveUpdates(Env env, JobStore store, Provider<JobViews> views, Provider<LiveService> live, Clock clock) {
+        LiveSettings settings = LiveSettings.fromEnv(env);
+        if (settings.endpoint().isEmpty()) {
+            return LiveUpdates.NONE;
+        }
+        ManagementApi api = ManagementApi.create(settings.endpoint().get(), settings.region());
+        return new LivePusher(store, views.get(), api, live.get(), clock, LivePusher.timer(clock));
+    }
+
+    /** The WebSocket API's authorizer: JWT_ISSUER, JWT_AUDIENCE, JWT_USER_CLAIM. */
+    @Singleton
+    JwtVerifier jwtVerifier(Env env) {
+        return JwtVerifier.fromEnv(env);
     }
 
     @Singleton
     SubmitService submitService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, TemplateService templates, InputImages images,
                                 Env env, ServiceSettings settings, Clock clock, JobObserver observer) {
-        return new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(env), settings, clock, observer);
+        return new SubmitService(store, pool, dispatcher, templates, images, RawWorkflows.fromEnv(env), UrlPolicy.fromEnv(env), settings,
+                clock, observer);
     }
 
     /** Fetches input images from caller URLs under the URL rules (ALLOW_PRIVATE_URLS). */
     @Singleton
+    @Named("inputImages")
     @Bean(preDestroy = "close")
     UrlFetcher urlFetcher(Env env) {
         return new UrlFetcher(UrlPolicy.fromEnv(env), InputSettings.URL_CONNECT_TIMEOUT, InputSettings.URL_READ_TIMEOUT,
@@ -190,7 +282,7 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    InputImages inputImages(ArtifactStore bucket, UrlFetcher urls, Env env, Clock clock) {
+    InputImages inputImages(ArtifactStore bucket, @Named("inputImages") UrlFetcher urls, Env env, Clock clock) {
         return new InputImageStore(bucket, urls, InputSettings.fromEnv(env), clock);
     }
 
@@ -217,6 +309,11 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
+    JobViews jobViews(ArtifactStore artifacts) {
+        return new JobViews(artifacts);
+    }
+
+    @Singleton
     JobQueryService jobQueryService(JobStore store, ArtifactStore artifacts, Provider<ComfyUiPool> pool, ServiceSettings settings,
                                     Clock clock) {
         return new JobQueryService(store, artifacts, pool::get, settings.maxAttempts(), clock);
@@ -228,7 +325,7 @@ public class ComfyJobsFactory {
     }
 
     @Singleton
-    CancelService cancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer) {
-        return new CancelService(store, pool, clock, observer);
+    CancelService cancelService(JobStore store, ComfyUiPool pool, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new CancelService(store, pool, clock, observer, live);
     }
 }

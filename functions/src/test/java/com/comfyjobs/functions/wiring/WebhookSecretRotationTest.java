@@ -53,7 +53,7 @@ class WebhookSecretRotationTest {
         sm.put(ARN, OLD);
         Env env = new Env(Map.of("WEBHOOK_SECRET_ARN", ARN, "SECRETS_TTL_SECONDS", Long.toString(TTL.toSeconds()),
                 "METRICS_ENABLED", "false", "ARTIFACT_BUCKET", "rotation-bucket", "S3_ENDPOINT", "http://127.0.0.1:9",
-                "AWS_REGION", FakeSecretsManager.REGION));
+                "AWS_REGION", FakeSecretsManager.REGION, "CALLBACK_SECRETS_KEY", "rotation-test-callback-secrets-key-0123456789"));
         secrets = new Secrets(env, clock, sm::reader);
         context = ApplicationContext.builder().singletons(env, clock, secrets, new InMemoryJobStore()).start();
     }

@@ -231,8 +231,10 @@ class ExecutionTest {
         try (WsRecorder other = WsRecorder.connect(sim, "someone-else")) {
             String id = submit(SampleWorkflows.small(9, 2), null);
             assertTrue(sim.awaitIdle(Duration.ofSeconds(10)));
-            other.await(m -> m.get("type").asText().equals("status")
-                    && m.get("data").get("status").get("exec_info").get("queue_remaining").asInt() == 0, Duration.ofSeconds(5));
+            // The greeting status already said queue_remaining 0, so wait for the prompt's own last event: the
+            // simulator has sent everything, but the socket may not have delivered it yet.
+            other.await(m -> m.get("type").asText().equals("progress_state") && m.get("data").get("prompt_id").asText().equals(id)
+                    && m.get("data").get("nodes").path("9").path("state").asText().equals("finished"), Duration.ofSeconds(5));
             List<String> types = other.messagesFor(id).stream().map(m -> m.get("type").asText()).distinct().toList();
             assertEquals(List.of("progress_state", "progress"), types);
             assertEquals("success", api.get("/history/" + id).json().get(id).get("status").get("status_str").asText());

@@ -25,6 +25,7 @@ final class Banner {
                 + (stack.s3() != null ? "  (S3Proxy)" : ""));
         out.println("  ComfyUI          " + stack.env().raw("COMFYUI_URLS") + (stack.simulator() != null ? "  (simulator)" : ""));
         out.println("  Webhook          " + api + "/webhooks/comfyui");
+        out.println("  WebSocket        " + stack.webSocketUrl() + "?user=dev   (live progress; Management API on the same port)");
         out.println("  Templates        " + (stack.templates().isEmpty() ? "none" : String.join(", ", stack.templates())));
         if (stack.generatedWebhookSecret()) {
             out.println("  Webhook secret   " + stack.webhookSecret() + "  (generated; set WEBHOOK_SECRET to choose one)");
@@ -32,6 +33,7 @@ final class Banner {
         out.println();
         out.println("  !! LOCAL ONLY: the caller is whoever the X-Dev-User header names (default 'dev'; 'admin' is an admin).");
         out.println("  !! It stands in for API Gateway's JWT authorizer. Never expose this port.");
+        out.println("  !! The same goes for the WebSocket API: its ?user= parameter stands in for the JWT in ?token=.");
         out.println("  !! Raw workflows: " + stack.env().raw("RAW_WORKFLOWS") + "; image URLs to private addresses allowed: "
                 + stack.env().raw("ALLOW_PRIVATE_URLS") + " (deployed: admins, false).");
         out.println();

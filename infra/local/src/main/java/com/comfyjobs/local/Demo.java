@@ -10,16 +10,24 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * --demo: a scripted tour over the real HTTP API. Four txt2img template jobs (one submitted twice with
- * the same Idempotency-Key), live progress bars, a ComfyUI restart in the middle so recovery must
- * resubmit the lost work, a cancel, and at the end the artifact URLs, each downloaded and checked to be
- * a PNG.
+ * --demo: a scripted tour over the real HTTP and WebSocket APIs. Four txt2img template jobs (one
+ * submitted twice with the same Idempotency-Key), live progress bars drawn from the messages the
+ * WebSocket API pushes (subscribed to all of the user's jobs before the first submit), a ComfyUI
+ * restart in the middle so recovery must resubmit the lost work, a cancel, and at the end each job
+ * read with GET, which must agree with its last message, and the artifact URLs that message carried,
+ * each downloaded and checked to be a PNG.
  */
 final class Demo {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,6 +37,9 @@ final class Demo {
     private final PrintStream out;
     private final HttpClient http = HttpClient.newHttpClient();
     private final String api;
+    /** The newest message's job, per job id, as the WebSocket API pushed it. */
+    private final Map<String, JsonNode> pushed = new ConcurrentHashMap<>();
+    private final AtomicInteger messages = new AtomicInteger();
 
     Demo(LocalStack stack, PrintStream out) {
         this.stack = stack;
@@ -39,6 +50,7 @@ final class Demo {
     /** Quick recovery, so the tour takes seconds rather than the production minute and a half. */
     static void configure(LocalStack.Options options) {
         options.port = 0;
+        options.webSocketPort = 0;
         options.recoveryEvery = Duration.ofSeconds(1);
         options.simulatorStepMillis = 60;
         options.env.put("STALE_AFTER_SECONDS", "3");
@@ -50,7 +62,8 @@ final class Demo {
             out.println("--demo needs the built-in ComfyUI simulator (unset COMFYUI_URLS)");
             return false;
         }
-        out.println("ComfyJobs demo against " + api + " (user 'demo')");
+        out.println("ComfyJobs demo against " + api + " (user 'demo'), live progress from " + stack.webSocketUrl());
+        WebSocket socket = listen();
         Map<String, String> expected = new LinkedHashMap<>();
         String a = submit("A sunrise", 1, null);
         String b = submit("B harbour", 2, "demo-key-b");
@@ -73,7 +86,7 @@ final class Demo {
         int lines = 0;
         while (System.nanoTime() < deadline) {
             for (String id : expected.keySet()) {
-                last.put(id, call("GET", "/jobs/" + id, null, null).body);
+                last.put(id, pushed.getOrDefault(id, JSON.createObjectNode().put("status", "queued").put("progress", 0).put("attempt", 1)));
             }
             lines = draw(names, last, lines);
             if (!restarted && "running".equals(last.get(b).path("status").asText()) && last.get(b).path("progress").asDouble() > 0.3) {
@@ -85,17 +98,20 @@ final class Demo {
             if (last.values().stream().allMatch(j -> isTerminal(j.path("status").asText()))) {
                 break;
             }
-            Thread.sleep(250);
+            Thread.sleep(100);
         }
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "demo over").get(5, TimeUnit.SECONDS);
         out.println();
+        out.println("  " + messages.get() + " messages pushed; each job read once more with GET to check them");
         boolean ok = b.equals(bAgain) && restarted;
         for (Map.Entry<String, String> e : expected.entrySet()) {
             JsonNode j = last.get(e.getKey());
             String status = j.path("status").asText();
-            boolean good = status.equals(e.getValue());
+            String read = call("GET", "/jobs/" + e.getKey(), null, null).body.path("status").asText();
+            boolean good = status.equals(e.getValue()) && read.equals(status);
             ok &= good;
             out.printf("  %s %s: %s (attempt %d)%s%n", names.get(e.getKey()), e.getKey(), status, j.path("attempt").asInt(),
-                    good ? "" : "  EXPECTED " + e.getValue());
+                    good ? "" : "  EXPECTED " + e.getValue() + ", GET says " + read);
             for (JsonNode art : j.path("artifacts")) {
                 String url = art.path("url").asText();
                 byte[] png = download(url);
@@ -110,6 +126,44 @@ final class Demo {
         }
         out.println(ok ? "demo: every job ended as it should" : "demo: FAILED");
         return ok;
+    }
+
+    /** Opens the WebSocket API as user 'demo' and subscribes to all of its jobs, those to come included. */
+    private WebSocket listen() throws Exception {
+        CompletableFuture<Void> subscribed = new CompletableFuture<>();
+        WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create(stack.webSocketUrl() + "?user=demo"), new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    onMessage(partial.toString(), subscribed);
+                    partial.setLength(0);
+                }
+                ws.request(1);
+                return null;
+            }
+        }).get(10, TimeUnit.SECONDS);
+        socket.sendText("{\"action\": \"subscribe\", \"all\": true}", true);
+        subscribed.get(10, TimeUnit.SECONDS);
+        return socket;
+    }
+
+    private void onMessage(String text, CompletableFuture<Void> subscribed) {
+        try {
+            JsonNode m = JSON.readTree(text);
+            String type = m.path("type").asText();
+            if (type.equals("subscribed")) {
+                subscribed.complete(null);
+            } else if (type.startsWith("job.")) {
+                messages.incrementAndGet();
+                // messages of one job may be sent from two functions at once: nothing replaces its end
+                pushed.merge(m.path("data").path("jobId").asText(), m.path("data"), (was, now) -> isTerminal(was.path("status").asText()) ? was : now);
+            }
+        } catch (IOException e) {
+            out.println("  not JSON from the WebSocket API: " + text);
+        }
     }
 
     private int draw(Map<String, String> names, Map<String, JsonNode> jobs, int previousLines) {

@@ -3,6 +3,8 @@ package com.comfyjobs.local;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.JobStoreType;
 import com.comfyjobs.config.ServiceSettings;
@@ -46,20 +48,29 @@ import software.amazon.awssdk.services.s3.S3Client;
  * The whole system on one machine: the job store (JOB_STORE_TYPE: Redis, an embedded redis-server or
  * REDIS_URL or REDIS_HOST; in memory; or a SQLite file, SQLITE_PATH), S3 (S3Proxy on disk, or
  * S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
- * by {@link ApiGatewayEmulator}, and the recovery function on the template's schedule. The handlers
- * are the Lambda handlers themselves, built once and shared like warm containers. The shipped workflow
- * templates (infra/templates) are published at start.
+ * by {@link ApiGatewayEmulator}, the WebSocket API and its Management API by
+ * {@link WebSocketApiEmulator}, and the scheduled functions (recovery, callbacks) on the template's
+ * schedules, each on a thread of its own. The handlers are the Lambda handlers themselves, built once
+ * and shared like warm containers. The shipped workflow templates (infra/templates) are published at start.
  */
 public final class LocalStack implements AutoCloseable {
     public static final String LOCAL_BUCKET = "comfyjobs-local";
     /** The SQLite file of JOB_STORE_TYPE=sqlite; comfyjobs.db in the data directory when unset. */
     public static final String SQLITE_PATH = "SQLITE_PATH";
+    private static final String RECOVERY = "RecoveryFunction";
+    private static final String CALLBACKS = "DeliverCallbacksFunction";
+    /** What EventBridge Scheduler gives a scheduled function: its timeout as template.yaml sets it. */
+    private static final Map<String, Duration> SCHEDULED_TIMEOUTS = Map.of(RECOVERY, Duration.ofSeconds(60), CALLBACKS, Duration.ofSeconds(60));
 
     /** How to start. Environment values override the defaults; everything else has a default. */
     public static final class Options {
         public String host = "127.0.0.1";
         public int port = 3000;
+        /** The WebSocket API's port (0: any free one). */
+        public int webSocketPort = 3001;
         public Duration recoveryEvery;
+        /** How often the callbacks' schedule starts (each run drains for up to ~55 s while anything waits). */
+        public Duration callbacksEvery;
         public int simulatorStepMillis = 40;
         public Path dataDir;
         public boolean durableRedis;
@@ -78,11 +89,13 @@ public final class LocalStack implements AutoCloseable {
     private ComfyUiSimulator simulator;
     private ApplicationContext context;
     private ApiGatewayEmulator api;
+    private WebSocketApiEmulator webSocket;
+    private String webSocketHost;
     private ScheduledExecutorService scheduler;
     private Env env;
     private String webhookSecret;
     private boolean generatedSecret;
-    private RequestHandler<Map<String, Object>, Map<String, Object>> recovery;
+    private final Map<String, RequestHandler<Map<String, Object>, Map<String, Object>>> scheduled = new HashMap<>();
     private final List<String> templates = new ArrayList<>();
 
     private LocalStack(Options options) {
@@ -132,8 +145,16 @@ public final class LocalStack implements AutoCloseable {
             generatedSecret = true;
             vars.put("WEBHOOK_SECRET", webhookSecret);
         }
+        if (blank(vars.get("CALLBACK_SECRETS_KEY"))) {
+            // callers' signing secrets sealed under a key made now cannot be opened after a restart with another:
+            // a durable local setup sets CALLBACK_SECRETS_KEY itself
+            byte[] key = new byte[36];
+            new SecureRandom().nextBytes(key);
+            vars.put("CALLBACK_SECRETS_KEY", Base64.getEncoder().encodeToString(key));
+        }
         // the local stack runs on plain variables; an ARN copied from a deployment would send it to Secrets Manager
-        for (String arn : new String[] {"WEBHOOK_SECRET_ARN", "REDIS_URL_SECRET_ARN", "COMFYUI_HEADER_SECRET_ARN", "POSTHOG_API_KEY_SECRET_ARN"}) {
+        for (String arn : new String[] {"WEBHOOK_SECRET_ARN", "REDIS_URL_SECRET_ARN", "COMFYUI_HEADER_SECRET_ARN", "POSTHOG_API_KEY_SECRET_ARN",
+                "CALLBACK_SECRETS_KEY_ARN"}) {
             vars.remove(arn);
         }
         vars.putIfAbsent("METRICS_ENABLED", "false");
@@ -141,6 +162,10 @@ public final class LocalStack implements AutoCloseable {
         // template.yaml deploys RAW_WORKFLOWS=admins and ALLOW_PRIVATE_URLS=false
         vars.putIfAbsent("RAW_WORKFLOWS", "all");
         vars.putIfAbsent("ALLOW_PRIVATE_URLS", "true");
+        // pushes go to this stack's own WebSocket API, whatever a deployment's endpoint the environment names
+        int webSocketPort = options.webSocketPort == 0 ? FreePorts.any() : options.webSocketPort;
+        webSocketHost = options.host;
+        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(options.host, webSocketPort));
         URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
@@ -166,15 +191,31 @@ public final class LocalStack implements AutoCloseable {
         }
         publishShippedTemplates();
         api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> webSocketRoutes = new HashMap<>();
+        for (TemplateRoutes.WebSocketRoute r : template.webSocketRoutes()) {
+            webSocketRoutes.put(r.routeKey(), (RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>) handler(r.handler()));
+        }
+        try {
+            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, options.defaultUser);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the WebSocket API", e);
+        }
+        // one thread per schedule: a callbacks run that drains for most of a minute does not hold recovery back
+        scheduler = Executors.newScheduledThreadPool(Math.max(1, template.schedules().size()), r -> {
             Thread t = new Thread(r, "local-schedule");
             t.setDaemon(true);
             return t;
         });
         for (TemplateRoutes.Schedule s : template.schedules()) {
-            recovery = (RequestHandler<Map<String, Object>, Map<String, Object>>) handler(s.handler());
-            Duration every = options.recoveryEvery != null ? options.recoveryEvery : s.rate();
-            scheduler.scheduleWithFixedDelay(this::runRecovery, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+            scheduled.put(s.name(), (RequestHandler<Map<String, Object>, Map<String, Object>>) handler(s.handler()));
+            Duration every = switch (s.name()) {
+                case RECOVERY -> options.recoveryEvery;
+                case CALLBACKS -> options.callbacksEvery;
+                default -> null;
+            };
+            Duration rate = every != null ? every : s.rate();
+            scheduler.scheduleWithFixedDelay(() -> runScheduled(s.name()), rate.toMillis(), rate.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -234,10 +275,20 @@ public final class LocalStack implements AutoCloseable {
 
     /** One run of the scheduled recovery function, as EventBridge Scheduler would invoke it. */
     public Map<String, Object> runRecovery() {
+        return runScheduled(RECOVERY);
+    }
+
+    /** One run of the callbacks' schedule: it sends what is due and returns once nothing waits (or near its timeout). */
+    public Map<String, Object> runCallbacks() {
+        return runScheduled(CALLBACKS);
+    }
+
+    private Map<String, Object> runScheduled(String function) {
         try {
-            return recovery.handleRequest(Map.of(), new LocalLambdaContext("RecoveryFunction", Duration.ofSeconds(60), 1536));
+            return scheduled.get(function).handleRequest(Map.of(),
+                    new LocalLambdaContext(function, SCHEDULED_TIMEOUTS.getOrDefault(function, Duration.ofSeconds(60)), 1024));
         } catch (RuntimeException e) {
-            System.err.println("recovery run failed: " + e);
+            System.err.println(function + " run failed: " + e);
             return Map.of("error", String.valueOf(e.getMessage()));
         }
     }
@@ -264,6 +315,15 @@ public final class LocalStack implements AutoCloseable {
 
     public int port() {
         return api.port();
+    }
+
+    /** The WebSocket API: ws://HOST:PORT/ws; {@code ?user=NAME} names the caller here. */
+    public URI webSocketUrl() {
+        return URI.create("ws://" + webSocketHost + ":" + webSocket.port() + WebSocketApiEmulator.PATH);
+    }
+
+    public WebSocketApiEmulator webSocket() {
+        return webSocket;
     }
 
     public Env env() {
@@ -312,6 +372,9 @@ public final class LocalStack implements AutoCloseable {
         }
         if (api != null) {
             api.close();
+        }
+        if (webSocket != null) {
+            webSocket.close();
         }
         if (context != null) {
             context.close();

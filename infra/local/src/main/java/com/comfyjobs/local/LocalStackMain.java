@@ -23,6 +23,7 @@ public final class LocalStackMain {
             switch (args[i]) {
                 case "--port" -> options.port = Integer.parseInt(value(args, ++i, "--port"));
                 case "--host" -> options.host = value(args, ++i, "--host");
+                case "--ws-port" -> options.webSocketPort = Integer.parseInt(value(args, ++i, "--ws-port"));
                 case "--recovery-every" -> options.recoveryEvery = duration(value(args, ++i, "--recovery-every"));
                 case "--step-ms" -> options.simulatorStepMillis = Integer.parseInt(value(args, ++i, "--step-ms"));
                 case "--data-dir" -> options.dataDir = Path.of(value(args, ++i, "--data-dir"));
@@ -103,6 +104,7 @@ public final class LocalStackMain {
 
                   --port N              API port (default 3000)
                   --host H              address to bind (default 127.0.0.1)
+                  --ws-port N           WebSocket API port (default 3001; 0 for any free port)
                   --recovery-every D    run recovery every D (5s, 1m, PT30S) instead of the template's rate(1 minute)
                   --step-ms N           simulated sampler step time (default 40)
                   --data-dir DIR        where S3 objects, ComfyUI outputs and the SQLite file go (default: a temp dir)

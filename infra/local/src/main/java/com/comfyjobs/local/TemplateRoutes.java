@@ -19,11 +19,16 @@ import java.util.regex.Pattern;
 
 /**
  * What template.yaml deploys, read the way API Gateway and EventBridge Scheduler would use it: each
- * HttpApi route with its handler class and whether the JWT authorizer guards it, and each schedule
- * with its handler and rate. The local stack serves exactly these, so it cannot drift from the
+ * HttpApi route with its handler class and whether the JWT authorizer guards it, each schedule with
+ * its handler and rate, and each route of the WebSocket API ($connect, $default, $disconnect) with the
+ * handler its integration invokes. The local stack serves exactly these, so it cannot drift from the
  * template.
  */
-public record TemplateRoutes(List<Route> routes, List<Schedule> schedules) {
+public record TemplateRoutes(List<Route> routes, List<Schedule> schedules, List<WebSocketRoute> webSocketRoutes) {
+
+    /** A route of the WebSocket API: its route key and the handler of the function its integration invokes. */
+    public record WebSocketRoute(String routeKey, String handler) {
+    }
 
     public record Route(String method, String path, String handler, boolean authorized) {
         /** The route key API Gateway puts in routeKey, e.g. "GET /jobs/{jobId}". */
@@ -58,6 +63,9 @@ public record TemplateRoutes(List<Route> routes, List<Schedule> schedules) {
     public record Schedule(String name, String handler, Duration rate) {
     }
 
+    private static final Pattern INTEGRATION = Pattern.compile("integrations/\\$\\{(\\w+)}");
+    private static final Pattern INVOKED = Pattern.compile(".*/functions/\\$\\{(\\w+)(?:\\.Alias)?}/invocations");
+
     private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|second|seconds)\\)");
 
     /** template.yaml in the working directory when there is one (a checkout), else the copy in the jar. */
@@ -79,9 +87,14 @@ public record TemplateRoutes(List<Route> routes, List<Schedule> schedules) {
                 .path("DefaultAuthorizer").asText("").isEmpty();
         List<Route> routes = new ArrayList<>();
         List<Schedule> schedules = new ArrayList<>();
+        List<WebSocketRoute> webSocket = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> resources = template.path("Resources").fields();
         while (resources.hasNext()) {
             Map.Entry<String, JsonNode> r = resources.next();
+            if ("AWS::ApiGatewayV2::Route".equals(r.getValue().path("Type").asText())) {
+                webSocket.add(webSocketRoute(template, r.getKey(), r.getValue().path("Properties")));
+                continue;
+            }
             if (!"AWS::Serverless::Function".equals(r.getValue().path("Type").asText())) {
                 continue;
             }
@@ -100,7 +113,25 @@ public record TemplateRoutes(List<Route> routes, List<Schedule> schedules) {
                 }
             }
         }
-        return new TemplateRoutes(List.copyOf(routes), List.copyOf(schedules));
+        return new TemplateRoutes(List.copyOf(routes), List.copyOf(schedules), List.copyOf(webSocket));
+    }
+
+    /** Route, to its integration, to the function it invokes, to that function's handler. */
+    private static WebSocketRoute webSocketRoute(JsonNode template, String name, JsonNode route) {
+        Matcher target = INTEGRATION.matcher(route.path("Target").asText());
+        if (!target.matches()) {
+            throw new IllegalStateException("WebSocket route " + name + " targets no integration of the template");
+        }
+        String uri = template.path("Resources").path(target.group(1)).path("Properties").path("IntegrationUri").asText();
+        Matcher function = INVOKED.matcher(uri);
+        if (!function.matches()) {
+            throw new IllegalStateException("integration " + target.group(1) + " invokes no function of the template: " + uri);
+        }
+        String handler = template.path("Resources").path(function.group(1)).path("Properties").path("Handler").asText();
+        if (handler.isEmpty()) {
+            throw new IllegalStateException("function " + function.group(1) + " of WebSocket route " + name + " has no handler");
+        }
+        return new WebSocketRoute(route.path("RouteKey").asText(), handler);
     }
 
     static Duration rate(String expression) {

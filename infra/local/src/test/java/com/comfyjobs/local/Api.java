@@ -66,6 +66,28 @@ final class Api {
         return submit(user, b.toString(), null);
     }
 
+    /** POST /jobs body: the workflow and a webhook to {@code url} for {@code events} (null: the default, the job's ends). */
+    static String submitBody(int seed, String url, String... events) {
+        ObjectNode b = JSON.createObjectNode();
+        b.set("workflow", workflow(seed));
+        ObjectNode w = b.putObject("webhook").put("url", url);
+        if (events.length > 0) {
+            for (String e : events) {
+                w.withArray("events").add(e);
+            }
+        }
+        return b.toString();
+    }
+
+    Response webhookSecret(String user) {
+        return send(request("/webhook-secret", user).GET());
+    }
+
+    Response rotateWebhookSecret(String user, String body) {
+        return send(request("/webhook-secret", user).POST(body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     Response createUpload(String user) {
         return send(request("/uploads", user).POST(HttpRequest.BodyPublishers.noBody()));
     }

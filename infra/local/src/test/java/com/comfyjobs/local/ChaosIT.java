@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.testing.CallbackReceiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +30,11 @@ import org.junit.jupiter.api.Test;
  * posting webhooks) while the simulator drops 30% of webhooks, duplicates 10% and reorders some, and
  * restarts twice; Redis restarts once; recovery runs every two seconds. Every job must end in the
  * right terminal state, no Idempotency-Key may give two executions, and every succeeded job's
- * artifacts must equal ComfyUI's files byte for byte. -Dchaos.jobs=10000 makes it the large run.
+ * artifacts must equal ComfyUI's files byte for byte. Every job asks for callbacks of all its events,
+ * to a receiver that answers one delivery in five 503 and verifies each with the standardwebhooks
+ * library and its caller's secret as it arrives: every job's end must arrive (duplicates allowed,
+ * each with the same webhook-id), never before one of the job's progress callbacks.
+ * -Dchaos.jobs=10000 makes it the large run.
  */
 class ChaosIT {
     static final int JOBS = Integer.getInteger("chaos.jobs", 200);
@@ -47,12 +53,25 @@ class ChaosIT {
         o.env.put("COMFYUI_REQUEST_TIMEOUT_MS", "4000");
         o.env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
         o.env.put("REDIS_COMMAND_TIMEOUT_MS", "1000");
+        o.env.put("CALLBACK_RETRY_SCHEDULE", "1s,1s,2s,2s,5s,10s,20s");
         o.webhook = b -> b.dropPercent(30).duplicatePercent(10).reorder(true).maxAttempts(3).initialBackoffMillis(50).maxBackoffMillis(400);
         o.comfyUi = b -> b.randomSeed(42);
         ChaosReport report = new ChaosReport(JOBS);
         long started = System.nanoTime();
-        try (LocalStack stack = LocalStack.start(o)) {
+        try (LocalStack stack = LocalStack.start(o); CallbackReceiver receiver = CallbackReceiver.start()) {
             Api api = new Api(stack.apiUrl());
+            Map<String, String> secrets = new HashMap<>();
+            for (int u = 0; u < 20; u++) {
+                secrets.put("user-" + u, api.webhookSecret("user-" + u).body().get("secret").asText());
+            }
+            List<String> unverified = Collections.synchronizedList(new ArrayList<>());
+            receiver.answer(d -> {
+                String user = d.json().path("data").path("userId").asText();
+                if (!d.verifies(secrets.getOrDefault(user, ""))) {
+                    unverified.add(d.id());
+                }
+                return d.seq() % 5 == 0 ? 503 : 200;
+            });
             Map<String, String> keyToJob = new ConcurrentHashMap<>();
             Map<String, String> expected = new ConcurrentHashMap<>();
             ExecutorService callers = Executors.newFixedThreadPool(16);
@@ -62,7 +81,7 @@ class ChaosIT {
                 work.add(callers.submit(() -> {
                     String user = "user-" + (n % 20);
                     String key = "key-" + n;
-                    String body = body(n);
+                    String body = body(n, receiver.url());
                     Api.Response r = submitRetrying(api, user, body, key, report);
                     String job = r.body().get("jobId").asText();
                     keyToJob.put(key, job);
@@ -131,19 +150,58 @@ class ChaosIT {
             }
             var stats = stack.simulator().webhookStats();
             report.webhooks = stats.toString();
+            checkCallbacks(receiver, finals, unverified, report, Duration.ofMinutes(JOBS > 1000 ? 30 : 3));
         }
         report.seconds = (System.nanoTime() - started) / 1e9;
         System.out.println(report);
         report.writeIfAsked();
     }
 
-    private static String body(int n) {
+    private static String body(int n, String callbacks) {
         ObjectNode wf = Api.workflow(n);
         ((ObjectNode) wf.get("5").get("inputs")).put("width", 64).put("height", 64);
         ((ObjectNode) wf.get("3").get("inputs")).put("steps", 4);
         ObjectNode b = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         b.set("workflow", wf);
+        b.putObject("webhook").put("url", callbacks).putArray("events").add("job.progress").add("job.succeeded").add("job.failed")
+                .add("job.canceled").add("job.expired");
         return b.toString();
+    }
+
+    /**
+     * Every job's end arrives at the receiver (waiting up to {@code limit} for the last retries), as
+     * the event of the status the job ended in; its tries, if more than one arrived, share one
+     * webhook-id; none of the job's progress callbacks arrives after it; every delivery verified.
+     */
+    private static void checkCallbacks(CallbackReceiver receiver, Map<String, JsonNode> finals, List<String> unverified, ChaosReport report,
+                                       Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        Map<String, List<CallbackReceiver.Delivery>> byJob = new HashMap<>();
+        Set<String> missing = new HashSet<>(finals.keySet());
+        while (!missing.isEmpty() && System.nanoTime() < deadline) {
+            byJob = receiver.deliveries().stream().collect(Collectors.groupingBy(CallbackReceiver.Delivery::jobId));
+            Map<String, List<CallbackReceiver.Delivery>> seen = byJob;
+            missing.removeIf(job -> seen.getOrDefault(job, List.of()).stream()
+                    .anyMatch(d -> d.type().equals("job." + finals.get(job).get("status").asText()) && d.seq() % 5 != 0));
+            if (!missing.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        assertEquals(Set.of(), missing, "jobs whose end never reached their caller");
+        assertEquals(List.of(), unverified, "deliveries whose signature did not verify with their caller's secret");
+        for (Map.Entry<String, JsonNode> e : finals.entrySet()) {
+            List<CallbackReceiver.Delivery> got = byJob.get(e.getKey());
+            List<CallbackReceiver.Delivery> ends = got.stream().filter(d -> !d.type().equals("job.progress")).toList();
+            assertEquals(1, ends.stream().map(CallbackReceiver.Delivery::id).distinct().count(), e.getKey() + ": one end, one webhook-id");
+            assertEquals("job." + e.getValue().get("status").asText(), ends.get(0).type(), e.getKey());
+            int firstEnd = ends.stream().mapToInt(CallbackReceiver.Delivery::seq).min().orElseThrow();
+            int lastProgress = got.stream().filter(d -> d.type().equals("job.progress")).mapToInt(CallbackReceiver.Delivery::seq).max().orElse(0);
+            assertTrue(lastProgress < firstEnd, e.getKey() + ": a progress callback arrived after the job's end");
+            report.callbackEnds.addAndGet(ends.size());
+            report.callbackProgress.addAndGet(got.size() - ends.size());
+            report.callbackEndRepeats.addAndGet(ends.size() - 1);
+        }
+        report.callbacksAnswered503.set((int) receiver.deliveries().stream().filter(d -> d.seq() % 5 == 0).count());
     }
 
     /** A submit whose client retries 503 (Redis restarting) and 409 (its key held by a request the restart cut short). */

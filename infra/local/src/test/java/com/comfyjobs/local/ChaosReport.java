@@ -21,6 +21,10 @@ final class ChaosReport {
     volatile String webhooks = "";
     final AtomicInteger unavailable = new AtomicInteger();
     final AtomicInteger inProgress = new AtomicInteger();
+    final AtomicInteger callbackEnds = new AtomicInteger();
+    final AtomicInteger callbackEndRepeats = new AtomicInteger();
+    final AtomicInteger callbackProgress = new AtomicInteger();
+    final AtomicInteger callbacksAnswered503 = new AtomicInteger();
     volatile double seconds;
 
     ChaosReport(int jobs) {
@@ -37,9 +41,11 @@ final class ChaosReport {
         outcomes.forEach((k, v) -> o.put(k, v.get()));
         return String.format("chaos: %d jobs (%d submitted twice with the same key, %d cancel requests), ComfyUI restarts %d, Redis restarts %d,"
                         + " outcomes %s, extra attempts %d, artifacts compared byte for byte %d, requests answered 503 and retried %d, answered 409 (key held by a request cut short) and retried %d,"
-                        + " webhooks %s, %.0f s",
+                        + " webhooks %s, callbacks: ends received %d (%d of them a job's end again, same webhook-id), progress received %d,"
+                        + " deliveries answered 503 by the receiver %d, %.0f s",
                 jobs, repeats.get(), cancels.get(), comfyRestarts.get(), redisRestarts.get(), o, attempts.get(), artifactsChecked.get(),
-                unavailable.get(), inProgress.get(), webhooks, seconds);
+                unavailable.get(), inProgress.get(), webhooks, callbackEnds.get(), callbackEndRepeats.get(), callbackProgress.get(),
+                callbacksAnswered503.get(), seconds);
     }
 
     void writeIfAsked() throws IOException {

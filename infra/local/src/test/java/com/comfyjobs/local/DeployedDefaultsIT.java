@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The local stack with template.yaml's settings for who may submit raw workflows and where image URLs
  * may point (the local stack itself runs with RAW_WORKFLOWS=all and ALLOW_PRIVATE_URLS=true): a user
- * is refused a raw workflow, an admin is not; with RAW_WORKFLOWS=off nobody submits one; image URLs
- * over http or to this machine's and private addresses are refused, and nothing reaches them.
+ * is refused a raw workflow, an admin is not; with RAW_WORKFLOWS=off nobody submits one; image and
+ * callback URLs over http or to this machine's and private addresses are refused, and nothing reaches them.
  */
 class DeployedDefaultsIT {
     private LocalStack stack;
@@ -89,6 +89,32 @@ class DeployedDefaultsIT {
             server.stop(0);
         }
         assertEquals(1, api.list("admin", null).body().get("jobs").size(), "only the admin's first job was stored");
+    }
+
+    @Test
+    void callbackUrlsMustBePublicHttpsAndNothingIsStoredOrReached() throws Exception {
+        start("all");
+        try (com.comfyjobs.testing.CallbackReceiver receiver = com.comfyjobs.testing.CallbackReceiver.start()) {
+            String port = receiver.url().substring("http://127.0.0.1".length(), receiver.url().indexOf("/hooks"));
+            String[][] cases = {
+                {receiver.url(), "the URL must use https"},
+                {"https://127.0.0.1" + port + "/hooks/jobs", "the URL's host is a loopback address, which is not allowed"},
+                {"https://[::1]" + port + "/hooks/jobs", "the URL's host is a loopback address, which is not allowed"},
+                {"https://localhost" + port + "/hooks/jobs", "the URL's host resolves to a loopback address, which is not allowed"},
+                {"https://169.254.169.254/latest/meta-data/", "the URL's host is a metadata address, which is not allowed"},
+                {"https://192.168.1.1/hooks", "the URL's host is a private address, which is not allowed"},
+                {"https://[fd00:ec2::254]/latest/meta-data/", "the URL's host is a metadata address, which is not allowed"},
+                {"https://nothing-here.invalid/hooks", "the URL's host does not resolve"},
+            };
+            for (String[] c : cases) {
+                Api.Response r = api.submit("alice", Api.submitBody(4, c[0]), null);
+                assertEquals(400, r.status(), c[0] + ": " + r.body());
+                assertEquals("Invalid webhook", r.body().get("title").asText());
+                assertEquals("webhook.url: " + c[1], r.body().get("detail").asText(), c[0]);
+            }
+            assertEquals(List.of(), receiver.deliveries(), "no request reached the receiver");
+        }
+        assertEquals(0, api.list("alice", null).body().get("jobs").size(), "nothing stored");
     }
 
     @Test

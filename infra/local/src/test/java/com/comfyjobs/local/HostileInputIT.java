@@ -30,8 +30,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * deeply nested bodies, odd unicode, path traversal and overlong ids, bad cursors and limits, missing
  * and garbage headers, bad signatures; template jobs with params of every JSON type, unknown and
  * retired templates, names with traversal and encoding tricks, publishing and retiring by non-admins
- * and, by an admin, only of bodies and names that are refused. Not one may answer 5xx, every answer
- * must be a problem+json with a title, and Redis and S3 must be exactly as they were.
+ * and, by an admin, only of bodies and names that are refused; webhooks of every wrong shape, event and
+ * URL on raw and template jobs, and rotations of the signing secret with a body. Not one may answer
+ * 5xx, every answer must be a problem+json with a title, and Redis and S3 must be exactly as they were.
  */
 class HostileInputIT {
     private static final int REQUESTS = Integer.getInteger("hostile.requests", 10_000);
@@ -207,6 +208,26 @@ class HostileInputIT {
                 "{\"upload\": \"x\"}", "{\"upload\": 5}", "{}", "[]", "7", "\"file:///etc/passwd\"", "\"http://169.254.169.254/latest\"",
                 "\"https://127.0.0.1/a.png\"", "\"data:image/png;base64,!!!!\"", "\"../../etc/passwd\"", "\"x.png [output]\"") + "}"), null)
                 .header("X-Dev-User", "mallory"));
+        // webhooks: wrong shapes, events callbacks do not carry, URLs refused even where private addresses are allowed
+        k.add(() -> post("{\"workflow\": " + wf + ", \"webhook\": " + pick(rnd, "\"https://example.com/hook\"", "5", "[]", "{}", "null0",
+                "{\"url\": 5}", "{\"url\": \"\"}", "{\"url\": null}", "{\"url\": [\"https://example.com\"]}",
+                "{\"url\": \"https://example.com/h\", \"secret\": \"whsec_x\"}", "{\"url\": \"https://example.com/h\", \"events\": []}",
+                "{\"url\": \"https://example.com/h\", \"events\": \"job.failed\"}", "{\"url\": \"https://example.com/h\", \"events\": {}}",
+                "{\"url\": \"https://example.com/h\", \"events\": [\"job.queued\"]}", "{\"url\": \"https://example.com/h\", \"events\": [\"JOB.FAILED\"]}",
+                "{\"url\": \"https://example.com/h\", \"events\": [\"job.failed\", \"job.failed\"]}",
+                "{\"url\": \"https://example.com/h\", \"events\": [\"job.failed\\u0000\"]}",
+                "{\"url\": \"https://example.com/h\", \"events\": [" + "\"job.failed\",".repeat(3000) + "\"x\"]}") + "}", null));
+        k.add(() -> post("{\"workflow\": " + wf + ", \"webhook\": {\"url\": \"" + pick(rnd, "ftp://example.com/hook", "file:///etc/passwd",
+                "javascript:alert(1)", "gopher://127.0.0.1:6379/_FLUSHALL", "https://user:pw@example.com/hook", "https:///hook",
+                "https://exa mple.com/", "//example.com/hook", "/hooks/jobs", "https://" + "a".repeat(2100) + ".com/",
+                "https://nothing-here.invalid/hook", "https://[::1", "\\u202ehttps://example.com") + "\"}}", null));
+        k.add(() -> post(templateJob("txt2img", "{\"prompt\": \"x\"}").replaceFirst("}$", ", \"webhook\": " + pick(rnd,
+                "{\"url\": \"ftp://example.com/hook\"}", "{\"url\": \"https://example.com/h\", \"events\": [\"job.running\"]}", "7",
+                "{\"url\": \"https://example.com/h\", \"extra\": 1}") + "}"), null));
+        // the signing secret: a rotation takes no body, so any body rotates nothing
+        k.add(() -> request("/webhook-secret").header("X-Dev-User", pick(rnd, "victim", "mallory")).POST(HttpRequest.BodyPublishers.ofString(
+                pick(rnd, "{\"secret\": \"whsec_AAAA\"}", "x", "[]", "null", "{} {}", "{\"previous\": true}", "\"whsec_x\"",
+                "{".repeat(5000), "a".repeat(1_100_000)))));
         // file inputs: another job's output, paths out of ComfyUI's folders, a plain name that is not this job's
         k.add(() -> post("{\"workflow\": " + loadImage(pick(rnd, "ComfyUI_00001_.png [output]", "x.png [temp]", "x.png[input]",
                 "../../../../etc/hostname", "/etc/passwd", "C:\\Windows\\win.ini", "\\\\host\\share\\x.png", "//host/share/x.png",

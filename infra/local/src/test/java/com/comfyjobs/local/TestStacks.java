@@ -33,8 +33,11 @@ final class TestStacks {
     static LocalStack.Options options(String name) throws IOException {
         LocalStack.Options o = new LocalStack.Options();
         o.port = 0;
-        // tests run recovery themselves, exactly when a case needs it
+        o.webSocketPort = 0;
+        // tests run recovery themselves, exactly when a case needs it; callbacks go out as deployed, the schedule
+        // looking every second while anything waits
         o.recoveryEvery = Duration.ofHours(1);
+        o.callbacksEvery = Duration.ofSeconds(1);
         o.dataDir = Files.createTempDirectory(name + "-");
         o.env.remove("COMFYUI_URLS");
         o.env.remove("REDIS_URL");

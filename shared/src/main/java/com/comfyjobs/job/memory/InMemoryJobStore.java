@@ -1,5 +1,10 @@
 package com.comfyjobs.job.memory;
 
+import com.comfyjobs.job.CallbackAttempt;
+import com.comfyjobs.job.CallbackDelivery;
+import com.comfyjobs.job.CallbackStatus;
+import com.comfyjobs.job.Callbacks;
+import com.comfyjobs.job.ClaimedPush;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
@@ -8,15 +13,19 @@ import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.Listening;
 import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionApplier;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.Webhook;
+import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -36,9 +45,10 @@ import java.util.zip.CRC32;
 /**
  * {@link JobStore} in one JVM's memory, with the Redis store's semantics: per-user cap and
  * idempotency on admission, guarded transitions via {@link TransitionApplier}, event ids and
- * idempotency records that expire, retention of terminal jobs, shard locks. One lock guards all
- * state, which is what makes each operation atomic here. Time comes from the injected clock. For
- * tests and for a local stack started with JOB_STORE_TYPE=memory: its jobs are gone when the process stops.
+ * idempotency records that expire, retention of terminal jobs, shard locks, live listeners and the
+ * push throttle ({@link LiveListenerBook}). One lock guards all state, which is what makes each
+ * operation atomic here. Time comes from the injected clock. For tests and for a local stack started
+ * with JOB_STORE_TYPE=memory: its jobs are gone when the process stops.
  */
 public final class InMemoryJobStore implements JobStore {
     public static final int DEFAULT_SHARDS = 16;
@@ -55,6 +65,9 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<String, Instant> seenEvents = new HashMap<>();
     private final Map<String, String> lastOp = new HashMap<>();
     private final Map<Integer, Expiring<String>> locks = new HashMap<>();
+    private final Map<String, WebhookSecrets> webhookSecrets = new HashMap<>();
+    private final Map<String, String> lastRotation = new HashMap<>();
+    private final LiveListenerBook listeners = new LiveListenerBook();
 
     private record Expiring<T>(T value, Instant expiresAt) {
         boolean alive(Instant now) {
@@ -178,7 +191,9 @@ public final class InMemoryJobStore implements JobStore {
             return TransitionResult.notFound();
         }
         if (t.opId().equals(lastOp.get(job.id()))) {
-            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(), t.returnJob() ? job : null);
+            Listening replayed = listeners.replayed(job, t);
+            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(),
+                    t.returnJob() || replayed.push() == Listening.Push.NOW ? job : null, replayed);
         }
         if (t.eventId() != null) {
             String key = t.jobId() + "\u0000" + t.eventId();
@@ -197,8 +212,52 @@ public final class InMemoryJobStore implements JobStore {
         if (after.isTerminal()) {
             workflows.remove(job.id());
         }
+        Listening listening = listeners.applied(after, t);
         return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
-                t.returnJob() ? after : null);
+                t.returnJob() || listening.push() == Listening.Push.NOW ? after : null, listening);
+    }
+
+    @Override
+    public synchronized Optional<JobStatus> listen(String jobId, String userId, String connectionId, Instant until) {
+        expire();
+        Job job = jobs.get(jobId);
+        if (job == null || !job.userId().equals(userId)) {
+            return Optional.empty();
+        }
+        if (!job.isTerminal()) {
+            listeners.listen(jobId, connectionId, until);
+        }
+        return Optional.of(job.status());
+    }
+
+    @Override
+    public synchronized void listenAll(String userId, String connectionId, Instant until) {
+        listeners.listenAll(userId, connectionId, until);
+    }
+
+    @Override
+    public synchronized void unlisten(String jobId, String connectionId) {
+        listeners.unlisten(jobId, connectionId);
+    }
+
+    @Override
+    public synchronized void unlistenAll(String userId, String connectionId) {
+        listeners.unlistenAll(userId, connectionId);
+    }
+
+    @Override
+    public synchronized Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now) {
+        expire();
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            return Optional.empty();
+        }
+        return listeners.claim(job, claim, now).map(l -> new ClaimedPush(job, l));
+    }
+
+    @Override
+    public synchronized List<String> owedPushes(int shard, Instant now, int limit) {
+        return listeners.owed(id -> shardOf(id) == shard, now, limit);
     }
 
     private void replace(Job before, Job after) {
@@ -223,6 +282,110 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     @Override
+    public synchronized List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil) {
+        expire();
+        List<Job> due = jobs.values().stream()
+                .filter(j -> shardOf(j.id()) == shard && j.callbacks() != null && j.callbacks().pending() != null)
+                .filter(j -> !outboxScore(j.callbacks()).isAfter(now))
+                .sorted(Comparator.comparing((Job j) -> outboxScore(j.callbacks())).thenComparing(Job::id))
+                .limit(limit)
+                .toList();
+        List<Job> claimed = new ArrayList<>();
+        for (Job j : due) {
+            claimed.add(claim(j, now, owner, leaseUntil));
+        }
+        return claimed;
+    }
+
+    @Override
+    public synchronized Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil) {
+        expire();
+        Job j = jobs.get(jobId);
+        if (j == null || j.callbacks() == null) {
+            return Optional.empty();
+        }
+        Callbacks c = j.callbacks();
+        if (c.pending() == null || c.pending().attempts() > 0 || c.pending().due().isAfter(now) || c.leasedByAnotherThan(owner, now)) {
+            return Optional.empty();
+        }
+        return Optional.of(claim(j, now, owner, leaseUntil));
+    }
+
+    /** Where a waiting delivery stands in its shard's queue: its due time, or its claim's end while one holds it. */
+    private static Instant outboxScore(Callbacks c) {
+        Instant due = c.pending().due();
+        return c.leaseUntil() != null && c.leaseUntil().isAfter(due) ? c.leaseUntil() : due;
+    }
+
+    private Job claim(Job j, Instant now, String owner, Instant leaseUntil) {
+        Callbacks c = j.callbacks();
+        Instant progressClaimed = c.pending().event().equals(Webhook.PROGRESS) ? now : c.progressClaimedAt();
+        Job claimed = truncate(j.toBuilder().callbacks(new Callbacks(c.enqueued(), progressClaimed, c.pending(), leaseUntil, owner,
+                c.finished(), c.finishedAttempts(), c.finishedError())).build());
+        replace(j, claimed);
+        return claimed;
+    }
+
+    @Override
+    public synchronized RecordCallbackOutcome recordCallback(CallbackAttempt a) {
+        expire();
+        Job j = jobs.get(a.jobId());
+        if (j == null || j.callbacks() == null) {
+            return RecordCallbackOutcome.NOT_FOUND;
+        }
+        Callbacks c = j.callbacks();
+        if (!a.owner().equals(c.leaseOwner())) {
+            return RecordCallbackOutcome.LEASE_LOST;
+        }
+        CallbackDelivery p = c.pending();
+        boolean current = p != null && p.id().equals(a.deliveryId());
+        Callbacks after;
+        if (!current) {
+            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), p, null, null, c.finished(), c.finishedAttempts(), c.finishedError());
+        } else if (a.outcome() == CallbackStatus.PENDING) {
+            after = new Callbacks(c.enqueued(), c.progressClaimedAt(),
+                    new CallbackDelivery(p.id(), p.event(), p.at(), a.nextDue(), a.attempts(), a.error()), null, null, c.finished(),
+                    c.finishedAttempts(), c.finishedError());
+        } else {
+            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), null, null, null, a.outcome(), a.attempts(), a.error());
+        }
+        replace(j, truncate(j.toBuilder().callbacks(after).build()));
+        return current ? RecordCallbackOutcome.RECORDED : RecordCallbackOutcome.SUPERSEDED;
+    }
+
+    @Override
+    public synchronized Optional<Instant> earliestCallbackDue(int shard) {
+        expire();
+        return jobs.values().stream()
+                .filter(j -> shardOf(j.id()) == shard && j.callbacks() != null && j.callbacks().pending() != null)
+                .map(j -> outboxScore(j.callbacks()))
+                .min(Comparator.naturalOrder());
+    }
+
+    @Override
+    public synchronized Optional<WebhookSecrets> findWebhookSecrets(String userId) {
+        return Optional.ofNullable(webhookSecrets.get(userId));
+    }
+
+    @Override
+    public synchronized WebhookSecrets createWebhookSecret(String userId, String sealed) {
+        return webhookSecrets.computeIfAbsent(userId, u -> new WebhookSecrets(sealed, null, null));
+    }
+
+    @Override
+    public synchronized WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId) {
+        WebhookSecrets before = webhookSecrets.get(userId);
+        if (before != null && opId.equals(lastRotation.get(userId))) {
+            return before;
+        }
+        WebhookSecrets after = before == null ? new WebhookSecrets(sealed, null, null)
+                : new WebhookSecrets(sealed, before.current(), ms(now));
+        webhookSecrets.put(userId, after);
+        lastRotation.put(userId, opId);
+        return after;
+    }
+
+    @Override
     public synchronized boolean delete(String jobId) {
         expire();
         return remove(jobId);
@@ -235,6 +398,7 @@ public final class InMemoryJobStore implements JobStore {
         }
         workflows.remove(jobId);
         lastOp.remove(jobId);
+        listeners.forget(jobId);
         byUser.get(j.userId()).remove(j);
         return true;
     }
@@ -341,7 +505,19 @@ public final class InMemoryJobStore implements JobStore {
                 .createdAt(ms(j.createdAt())).updatedAt(ms(j.updatedAt())).startedAt(ms(j.startedAt()))
                 .finishedAt(ms(j.finishedAt())).heartbeatAt(ms(j.heartbeatAt())).submittedAt(ms(j.submittedAt()))
                 .leaseUntil(ms(j.leaseUntil()))
+                .callbacks(truncate(j.callbacks()))
                 .build();
+    }
+
+    private static Callbacks truncate(Callbacks c) {
+        if (c == null) {
+            return null;
+        }
+        CallbackDelivery p = c.pending();
+        CallbackDelivery pending = p == null ? null
+                : new CallbackDelivery(p.id(), p.event(), ms(p.at()), ms(p.due()), p.attempts(), p.lastError());
+        return new Callbacks(c.enqueued(), ms(c.progressClaimedAt()), pending, ms(c.leaseUntil()), c.leaseOwner(), c.finished(),
+                c.finishedAttempts(), c.finishedError());
     }
 
     private static Instant ms(Instant t) {

@@ -1,5 +1,8 @@
 package com.comfyjobs.job.redis;
 
+import com.comfyjobs.job.CallbackDelivery;
+import com.comfyjobs.job.CallbackStatus;
+import com.comfyjobs.job.Callbacks;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobError;
@@ -10,6 +13,7 @@ import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Step;
 import com.comfyjobs.job.StoredDataException;
+import com.comfyjobs.job.Webhook;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,6 +68,21 @@ final class JobHashCodec {
     static final String INPUTS = "inputs";
     static final String SENT_GRAPH = "sent";
     static final String ARTIFACTS_DELETED = "artdel";
+    /** Callbacks: the webhook, then what transition.lua and the callback scripts keep (see {@link Callbacks}). */
+    static final String WEBHOOK = "cb";
+    static final String CB_ENQUEUED = "cbn";
+    static final String CB_PROGRESS_CLAIMED = "cbpt";
+    static final String CB_ID = "cbid";
+    static final String CB_EVENT = "cbev";
+    static final String CB_AT = "cbat";
+    static final String CB_DUE = "cbdue";
+    static final String CB_ATTEMPTS = "cbpa";
+    static final String CB_ERROR = "cbpe";
+    static final String CB_LEASE = "cbl";
+    static final String CB_LEASE_OWNER = "cblby";
+    static final String CB_FINISHED = "cbst";
+    static final String CB_FINISHED_ATTEMPTS = "cba";
+    static final String CB_FINISHED_ERROR = "cbe";
 
     private final ObjectMapper json;
 
@@ -126,7 +145,36 @@ final class JobHashCodec {
         if (j.artifactsDeleted()) {
             h.put(ARTIFACTS_DELETED, "1");
         }
+        if (j.webhook() != null) {
+            ObjectNode w = json.createObjectNode().put("url", j.webhook().url());
+            j.webhook().events().forEach(w.putArray("events")::add);
+            h.put(WEBHOOK, write(w));
+            encode(h, j.callbacks());
+        }
         return h;
+    }
+
+    private static void encode(Map<String, String> h, Callbacks c) {
+        if (c.enqueued() > 0) {
+            h.put(CB_ENQUEUED, Integer.toString(c.enqueued()));
+        }
+        put(h, CB_PROGRESS_CLAIMED, millis(c.progressClaimedAt()));
+        CallbackDelivery p = c.pending();
+        if (p != null) {
+            h.put(CB_ID, p.id());
+            h.put(CB_EVENT, p.event());
+            h.put(CB_AT, millis(p.at()));
+            h.put(CB_DUE, millis(p.due()));
+            h.put(CB_ATTEMPTS, Integer.toString(p.attempts()));
+            put(h, CB_ERROR, p.lastError());
+        }
+        put(h, CB_LEASE, millis(c.leaseUntil()));
+        put(h, CB_LEASE_OWNER, c.leaseOwner());
+        if (c.finished() != null) {
+            h.put(CB_FINISHED, c.finished().wire());
+            h.put(CB_FINISHED_ATTEMPTS, Integer.toString(c.finishedAttempts()));
+            put(h, CB_FINISHED_ERROR, c.finishedError());
+        }
     }
 
     Job decode(Map<String, String> h) {
@@ -170,12 +218,30 @@ final class JobHashCodec {
             if (h.containsKey(STEP_VALUE) && h.containsKey(STEP_MAX)) {
                 b.step(new Step(Integer.parseInt(h.get(STEP_VALUE)), Integer.parseInt(h.get(STEP_MAX))));
             }
+            if (h.containsKey(WEBHOOK)) {
+                JsonNode w = read(h.get(WEBHOOK));
+                List<String> events = new ArrayList<>();
+                w.path("events").forEach(e -> events.add(e.asText()));
+                b.webhook(new Webhook(text(w, "url"), events)).callbacks(callbacks(h));
+            }
             return b.build();
         } catch (StoredDataException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new StoredDataException("job " + id + " has unreadable stored data: " + e.getMessage(), e);
         }
+    }
+
+    private static Callbacks callbacks(Map<String, String> h) {
+        CallbackDelivery pending = null;
+        if (h.containsKey(CB_ID)) {
+            pending = new CallbackDelivery(h.get(CB_ID), required(h, CB_EVENT), instant(required(h, CB_AT)), instant(required(h, CB_DUE)),
+                    Integer.parseInt(required(h, CB_ATTEMPTS)), h.get(CB_ERROR));
+        }
+        return new Callbacks(Integer.parseInt(h.getOrDefault(CB_ENQUEUED, "0")), instant(h.get(CB_PROGRESS_CLAIMED)), pending,
+                instant(h.get(CB_LEASE)), h.get(CB_LEASE_OWNER),
+                h.containsKey(CB_FINISHED) ? CallbackStatus.fromWire(h.get(CB_FINISHED)) : null,
+                Integer.parseInt(h.getOrDefault(CB_FINISHED_ATTEMPTS, "0")), h.get(CB_FINISHED_ERROR));
     }
 
     String outputsJson(List<JobOutput> outputs) {

@@ -22,10 +22,13 @@ import java.util.stream.Collectors;
  * the call falls back to EVAL, which also caches the script there for the next EVALSHA.
  *
  * <p>A line {@code --@RULES@} in a script is replaced, at load time, by Lua tables generated from
- * {@link JobStatus}, so the transition rules are written down once, in Java.
+ * {@link JobStatus}, so the transition rules are written down once, in Java. A line
+ * {@code --@LISTENERS@} is replaced by {@code live_listeners.lua}, the lookup of a job's live
+ * listeners that transition.lua and claim_push.lua share.
  */
 public final class LuaScript {
     private static final String RULES_MARKER = "--@RULES@";
+    private static final String LISTENERS_MARKER = "--@LISTENERS@";
 
     private final String name;
     private final String source;
@@ -49,9 +52,21 @@ public final class LuaScript {
                 throw new IllegalStateException("Lua script " + resource + " is not on the classpath");
             }
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (text.contains(LISTENERS_MARKER)) {
+                text = text.replace(LISTENERS_MARKER, text(LuaScript.class, "live_listeners.lua"));
+            }
             return new LuaScript(resource, text.replace(RULES_MARKER, rulesTable()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String text(Class<?> owner, String resource) throws IOException {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("Lua fragment " + resource + " is not on the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 

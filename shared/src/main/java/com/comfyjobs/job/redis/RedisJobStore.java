@@ -1,20 +1,25 @@
 package com.comfyjobs.job.redis;
 
+import com.comfyjobs.job.CallbackAttempt;
+import com.comfyjobs.job.ClaimedPush;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyRecord;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
+import com.comfyjobs.job.Listening;
 import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.ScriptOutputType;
@@ -28,13 +33,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link JobStore} on Redis, standalone or cluster. Every state change is one Lua script in one hash
  * slot; the user's indexes, in another slot, cost a second command only on admission, on the
  * terminal transition and on deletion. Admission ({@link RedisAdmission}), the user's indexes
- * ({@link RedisUserIndex}) and the per-shard work of recovery ({@link RedisShards}) each have their
- * own part; all share one connection and the key layout ({@link RedisLayout}).
+ * ({@link RedisUserIndex}), the per-shard work of recovery ({@link RedisShards}) and callbacks
+ * ({@link RedisCallbacks}) each have their own part; all share one connection and the key layout
+ * ({@link RedisLayout}).
  */
 public final class RedisJobStore extends RedisStorePart implements JobStore {
     /** How often a container re-reads the key layout marker; a migration waits this long for every writer to switch. */
@@ -46,9 +53,12 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     private final LuaScript transition = LuaScript.load("transition.lua");
     private final LuaScript delete = LuaScript.load("delete.lua");
     private final LuaScript markArtifactsDeleted = LuaScript.load("mark_artifacts_deleted.lua");
+    private final LuaScript listen = LuaScript.load("listen.lua");
+    private final LuaScript claimPush = LuaScript.load("claim_push.lua");
     private final RedisAdmission admission;
     private final RedisUserIndex users;
     private final RedisShards shardWork;
+    private final RedisCallbacks callbacks;
 
     public RedisJobStore(RedisConnection redis, Clock clock) {
         this(redis, clock, LAYOUT_REFRESH);
@@ -65,6 +75,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         this.admission = new RedisAdmission(this);
         this.users = new RedisUserIndex(this);
         this.shardWork = new RedisShards(this, users);
+        this.callbacks = new RedisCallbacks(this);
     }
 
     public static RedisJobStore connect(RedisSettings settings) {
@@ -82,9 +93,10 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
      */
     public void prime() {
         RedisClusterAsyncCommands<String, String> c = cmd();
-        List<LuaScript> all = new ArrayList<>(List.of(transition, delete, markArtifactsDeleted, layout.script()));
+        List<LuaScript> all = new ArrayList<>(List.of(transition, delete, markArtifactsDeleted, listen, claimPush, layout.script()));
         all.addAll(admission.scripts());
         all.addAll(shardWork.scripts());
+        all.addAll(callbacks.scripts());
         for (LuaScript s : all) {
             redis.await(c.scriptLoad(s.source()));
         }
@@ -130,7 +142,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String spec = specs.write(t, settings.retention());
         List<Object> r = redis.await(transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
-                        k.event(id, t.eventId())}, spec));
+                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)}, spec));
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
             return TransitionResult.notFound();
@@ -139,15 +151,9 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         JobStatus now = JobStatus.fromWire((String) r.get(2));
         int attempt = ((Long) r.get(3)).intValue();
         String user = (String) r.get(4);
-        Job job = null;
-        if (r.size() > 5) {
-            Map<String, String> h = new HashMap<>();
-            for (int i = 5; i + 1 < r.size(); i += 2) {
-                h.put((String) r.get(i), (String) r.get(i + 1));
-            }
-            job = codec.decode(h);
-        }
-        TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job);
+        Listening listening = listening(r.get(5), id, t.opId());
+        Job job = r.size() > 6 ? codec.decode(fields(r, 6)) : null;
+        TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job, listening);
         if (result.becameTerminal()) {
             try {
                 redis.await(cmd().zrem(k.userLive(user), id));
@@ -160,6 +166,98 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
             }
         }
         return result;
+    }
+
+    private static Map<String, String> fields(List<Object> reply, int from) {
+        Map<String, String> h = new HashMap<>();
+        for (int i = from; i + 1 < reply.size(); i += 2) {
+            h.put((String) reply.get(i), (String) reply.get(i + 1));
+        }
+        return h;
+    }
+
+    /** The live block of a script's answer: {push, due, lastPushedStatus, connection...} (see transition.lua). */
+    @SuppressWarnings("unchecked")
+    private static Listening listening(Object reply, String jobId, String claim) {
+        List<Object> live = (List<Object>) reply;
+        String last = (String) live.get(2);
+        JobStatus lastPushed = last.isEmpty() ? null : JobStatus.fromWire(last);
+        return switch ((String) live.get(0)) {
+            case "now" -> Listening.now(jobId, live.subList(3, live.size()).stream().map(c -> RedisKeys.decode((String) c)).toList(),
+                    lastPushed);
+            case "later" -> Listening.later(jobId, Instant.ofEpochMilli(Long.parseLong((String) live.get(1))), claim, lastPushed);
+            default -> Listening.NONE;
+        };
+    }
+
+    @Override
+    public Optional<JobStatus> listen(String jobId, String userId, String connectionId, Instant until) {
+        RedisKeys k = keys();
+        int shard = k.shardOf(jobId);
+        String answer = redis.await(listen.<String>call(cmd(), ScriptOutputType.VALUE,
+                new String[] {k.listeners(shard), k.listenerExpiry(shard), k.job(jobId)},
+                RedisKeys.jobListener(jobId, connectionId), Long.toString(until.toEpochMilli()), Long.toString(clock.millis()), userId));
+        return "not_found".equals(answer) ? Optional.empty() : Optional.of(JobStatus.fromWire(answer));
+    }
+
+    @Override
+    public void listenAll(String userId, String connectionId, Instant until) {
+        RedisKeys k = keys();
+        RedisClusterAsyncCommands<String, String> c = cmd();
+        String member = RedisKeys.userListener(userId, connectionId);
+        List<CompletableFuture<String>> all = new ArrayList<>();
+        for (int s = 0; s < k.shards(); s++) {
+            all.add(listen.<String>call(c, ScriptOutputType.VALUE, new String[] {k.listeners(s), k.listenerExpiry(s)}, member,
+                    Long.toString(until.toEpochMilli()), Long.toString(clock.millis())));
+        }
+        all.forEach(redis::await);
+    }
+
+    @Override
+    public void unlisten(String jobId, String connectionId) {
+        RedisKeys k = keys();
+        int shard = k.shardOf(jobId);
+        unlisten(List.of(shard), k, RedisKeys.jobListener(jobId, connectionId));
+    }
+
+    @Override
+    public void unlistenAll(String userId, String connectionId) {
+        RedisKeys k = keys();
+        List<Integer> shards = new ArrayList<>();
+        for (int s = 0; s < k.shards(); s++) {
+            shards.add(s);
+        }
+        unlisten(shards, k, RedisKeys.userListener(userId, connectionId));
+    }
+
+    /** Plain ZREMs, pipelined: removing a member twice is harmless. */
+    private void unlisten(List<Integer> shards, RedisKeys k, String member) {
+        RedisClusterAsyncCommands<String, String> c = cmd();
+        List<CompletableFuture<Long>> all = new ArrayList<>();
+        for (int s : shards) {
+            all.add(c.zrem(k.listeners(s), member).toCompletableFuture());
+            all.add(c.zrem(k.listenerExpiry(s), member).toCompletableFuture());
+        }
+        all.forEach(redis::await);
+    }
+
+    @Override
+    public Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now) {
+        RedisKeys k = keys();
+        int shard = k.shardOf(jobId);
+        List<Object> r = redis.await(claimPush.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
+                new String[] {k.job(jobId), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)},
+                claim == null ? "" : claim, Long.toString(now.toEpochMilli()), jobId));
+        if (!"claimed".equals(r.get(0))) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClaimedPush(codec.decode(fields(r, 2)), listening(r.get(1), jobId, claim)));
+    }
+
+    @Override
+    public List<String> owedPushes(int shard, Instant now, int limit) {
+        return redis.await(cmd().zrangebyscore(keys().owedPushes(shard), io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY,
+                (double) now.toEpochMilli()), io.lettuce.core.Limit.create(0, limit)));
     }
 
     private static TransitionOutcome outcome(String s) {
@@ -193,6 +291,41 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
             case "not_found" -> MarkArtifactsDeletedOutcome.NOT_FOUND;
             default -> throw new IllegalStateException("mark_artifacts_deleted.lua answered " + outcome);
         };
+    }
+
+    @Override
+    public List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil) {
+        return callbacks.claimDue(shard, now, limit, owner, leaseUntil);
+    }
+
+    @Override
+    public Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil) {
+        return callbacks.claimFirst(jobId, now, owner, leaseUntil);
+    }
+
+    @Override
+    public RecordCallbackOutcome recordCallback(CallbackAttempt attempt) {
+        return callbacks.record(attempt);
+    }
+
+    @Override
+    public Optional<Instant> earliestCallbackDue(int shard) {
+        return callbacks.earliestDue(shard);
+    }
+
+    @Override
+    public Optional<WebhookSecrets> findWebhookSecrets(String userId) {
+        return callbacks.findSecrets(userId);
+    }
+
+    @Override
+    public WebhookSecrets createWebhookSecret(String userId, String sealed) {
+        return callbacks.createSecret(userId, sealed);
+    }
+
+    @Override
+    public WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId) {
+        return callbacks.rotateSecret(userId, sealed, now, opId);
     }
 
     @Override

@@ -15,13 +15,20 @@ import java.util.zip.CRC32;
  * P:{s07}:counts        hash: status -> number of jobs
  * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID
  * P:{s07}:lock          string with TTL: the shard's recovery lock
+ * P:{s07}:outbox        zset: jobs with a callback delivery waiting, scored by when it is due (ms)
+ * P:{s07}:listen        zset, all scores 0: live listeners j:JOB:CONN and u:USER:CONN of the shard's jobs
+ * P:{s07}:listen:exp    zset: the same members scored by their connection's end (ms)
+ * P:{s07}:pushes:owed   zset: ids of the shard's jobs that owe a push to live listeners, scored by its due time (ms)
  * P:{user:USER}:jobs    zset: the user's job ids scored by creation time (ms)
  * P:{user:USER}:live    zset: the user's live job ids (the per-user cap)
  * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
+ * P:{user:USER}:whsec   hash: the user's sealed callback signing secrets
  * P:{meta}:shards       string: the shard count the data was written with
  * P:{meta}:layout       string: the key layout the data is written in (see {@link KeyLayout})
  * P:{tmpl}:live         set: the names of the templates not retired
  * P:{tmpl}:t:NAME       hash: template NAME's versions and its latest version's hash and publish op
+ * P:{ws:CONN}:conn      hash with TTL: a WebSocket connection's user and end
+ * P:{ws:CONN}:subs      set with TTL: what the connection listens to (job ids, "*" for all the user's jobs)
  * </pre>
  *
  * <p>Job ids are ours (UUIDs); every other part that comes from outside (user ids, Idempotency-Keys,
@@ -128,6 +135,65 @@ public final class RedisKeys {
 
     public String lock(int shard) {
         return shardTag(shard) + "lock";
+    }
+
+    /** Jobs of the shard with a callback delivery waiting, scored by when it is due. */
+    public String outbox(int shard) {
+        return shardTag(shard) + "outbox";
+    }
+
+    /**
+     * A user's callback signing secrets. Always in the encoded form, whatever the layout: no data of
+     * layout 1 has them, so they never need moving.
+     */
+    public String webhookSecrets(String userId) {
+        return prefix + ":{user:" + encode(userId) + "}:whsec";
+    }
+
+    /**
+     * The live listeners of the shard's jobs: members {@code j:<job id>:<connection>} and
+     * {@code u:<user>:<connection>} (user and connection through {@link #encode}, so neither holds a
+     * colon), all scored 0, so that one ZRANGEBYLEX in the transition's own slot finds a job's and its
+     * user's listeners. A listener of all of a user's jobs has a member in every shard.
+     */
+    public String listeners(int shard) {
+        return shardTag(shard) + "listen";
+    }
+
+    /** The members of {@link #listeners} scored by when their connection ends (ms), so expired ones can be pruned. */
+    public String listenerExpiry(int shard) {
+        return shardTag(shard) + "listen:exp";
+    }
+
+    /** The shard's jobs that owe their live listeners a push (throttled), by when it is due. */
+    public String owedPushes(int shard) {
+        return shardTag(shard) + "pushes:owed";
+    }
+
+    static String jobListener(String jobId, String connectionId) {
+        return "j:" + jobId + ":" + encode(connectionId);
+    }
+
+    static String userListener(String userId, String connectionId) {
+        return "u:" + encode(userId) + ":" + encode(connectionId);
+    }
+
+    /** The text {@link #encode} was given. */
+    static String decode(String part) {
+        if (part.indexOf('%') < 0) {
+            return part;
+        }
+        return part.replace("%3A", ":").replace("%7D", "}").replace("%7B", "{").replace("%25", "%");
+    }
+
+    /** A WebSocket connection's record: its user and when it ends (a hash with that TTL). */
+    public String connection(String connectionId) {
+        return prefix + ":{ws:" + encode(connectionId) + "}:conn";
+    }
+
+    /** What a WebSocket connection listens to, for its disconnect (a set with the connection's TTL). */
+    public String connectionSubscriptions(String connectionId) {
+        return prefix + ":{ws:" + encode(connectionId) + "}:subs";
     }
 
     private String userTag(String userId) {

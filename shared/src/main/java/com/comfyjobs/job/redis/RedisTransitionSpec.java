@@ -3,6 +3,7 @@ package com.comfyjobs.job.redis;
 import com.comfyjobs.job.GraphUpdate;
 import com.comfyjobs.job.JobOutput;
 import com.comfyjobs.job.JobStatus;
+import com.comfyjobs.job.Listening;
 import com.comfyjobs.job.Transition;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -91,6 +92,10 @@ final class RedisTransitionSpec {
             s.put("sent", t.sentGraph().stored());
         }
         flag(s, "returnJob", t.returnJob());
+        if (t.visibleToOwner()) {
+            s.put("push", true);
+            s.put("pushGapMs", Listening.MIN_GAP.toMillis());
+        }
         return codec.write(s);
     }
 

@@ -8,21 +8,33 @@
 -- KEYS[4] P:{sNN}:counts     status -> count
 -- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
 -- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
+-- KEYS[7] P:{sNN}:outbox     jobs with a callback delivery waiting, scored by when it is due (callbacks)
+-- KEYS[8] P:{sNN}:listen     live listeners of the shard's jobs (see live_listeners.lua)
+-- KEYS[9] P:{sNN}:listen:exp their connections' ends
+-- KEYS[10] P:{sNN}:pushes:owed the shard's jobs that owe a push, scored by its due time (ms)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
 --   op (the transition's random id), now (ms, string), retentionMs, expectStatus [..], expectAttempt,
 --   expectUpdated (ms, string), eventTtlMs, lease (ms, string) with leaseBy (owner), under (owner whose
 --   lease must be held), releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server,
 --   prompt}, progress, graph {cached [..], finished [..], executing, running {node, value, max}},
 --   addOutputs [..] with maxOutputs and maxOutputBytes (the stored list's limits), artifacts (JSON text), error (JSON text), markSubmitted, observed,
---   server, char, meta (JSON text), sent (<attempt>:<sha256> of the graph sent to ComfyUI), returnJob
--- Returns {outcome, previousStatus, status, attempt, userId[, field, value, ...]} where outcome is
+--   server, char, meta (JSON text), sent (<attempt>:<sha256> of the graph sent to ComfyUI), returnJob,
+--   push (the change is visible to the job's owner) with pushGapMs (Listening.MIN_GAP)
+-- Returns {outcome, previousStatus, status, attempt, userId, live[, field, value, ...]} where outcome is
 --   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held | lease_lost, or
---   {not_found}. The job's fields follow when returnJob was asked and the outcome is applied.
+--   {not_found}; live is {push, due, lastPushedStatus, connection...} (push: now | later | no, see the
+--   live listeners block). The job's fields follow when the outcome is applied and returnJob was asked or
+--   push is now.
 -- A call whose op is the one the job last applied is the same write sent again (a client replays a
---   command whose reply it lost): it answers applied, with the job as it is, and changes nothing.
+--   command whose reply it lost): it answers applied, with the job as it is, and changes nothing; its live
+--   answer is the first run's (now again if that run pushed: a second message is harmless).
+-- A job with a webhook (hash field cb) also gets the callback delivery the transition causes, in the
+--   same write: see the callback block.
 -- Cost: linear in the job's stored lists (outputs, capped by maxOutputs; nodes) and the event's.
 --@RULES@
+--@LISTENERS@
 local END = ''  -- GraphUpdate.END: executing {node: null}, the end of the graph
+local PROGRESS_EVERY_MS = 1000  -- TransitionApplier.PROGRESS_EVERY: a job's progress callbacks at most once a second
 
 local function empty_array_json(t)
   if #t == 0 then return '[]' end
@@ -72,14 +84,24 @@ local status = job.status
 local attempt = tonumber(job.attempt)
 local now = spec.now
 local now_n = tonumber(now)
+local progress_before = tonumber(job.progress or '0')  -- callbacks: did this transition raise it?
+
+local NO_PUSH = {'no', '', ''}
 
 local function reject(outcome)
-  return {outcome, status, status, attempt, job.user}
+  return {outcome, status, status, attempt, job.user, NO_PUSH}
 end
 
 if job.op and job.op == spec.op then
-  local replayed = {'applied', status, status, attempt, job.user}
-  if spec.returnJob then return with_job(replayed) end
+  local live = NO_PUSH
+  if job.pushop == spec.op then
+    live = {'now', '', job.pushst or ''}
+    for _, c in ipairs(live_listeners(KEYS[8], KEYS[9], job.id, job.user, now_n)) do live[#live + 1] = c end
+  elseif job.pushowe and string.sub(job.pushowe, -#spec.op - 1) == ':' .. spec.op then
+    live = {'later', string.match(job.pushowe, '^(%d+):'), job.pushst or ''}
+  end
+  local replayed = {'applied', status, status, attempt, job.user, live}
+  if spec.returnJob or live[1] == 'now' then return with_job(replayed) end
   return replayed
 end
 if spec.eventTtlMs then
@@ -270,6 +292,90 @@ if target then
   end
 end
 
+-- Callbacks (TransitionApplier.enqueueCallback is the same in Java). The event this transition
+-- causes: the job's end, else a rise of its progress. The end drops a progress still waiting, wanted
+-- or not, so no progress ever follows it. A wanted event becomes the job's waiting delivery (cbid,
+-- its webhook-id msg_<job>_<n> from the count cbn, so a replay writes the same one; cbev, cbat, cbdue,
+-- cbpa tries so far, cbpe last error) and the job is scored in the shard's outbox by when it is due:
+-- now for the end; for a progress, the due time of the one it replaces, else a second after the last
+-- progress was claimed (cbpt). A claim in flight (cbl, cblby) is kept, so the job's next delivery
+-- waits until that sender is done. A job whose receiver answered 410 (cbst = stopped) enqueues nothing.
+if job.cb and job.cbst ~= 'stopped' then
+  local event = nil
+  if target and not LIVE[target] then
+    event = 'job.' .. target
+  elseif set.progress and tonumber(set.progress) > progress_before then
+    event = 'job.progress'
+  end
+  if event then
+    local replaced_due = nil
+    if job.cbid and job.cbev == 'job.progress' then
+      replaced_due = tonumber(job.cbdue)
+      for _, f in ipairs({'cbid', 'cbev', 'cbat', 'cbdue', 'cbpa', 'cbpe'}) do del[#del + 1] = f end
+      redis.call('ZREM', KEYS[7], job.id)
+    end
+    local wanted = false
+    for _, e in ipairs(cjson.decode(job.cb).events) do
+      if e == event then wanted = true end
+    end
+    if wanted then
+      local n = tonumber(job.cbn or '0') + 1
+      local due = now_n
+      if event == 'job.progress' then
+        if replaced_due then
+          due = replaced_due
+        elseif job.cbpt and tonumber(job.cbpt) + PROGRESS_EVERY_MS > now_n then
+          due = tonumber(job.cbpt) + PROGRESS_EVERY_MS
+        end
+      end
+      set.cbn = tostring(n)
+      set.cbid = 'msg_' .. job.id .. '_' .. n
+      set.cbev = event
+      set.cbat = now
+      set.cbdue = string.format('%d', due)
+      set.cbpa = '0'
+      del[#del + 1] = 'cbpe'
+      local score = due
+      if job.cbl and tonumber(job.cbl) > score then score = tonumber(job.cbl) end
+      redis.call('ZADD', KEYS[7], string.format('%d', score), job.id)
+    end
+  end
+end
+
+local new_status = target or status
+
+-- ---- live listeners (WebSocket pushes) ----
+-- A change the owner can see (spec.push) goes to the job's live listeners, found in this slot: now, when
+-- the job ends or the last push (pushat) is pushGapMs old; else the push is owed and this caller makes it
+-- at pushat + pushGapMs (claim_push.lua, with this op), as the job is then, so the last change before a
+-- quiet period is not lost. A change while a push is owed rides along with it (no). An owed push is always
+-- due at pushat + pushGapMs (only a push moves pushat, and every push clears the debt), so the first change
+-- after that time pushes by itself; the job is also listed in KEYS[10] by its due time, where the scheduled
+-- recovery run finds a debt whose maker never made it (a Lambda frozen or gone after answering).
+-- Job fields: pushat (ms of the last push), pushst (the status it carried), pushop (the op that made it),
+-- pushowe (<due ms>:<op> of the owed push). Nobody listening: nothing is written.
+local live = NO_PUSH
+if spec.push then
+  local listeners = live_listeners(KEYS[8], KEYS[9], job.id, job.user, now_n)
+  if #listeners > 0 then
+    local last_push = tonumber(job.pushat or '0')
+    if not LIVE[new_status] or now_n >= last_push + spec.pushGapMs then
+      set.pushat, set.pushst, set.pushop = now, new_status, spec.op
+      if job.pushowe then
+        del[#del + 1] = 'pushowe'
+        redis.call('ZREM', KEYS[10], job.id)
+      end
+      live = {'now', '', job.pushst or ''}
+      for _, c in ipairs(listeners) do live[#live + 1] = c end
+    elseif not job.pushowe then
+      local due = last_push + spec.pushGapMs
+      set.pushowe = due .. ':' .. spec.op
+      redis.call('ZADD', KEYS[10], due, job.id)
+      live = {'later', tostring(due), job.pushst or ''}
+    end
+  end
+end
+
 for i = #del, 1, -1 do
   if set[del[i]] then table.remove(del, i) end
 end
@@ -281,7 +387,6 @@ end
 redis.call('HSET', KEYS[1], unpack(flat))
 if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
 
-local new_status = target or status
 if new_status ~= status then
   redis.call('HINCRBY', KEYS[4], status, -1)
   redis.call('HINCRBY', KEYS[4], new_status, 1)
@@ -295,6 +400,6 @@ else
   redis.call('DEL', KEYS[2])
 end
 
-local result = {'applied', status, new_status, attempt, job.user}
-if spec.returnJob then return with_job(result) end
+local result = {'applied', status, new_status, attempt, job.user, live}
+if spec.returnJob or live[1] == 'now' then return with_job(result) end
 return result

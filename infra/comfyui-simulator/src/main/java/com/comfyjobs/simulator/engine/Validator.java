@@ -129,8 +129,9 @@ public final class Validator {
             for (InputSpec spec : definition.inputs()) {
                 String name = spec.name();
                 if (!inputs.has(name)) {
-                    ObjectNode error = reason("required_input_missing", "Required input is missing", name, name);
-                    errors.add(error);
+                    if (!spec.isOptional()) {
+                        errors.add(reason("required_input_missing", "Required input is missing", name, name));
+                    }
                     continue;
                 }
                 JsonNode value = inputs.get(name);
@@ -271,6 +272,7 @@ public final class Validator {
             case "INT" -> bigInteger(Py.toInt(value));
             case "FLOAT" -> Json.nodes().numberNode(Py.toFloat(value));
             case "STRING" -> Json.nodes().textNode(Py.str(value));
+            case "BOOLEAN" -> Json.nodes().booleanNode(Py.truthy(value));
             default -> value;
         };
     }

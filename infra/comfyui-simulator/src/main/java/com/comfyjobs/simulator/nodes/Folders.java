@@ -33,6 +33,12 @@ public record Folders(Path output, Path input, Path temp) {
         return new Annotated(name, defaultDir);
     }
 
+    /** folder_paths.get_annotated_filepath(name): a LoadImage name's file, the input area unless annotated. */
+    public Path inputFile(String name) {
+        Annotated annotated = annotated(name, input);
+        return PyPaths.resolve(annotated.dir(), annotated.name());
+    }
+
     /** A file name with the area its annotation chose (null: no annotation and no default). */
     public record Annotated(String name, Path dir) {
     }

@@ -9,27 +9,45 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * One "required" entry of a node's INPUT_TYPES (the simulated nodes have no optional inputs): a name, a type (a type name such as "INT" or "MODEL", or a combo
- * whose options may change while the server runs) and the options dict (default, min, max, tooltip...).
+ * One "required" or "optional" entry of a node's INPUT_TYPES: a name, a type (a type name such as
+ * "INT" or "MODEL", or a combo whose options may change while the server runs) and the options dict
+ * (default, min, max, tooltip...), which a node may leave out altogether ({@code ("IMAGE",)}).
  */
 public final class InputSpec {
     private final String name;
     private final String typeName;
     private final Supplier<List<String>> combo;
+    private final boolean optional;
     private final ObjectNode options = Json.object();
+    private boolean typeOnly;
 
-    private InputSpec(String name, String typeName, Supplier<List<String>> combo) {
+    private InputSpec(String name, String typeName, Supplier<List<String>> combo, boolean optional) {
         this.name = name;
         this.typeName = typeName;
         this.combo = combo;
+        this.optional = optional;
     }
 
     public static InputSpec required(String name, String typeName) {
-        return new InputSpec(name, typeName, null);
+        return new InputSpec(name, typeName, null, false);
     }
 
     public static InputSpec requiredCombo(String name, Supplier<List<String>> options) {
-        return new InputSpec(name, null, options);
+        return new InputSpec(name, null, options, false);
+    }
+
+    /** An input the node runs without (ImageCompositeMasked's mask); validation only checks it when given. */
+    public static InputSpec optional(String name, String typeName) {
+        return new InputSpec(name, typeName, null, true);
+    }
+
+    /**
+     * Declared as a tuple of the type alone, as {@code "pixels": ("IMAGE", )}: /object_info then shows
+     * {@code ["IMAGE"]}, while validation errors still show {@code ["IMAGE", {}]}, as ComfyUI's do.
+     */
+    public InputSpec typeOnly() {
+        typeOnly = true;
+        return this;
     }
 
     public InputSpec with(String key, Object value) {
@@ -49,6 +67,10 @@ public final class InputSpec {
 
     public String name() {
         return name;
+    }
+
+    public boolean isOptional() {
+        return optional;
     }
 
     public boolean isCombo() {
@@ -79,12 +101,22 @@ public final class InputSpec {
         return options.deepCopy();
     }
 
-    /** The (type, options) tuple, as object_info and validation errors' input_config show it. */
+    /** The (type, options) pair validation errors' input_config show; options are {} when none were declared. */
     public ArrayNode info() {
         ArrayNode info = Json.array();
         info.add(type());
         info.add(options());
         return info;
+    }
+
+    /** The tuple as the node declares it, which /object_info shows. */
+    public ArrayNode declaration() {
+        if (!typeOnly) {
+            return info();
+        }
+        ArrayNode declaration = Json.array();
+        declaration.add(type());
+        return declaration;
     }
 
     public JsonNode option(String key) {

@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** The node classes this simulator knows (its NODE_CLASS_MAPPINGS), and their /object_info form. */
+/**
+ * The node classes this simulator knows (its NODE_CLASS_MAPPINGS), in ComfyUI's order (nodes.py's,
+ * then comfy_extras' modules in the order ComfyUI loads them), and their /object_info form.
+ */
 public final class NodeCatalog {
     private final Map<String, NodeDefinition> nodes = new LinkedHashMap<>();
 
@@ -23,6 +26,14 @@ public final class NodeCatalog {
         add(SaveImageNode.saveImage(folders));
         add(SaveImageNode.previewImage(folders));
         add(LoadImageNode.definition(folders));
+        add(LoadImageMaskNode.definition(folders));
+        add(ImageScaleNode.definition());
+        add(ImageScaleByNode.definition());
+        add(ImageInvertNode.definition());
+        add(EmptyImageNode.definition());
+        add(ImageBlurNode.definition());
+        add(ImageCompositeMaskedNode.definition());
+        add(ImageCropNode.definition());
     }
 
     private void add(NodeDefinition definition) {
@@ -45,7 +56,13 @@ public final class NodeCatalog {
         ObjectNode info = Json.object();
         ObjectNode input = info.putObject("input");
         ObjectNode required = input.putObject("required");
-        definition.inputs().forEach(spec -> required.set(spec.name(), spec.info()));
+        definition.inputs().stream().filter(spec -> !spec.isOptional())
+                .forEach(spec -> required.set(spec.name(), spec.declaration()));
+        if (definition.inputs().stream().anyMatch(InputSpec::isOptional)) {
+            ObjectNode optional = input.putObject("optional");
+            definition.inputs().stream().filter(InputSpec::isOptional)
+                    .forEach(spec -> optional.set(spec.name(), spec.declaration()));
+        }
         if (!definition.hidden().isEmpty()) {
             ObjectNode hidden = input.putObject("hidden");
             definition.hidden().forEach(hidden::put);
@@ -63,13 +80,22 @@ public final class NodeCatalog {
             outputIsList.add(false);
             outputName.add(type);
         });
+        if (definition.v3Schema()) {
+            // NodeInfoV1 as a dataclass: every field, in its order, tooltips null where none is set.
+            ArrayNode tooltips = info.putArray("output_tooltips");
+            definition.returnTypes().forEach(type -> tooltips.addNull());
+        }
         info.put("name", definition.classType());
         info.put("display_name", definition.displayName());
         info.put("description", definition.description());
-        info.put("python_module", "nodes");
+        info.put("python_module", definition.pythonModule());
         info.put("category", definition.category());
         info.put("output_node", definition.outputNode());
-        if (!definition.outputTooltips().isEmpty()) {
+        if (definition.v3Schema()) {
+            info.put("deprecated", false);
+            info.put("experimental", false);
+            info.put("api_node", false);
+        } else if (!definition.outputTooltips().isEmpty()) {
             ArrayNode tooltips = info.putArray("output_tooltips");
             definition.outputTooltips().forEach(tooltips::add);
         }

@@ -3,7 +3,6 @@ package com.comfyjobs.simulator.nodes;
 import com.comfyjobs.simulator.json.Json;
 import com.comfyjobs.simulator.json.PyException;
 import com.comfyjobs.simulator.png.PngWriter;
-import com.comfyjobs.simulator.png.SeededPixels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,7 +40,7 @@ public final class SaveImageNode implements NodeFunction {
 
     public static NodeDefinition previewImage(Folders folders) {
         return new NodeDefinition("PreviewImage", "Preview Image", "image", DESCRIPTION, "save_images",
-                List.of(InputSpec.required("images", "IMAGE")),
+                List.of(InputSpec.required("images", "IMAGE").typeOnly()),
                 hidden(), List.of(), List.of(), true, null, null, new SaveImageNode(folders.temp(), "temp", true));
     }
 
@@ -70,8 +69,7 @@ public final class SaveImageNode implements NodeFunction {
         for (int i = 0; i < images.batch(); i++) {
             String file = target.fileName(i);
             try {
-                PngWriter.write(target.folder().resolve(file), images.width(), images.height(),
-                        SeededPixels.of(images.seed(), i));
+                PngWriter.write(target.folder().resolve(file), images.width(), images.height(), images.pngRows(i));
             } catch (IOException e) {
                 throw new PyException("OSError", String.valueOf(e.getMessage()), List.of(
                         SimulatedTraceback.frame("nodes.py", 1604, "save_images", "img.save(os.path.join(full_output_folder, file), ...)")));

@@ -22,6 +22,6 @@ public final class VaeDecodeNode implements NodeFunction {
     public NodeResult run(NodeRun run) {
         Latent latent = (Latent) run.input("samples");
         run.work();
-        return NodeResult.of(new ImageBatch(latent.width() * 8, latent.height() * 8, latent.batch(), latent.seed()));
+        return NodeResult.of(ImageBatch.rendered(latent.width() * 8, latent.height() * 8, latent.batch(), latent.seed()));
     }
 }

@@ -1,5 +1,6 @@
 package com.comfyjobs.simulator.nodes;
 
+import com.comfyjobs.simulator.json.PyException;
 import java.util.List;
 import java.util.Map;
 
@@ -8,7 +9,7 @@ public final class VaeEncodeNode implements NodeFunction {
 
     public static NodeDefinition definition() {
         return new NodeDefinition("VAEEncode", "VAE Encode", "latent", "", "encode",
-                List.of(InputSpec.required("pixels", "IMAGE"), InputSpec.required("vae", "VAE")),
+                List.of(InputSpec.required("pixels", "IMAGE").typeOnly(), InputSpec.required("vae", "VAE").typeOnly()),
                 Map.of(),
                 List.of("LATENT"),
                 List.of(),
@@ -16,9 +17,9 @@ public final class VaeEncodeNode implements NodeFunction {
     }
 
     @Override
-    public NodeResult run(NodeRun run) {
+    public NodeResult run(NodeRun run) throws PyException {
         ImageBatch image = (ImageBatch) run.input("pixels");
         run.work();
-        return NodeResult.of(new Latent(image.width() / 8, image.height() / 8, image.batch(), image.seed()));
+        return NodeResult.of(new Latent(image.width() / 8, image.height() / 8, image.batch(), image.contentSeed()));
     }
 }

@@ -12,6 +12,7 @@ import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.job.sqlite.SqliteJobStore;
+import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.progress.WebhookResult;
@@ -77,8 +78,9 @@ public class SqliteWebhookPathBenchmark {
         ComfyUiPool pool = new ComfyUiPool(ComfyUiSettings.of(List.of(URI.create("http://127.0.0.1:9"))), Clock.systemUTC());
         ArtifactStore artifacts = ArtifactStore.create(ArtifactSettings.of("bench-bucket", URI.create("http://127.0.0.1:9")));
         Finalizer finalizer = new Finalizer(store, pool, artifacts, Clock.systemUTC(), JobObserver.NONE);
+        // as in WebhookPathBenchmark: the jobs have no webhook, so no callback is enqueued and there is no sender
         service = new WebhookService(store, WebhookVerifier.fromList(WebhookPathBenchmark.SECRET, "SECRET"), finalizer, pool,
-                ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE);
+                ServiceSettings.defaults(), Clock.systemUTC(), JobObserver.NONE, null, LiveUpdates.NONE);
     }
 
     /** Fresh deliveries for the iteration: Standard Webhooks refuses timestamps older than five minutes. */

@@ -13,17 +13,17 @@ import java.time.format.DateTimeParseException;
  * on that ({@link Instant#toString()} drops zero fractions and would sort {@code :00Z} after {@code :00.5Z}).
  * Milliseconds, as the Redis store keeps them, so both stores answer the same instants.
  */
-final class IsoMillis {
+public final class IsoMillis {
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private IsoMillis() {
     }
 
-    static String format(Instant t) {
+    public static String format(Instant t) {
         return t == null ? null : FORMAT.format(t);
     }
 
-    static Instant parse(String text) {
+    public static Instant parse(String text) {
         if (text == null) {
             return null;
         }

@@ -1,5 +1,8 @@
 package com.comfyjobs.job.sqlite;
 
+import com.comfyjobs.job.CallbackDelivery;
+import com.comfyjobs.job.CallbackStatus;
+import com.comfyjobs.job.Callbacks;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobArtifact;
 import com.comfyjobs.job.JobError;
@@ -10,6 +13,7 @@ import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.SentGraph;
 import com.comfyjobs.job.Step;
 import com.comfyjobs.job.StoredDataException;
+import com.comfyjobs.job.Webhook;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +31,10 @@ import java.util.Map;
 
 /**
  * The job as a row of the {@code jobs} table: one column per field, times as ISO-8601 text
- * ({@link IsoMillis}), lists and nested objects as JSON in the shapes the Redis hash uses. The store's
- * own columns (shard, ended, expiry, last op) are the store's business. Reading is strict: a value
+ * ({@link IsoMillis}), lists and nested objects as JSON in the shapes the Redis hash uses, and a
+ * job's callbacks (its webhook, then {@code cb_...}: the fields of {@link Callbacks}, null for a job
+ * without a webhook) with {@code cb_outbox_at}, derived from them ({@link #outboxAt}). The store's own
+ * columns (shard, ended, expiry, last op) are the store's business. Reading is strict: a value
  * this code does not understand is a {@link StoredDataException}, never a default.
  */
 final class JobRows {
@@ -36,7 +43,9 @@ final class JobRows {
             "step_value", "step_max", "attempt", "comfy_server", "prompt_id", "created_at", "updated_at", "started_at",
             "finished_at", "heartbeat_at", "submitted_at", "lease_until", "lease_owner", "outputs", "artifacts", "error",
             "cancel_requested", "idempotency_key", "metadata", "node_count", "cached_nodes", "finished_nodes", "workflow_sha256",
-            "workflow_bytes", "template", "template_version", "seed", "inputs", "sent_graph", "artifacts_deleted");
+            "workflow_bytes", "template", "template_version", "seed", "inputs", "sent_graph", "artifacts_deleted", "webhook", "cb_enqueued",
+            "cb_progress_claimed_at", "cb_id", "cb_event", "cb_at", "cb_due", "cb_attempts", "cb_error", "cb_lease_until", "cb_lease_owner",
+            "cb_finished", "cb_finished_attempts", "cb_finished_error", "cb_outbox_at");
     static final String SELECT = String.join(", ", COLUMNS);
 
     private final ObjectMapper json = new ObjectMapper();
@@ -48,7 +57,31 @@ final class JobRows {
                 .startedAt(IsoMillis.truncate(j.startedAt())).finishedAt(IsoMillis.truncate(j.finishedAt()))
                 .heartbeatAt(IsoMillis.truncate(j.heartbeatAt())).submittedAt(IsoMillis.truncate(j.submittedAt()))
                 .leaseUntil(IsoMillis.truncate(j.leaseUntil()))
+                .callbacks(asStored(j.callbacks()))
                 .build();
+    }
+
+    private static Callbacks asStored(Callbacks c) {
+        if (c == null) {
+            return null;
+        }
+        CallbackDelivery p = c.pending();
+        CallbackDelivery pending = p == null ? null
+                : new CallbackDelivery(p.id(), p.event(), IsoMillis.truncate(p.at()), IsoMillis.truncate(p.due()), p.attempts(), p.lastError());
+        return new Callbacks(c.enqueued(), IsoMillis.truncate(c.progressClaimedAt()), pending, IsoMillis.truncate(c.leaseUntil()),
+                c.leaseOwner(), c.finished(), c.finishedAttempts(), c.finishedError());
+    }
+
+    /**
+     * When a job's waiting delivery is next up in its shard's outbox: its due time, or its claim's end
+     * while a sender holds it (then nobody else takes it); null when none waits.
+     */
+    static Instant outboxAt(Callbacks c) {
+        if (c == null || c.pending() == null) {
+            return null;
+        }
+        Instant due = c.pending().due();
+        return c.leaseUntil() != null && c.leaseUntil().isAfter(due) ? c.leaseUntil() : due;
     }
 
     /**
@@ -95,6 +128,23 @@ final class JobRows {
         v.put("inputs", inputsJson(j.inputs()));
         v.put("sent_graph", j.sentGraph() == null ? null : j.sentGraph().stored());
         v.put("artifacts_deleted", j.artifactsDeleted() ? 1 : 0);
+        Callbacks c = j.callbacks();
+        CallbackDelivery p = c == null ? null : c.pending();
+        v.put("webhook", webhookJson(j.webhook()));
+        v.put("cb_enqueued", c == null ? null : c.enqueued());
+        v.put("cb_progress_claimed_at", c == null ? null : IsoMillis.format(c.progressClaimedAt()));
+        v.put("cb_id", p == null ? null : p.id());
+        v.put("cb_event", p == null ? null : p.event());
+        v.put("cb_at", p == null ? null : IsoMillis.format(p.at()));
+        v.put("cb_due", p == null ? null : IsoMillis.format(p.due()));
+        v.put("cb_attempts", p == null ? null : p.attempts());
+        v.put("cb_error", p == null ? null : p.lastError());
+        v.put("cb_lease_until", c == null ? null : IsoMillis.format(c.leaseUntil()));
+        v.put("cb_lease_owner", c == null ? null : c.leaseOwner());
+        v.put("cb_finished", c == null || c.finished() == null ? null : c.finished().wire());
+        v.put("cb_finished_attempts", c == null ? null : c.finishedAttempts());
+        v.put("cb_finished_error", c == null ? null : c.finishedError());
+        v.put("cb_outbox_at", IsoMillis.format(outboxAt(c)));
         return v;
     }
 
@@ -159,6 +209,10 @@ final class JobRows {
             if (!noStepValue && !rs.wasNull()) {
                 b.step(new Step(stepValue, stepMax));
             }
+            String webhook = rs.getString("webhook");
+            if (webhook != null) {
+                b.webhook(webhook(webhook)).callbacks(callbacks(rs));
+            }
             return b.build();
         } catch (StoredDataException e) {
             throw e;
@@ -207,6 +261,40 @@ final class JobRows {
             o.set("details", read(e.detailsJson()));
         }
         return write(o);
+    }
+
+    private String webhookJson(Webhook w) {
+        if (w == null) {
+            return null;
+        }
+        ObjectNode o = json.createObjectNode().put("url", w.url());
+        w.events().forEach(o.putArray("events")::add);
+        return write(o);
+    }
+
+    private Webhook webhook(String v) {
+        JsonNode n = read(v);
+        List<String> events = new ArrayList<>();
+        for (JsonNode e : n.path("events")) {
+            if (!e.isTextual()) {
+                throw new StoredDataException("stored webhook events hold a " + e.getNodeType());
+            }
+            events.add(e.asText());
+        }
+        return new Webhook(text(n, "url"), events);
+    }
+
+    private static Callbacks callbacks(ResultSet rs) throws SQLException {
+        CallbackDelivery pending = null;
+        String id = rs.getString("cb_id");
+        if (id != null) {
+            pending = new CallbackDelivery(id, required(rs, "cb_event"), IsoMillis.parse(required(rs, "cb_at")),
+                    IsoMillis.parse(required(rs, "cb_due")), rs.getInt("cb_attempts"), rs.getString("cb_error"));
+        }
+        String finished = rs.getString("cb_finished");
+        return new Callbacks(rs.getInt("cb_enqueued"), IsoMillis.parse(rs.getString("cb_progress_claimed_at")), pending,
+                IsoMillis.parse(rs.getString("cb_lease_until")), rs.getString("cb_lease_owner"),
+                finished == null ? null : CallbackStatus.fromWire(finished), rs.getInt("cb_finished_attempts"), rs.getString("cb_finished_error"));
     }
 
     private List<JobOutput> outputs(String v) {

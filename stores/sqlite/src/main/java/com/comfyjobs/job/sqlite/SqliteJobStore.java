@@ -1,6 +1,8 @@
 package com.comfyjobs.job.sqlite;
 
 import com.comfyjobs.config.ConfigException;
+import com.comfyjobs.job.CallbackAttempt;
+import com.comfyjobs.job.ClaimedPush;
 import com.comfyjobs.job.CreateResult;
 import com.comfyjobs.job.IdempotencyClaim;
 import com.comfyjobs.job.IdempotencyRecord;
@@ -9,16 +11,19 @@ import com.comfyjobs.job.JobPage;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.ListCursor;
+import com.comfyjobs.job.Listening;
 import com.comfyjobs.job.MarkArtifactsDeletedOutcome;
 import com.comfyjobs.job.MigrationResult;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.PurgeResult;
+import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.StoredDataException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionApplier;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,37 +38,35 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 
 /**
  * {@link JobStore} in one SQLite file ({@link SqliteDatabase}), with the Redis store's semantics:
  * every method that changes anything is one {@code BEGIN IMMEDIATE} transaction, so its checks and
  * its writes are one atomic step, as a Lua script is in Redis; transitions are decided by the same
- * {@link TransitionApplier} the in-memory store uses. What Redis expires by TTL carries an
+ * {@link TransitionApplier} the in-memory store uses, which also enqueues the callback a change
+ * causes, and find the job's live listeners in the same transaction ({@link SqliteListeners});
+ * callbacks are claimed and recorded by {@link SqliteCallbacks}. What Redis expires by TTL carries an
  * {@code expires_at} here: reads treat a row past it as gone, and the shard's purge deletes it.
  *
  * <p>Replays: each transition's op id is kept with the job ({@code last_op}), so a transition sent
- * again answers as applied and changes nothing; an admission sent again finds its own job. With a
- * local file no reply is lost on the wire, but a caller that retries after an outage (a busy timeout)
- * may send a write that did commit.
+ * again answers as its first run did and changes nothing; an admission sent again finds its own job.
+ * A local file loses no reply on the wire; the rule is kept so that every store answers the contract
+ * alike.
  */
 public final class SqliteJobStore implements JobStore {
     public static final int DEFAULT_SHARDS = 16;
 
-    private static final String VISIBLE = "(expires_at IS NULL OR expires_at > ?)";
-    private static final String INSERT_JOB = "INSERT INTO jobs (shard, ended, expires_at, last_op, " + JobRows.SELECT + ") VALUES (?, ?, ?, ?, "
-            + JobRows.COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
-    private static final String FIND_JOB = "SELECT last_op, " + JobRows.SELECT + " FROM jobs WHERE id = ? AND " + VISIBLE;
+    private static final String VISIBLE = JobTable.VISIBLE;
 
     private final SqliteDatabase db;
     private final int shards;
-    private final Duration retention;
     private final Clock clock;
-    private final JobRows rows = new JobRows();
+    private final JobTable table;
+    private final SqliteListeners listeners = new SqliteListeners();
+    private final SqliteCallbacks callbacks;
 
     /**
      * A store on {@code db} that spreads jobs over {@code shards}, a count the file records at first
@@ -75,8 +78,9 @@ public final class SqliteJobStore implements JobStore {
         }
         this.db = db;
         this.shards = shards;
-        this.retention = retention;
         this.clock = clock;
+        this.table = new JobTable(this::shardOf, retention);
+        this.callbacks = new SqliteCallbacks(table);
         int recorded = db.write(s -> {
             PreparedStatement ps = s.statement("INSERT INTO settings (name, value) VALUES ('shards', ?) ON CONFLICT (name) DO NOTHING");
             ps.setString(1, Integer.toString(shards));
@@ -150,7 +154,7 @@ public final class SqliteJobStore implements JobStore {
             find.setString(1, job.id());
             try (ResultSet rs = find.executeQuery()) {
                 if (rs.next()) {
-                    Job existing = rows.read(rs);
+                    Job existing = table.read(rs);
                     // job ids are random: the same id for the same user is this admission sent again
                     return existing.userId().equals(job.userId()) ? CreateResult.created(existing) : CreateResult.idExists();
                 }
@@ -172,13 +176,7 @@ public final class SqliteJobStore implements JobStore {
                 rec.executeUpdate();
             }
             Job stored = JobRows.asStored(job.toBuilder().workflowSha256(n.workflow().sha256()).workflowBytes(n.workflow().bytes()).build());
-            PreparedStatement insert = s.statement(INSERT_JOB);
-            insert.setInt(1, shardOf(job.id()));
-            insert.setInt(2, 0);
-            insert.setString(3, null);
-            insert.setString(4, null);
-            JobRows.bind(insert, 5, rows.values(stored), JobRows.COLUMNS);
-            insert.executeUpdate();
+            table.insert(s, stored);
             PreparedStatement wf = s.statement("INSERT INTO workflows (job_id, body) VALUES (?, ?)");
             wf.setString(1, job.id());
             wf.setString(2, n.workflow().json());
@@ -215,14 +213,7 @@ public final class SqliteJobStore implements JobStore {
 
     @Override
     public Optional<Job> findById(String jobId) {
-        return db.read(s -> {
-            PreparedStatement ps = s.statement(FIND_JOB);
-            ps.setString(1, jobId);
-            ps.setString(2, IsoMillis.format(now()));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rows.read(rs)) : Optional.empty();
-            }
-        });
+        return db.read(s -> Optional.ofNullable(table.find(s, jobId, now())).map(JobTable.Stored::job));
     }
 
     @Override
@@ -279,7 +270,7 @@ public final class SqliteJobStore implements JobStore {
                         more = true;
                         break;
                     }
-                    page.add(rows.read(rs));
+                    page.add(table.read(rs));
                 }
             }
             Job last = more ? page.get(page.size() - 1) : null;
@@ -335,24 +326,19 @@ public final class SqliteJobStore implements JobStore {
     @Override
     public TransitionResult transition(Transition t) {
         return db.write(s -> {
-            Instant now = now();
-            PreparedStatement find = s.statement(FIND_JOB);
-            find.setString(1, t.jobId());
-            find.setString(2, IsoMillis.format(now));
-            Job job;
-            String lastOp;
-            try (ResultSet rs = find.executeQuery()) {
-                if (!rs.next()) {
-                    return TransitionResult.notFound();
-                }
-                lastOp = rs.getString("last_op");
-                job = rows.read(rs);
+            JobTable.Stored stored = table.find(s, t.jobId(), now());
+            if (stored == null) {
+                return TransitionResult.notFound();
             }
-            if (t.opId().equals(lastOp)) {
-                return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(), t.returnJob() ? job : null);
+            Job job = stored.job();
+            int shard = shardOf(job.id());
+            if (t.opId().equals(stored.lastOp())) {
+                Listening replayed = listeners.replayed(s, job, t);
+                return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(),
+                        t.returnJob() || replayed.push() == Listening.Push.NOW ? job : null, replayed);
             }
             // the marker is kept whatever the guards decide: an event is applied or judged once, as in transition.lua
-            if (t.eventId() != null && !markEvent(s, t, now)) {
+            if (t.eventId() != null && !markEvent(s, t, shard)) {
                 return new TransitionResult(TransitionOutcome.DUPLICATE_EVENT, job.status(), job.status(), job.attempt(), null);
             }
             TransitionApplier.Result r = TransitionApplier.apply(job, t);
@@ -360,72 +346,38 @@ public final class SqliteJobStore implements JobStore {
                 return new TransitionResult(r.outcome(), job.status(), job.status(), job.attempt(), null);
             }
             Job after = JobRows.asStored(r.after());
-            update(s, job, after, t.opId());
+            table.writeBack(s, job, after, t.opId());
             if (after.isTerminal()) {
-                deleteWorkflow(s, after.id());
+                table.deleteWorkflow(s, after.id());
             }
-            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(), t.returnJob() ? after : null);
+            Listening listening = listeners.applied(s, after, shard, t);
+            return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
+                    t.returnJob() || listening.push() == Listening.Push.NOW ? after : null, listening);
         });
     }
 
     /** Records the transition's event id for its TTL; false when a live marker says it came before. */
-    private boolean markEvent(SqliteSession s, Transition t, Instant now) throws SQLException {
+    private boolean markEvent(SqliteSession s, Transition t, int shard) throws SQLException {
+        Instant now = now();
         PreparedStatement ps = s.statement("INSERT INTO events (job_id, event_id, shard, expires_at) VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT (job_id, event_id) DO UPDATE SET expires_at = excluded.expires_at WHERE events.expires_at <= ?");
         ps.setString(1, t.jobId());
         ps.setString(2, t.eventId());
-        ps.setInt(3, shardOf(t.jobId()));
+        ps.setInt(3, shard);
         ps.setString(4, IsoMillis.format(now.plus(t.eventTtl())));
         ps.setString(5, IsoMillis.format(now));
         return ps.executeUpdate() == 1;
     }
 
-    /**
-     * Writes back the columns the transition changed, with its op id. Setting a column, even to the
-     * value it has, makes SQLite rework every index on it: a progress event then touches the stale
-     * index alone, not the user's, the status and the ended ones as well (fewer pages per commit,
-     * less WAL, fewer checkpoints).
-     */
-    private void update(SqliteSession s, Job before, Job after, String opId) throws SQLException {
-        Map<String, Object> was = rows.values(before);
-        Map<String, Object> now = rows.values(after);
-        List<String> changed = JobRows.COLUMNS.stream().filter(c -> !Objects.equals(was.get(c), now.get(c))).toList();
-        boolean ends = after.isTerminal() && !before.isTerminal();
-        StringBuilder sql = new StringBuilder("UPDATE jobs SET last_op = ?");
-        if (ends) {
-            sql.append(", ended = 1, expires_at = ?");
-        }
-        changed.forEach(c -> sql.append(", ").append(c).append(" = ?"));
-        PreparedStatement ps = s.statement(sql.append(" WHERE id = ?").toString());
-        int i = 1;
-        ps.setString(i++, opId);
-        if (ends) {
-            ps.setString(i++, IsoMillis.format(after.finishedAt().plus(retention)));
-        }
-        i = JobRows.bind(ps, i, now, changed);
-        ps.setString(i, after.id());
-        ps.executeUpdate();
-    }
-
-    private static void deleteWorkflow(SqliteSession s, String jobId) throws SQLException {
-        PreparedStatement ps = s.statement("DELETE FROM workflows WHERE job_id = ?");
-        ps.setString(1, jobId);
-        ps.executeUpdate();
-    }
-
     @Override
     public MarkArtifactsDeletedOutcome markArtifactsDeleted(String jobId) {
         return db.write(s -> {
-            PreparedStatement find = s.statement(FIND_JOB);
-            find.setString(1, jobId);
-            find.setString(2, IsoMillis.format(now()));
-            try (ResultSet rs = find.executeQuery()) {
-                if (!rs.next()) {
-                    return MarkArtifactsDeletedOutcome.NOT_FOUND;
-                }
-                if (!rows.read(rs).isTerminal()) {
-                    return MarkArtifactsDeletedOutcome.LIVE;
-                }
+            JobTable.Stored stored = table.find(s, jobId, now());
+            if (stored == null) {
+                return MarkArtifactsDeletedOutcome.NOT_FOUND;
+            }
+            if (!stored.job().isTerminal()) {
+                return MarkArtifactsDeletedOutcome.LIVE;
             }
             PreparedStatement ps = s.statement("UPDATE jobs SET artifacts = '[]', artifacts_deleted = 1 WHERE id = ?");
             ps.setString(1, jobId);
@@ -436,21 +388,102 @@ public final class SqliteJobStore implements JobStore {
 
     @Override
     public boolean delete(String jobId) {
+        return db.write(s -> table.remove(s, jobId));
+    }
+
+    // ---- callbacks ----------------------------------------------------------------------------------
+
+    @Override
+    public List<Job> claimDueCallbacks(int shard, Instant now, int limit, String owner, Instant leaseUntil) {
+        return db.write(s -> callbacks.claimDue(s, shard, now, limit, owner, leaseUntil));
+    }
+
+    @Override
+    public Optional<Job> claimFirstCallback(String jobId, Instant now, String owner, Instant leaseUntil) {
+        return db.write(s -> callbacks.claimFirst(s, jobId, now, owner, leaseUntil));
+    }
+
+    @Override
+    public RecordCallbackOutcome recordCallback(CallbackAttempt attempt) {
+        return db.write(s -> callbacks.record(s, attempt, now()));
+    }
+
+    @Override
+    public Optional<Instant> earliestCallbackDue(int shard) {
+        return db.read(s -> callbacks.earliestDue(s, shard));
+    }
+
+    @Override
+    public Optional<WebhookSecrets> findWebhookSecrets(String userId) {
+        return db.read(s -> callbacks.secrets(s, userId));
+    }
+
+    @Override
+    public WebhookSecrets createWebhookSecret(String userId, String sealed) {
+        return db.write(s -> callbacks.create(s, userId, sealed));
+    }
+
+    @Override
+    public WebhookSecrets rotateWebhookSecret(String userId, String sealed, Instant now, String opId) {
+        return db.write(s -> callbacks.rotate(s, userId, sealed, now, opId));
+    }
+
+    // ---- live listeners -------------------------------------------------------------------------------
+
+    /** Checked and registered in one transaction, so the job cannot change hands between the two, as in listen.lua. */
+    @Override
+    public Optional<JobStatus> listen(String jobId, String userId, String connectionId, Instant until) {
         return db.write(s -> {
-            PreparedStatement ps = s.statement("DELETE FROM jobs WHERE id = ?");
-            ps.setString(1, jobId);
-            boolean existed = ps.executeUpdate() == 1;
-            removeRest(s, jobId);
-            return existed;
+            JobTable.Stored stored = table.find(s, jobId, now());
+            if (stored == null || !stored.job().userId().equals(userId)) {
+                return Optional.empty();
+            }
+            if (!stored.job().isTerminal()) {
+                listeners.listen(s, jobId, shardOf(jobId), connectionId, until);
+            }
+            return Optional.of(stored.job().status());
         });
     }
 
-    /** What a job leaves besides its row: its workflow and its event markers. */
-    private static void removeRest(SqliteSession s, String jobId) throws SQLException {
-        deleteWorkflow(s, jobId);
-        PreparedStatement events = s.statement("DELETE FROM events WHERE job_id = ?");
-        events.setString(1, jobId);
-        events.executeUpdate();
+    @Override
+    public void listenAll(String userId, String connectionId, Instant until) {
+        db.write(s -> {
+            listeners.listenAll(s, userId, connectionId, until);
+            return null;
+        });
+    }
+
+    @Override
+    public void unlisten(String jobId, String connectionId) {
+        db.write(s -> {
+            listeners.unlisten(s, jobId, connectionId);
+            return null;
+        });
+    }
+
+    @Override
+    public void unlistenAll(String userId, String connectionId) {
+        db.write(s -> {
+            listeners.unlistenAll(s, userId, connectionId);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<ClaimedPush> claimPush(String jobId, String claim, Instant now) {
+        return db.write(s -> {
+            JobTable.Stored stored = table.find(s, jobId, now());
+            if (stored == null) {
+                return Optional.empty();
+            }
+            Job job = stored.job();
+            return listeners.claim(s, job, shardOf(jobId), claim, now).map(l -> new ClaimedPush(job, l));
+        });
+    }
+
+    @Override
+    public List<String> owedPushes(int shard, Instant now, int limit) {
+        return db.read(s -> listeners.owed(s, shard, now, limit));
     }
 
     // ---- recovery support --------------------------------------------------------------------------
@@ -485,7 +518,7 @@ public final class SqliteJobStore implements JobStore {
                     String id = rs.getString("id");
                     String heartbeat = rs.getString("heartbeat_at");
                     try {
-                        jobs.add(rows.read(rs));
+                        jobs.add(table.read(rs));
                     } catch (StoredDataException e) {
                         unreadable.add(new StaleBatch.Unreadable(id, e.getMessage()));
                     }
@@ -498,8 +531,9 @@ public final class SqliteJobStore implements JobStore {
 
     /**
      * Removes the shard's jobs that ended before {@code finishedBefore} (oldest first, at most
-     * {@code limit}) with their workflows and markers, and the shard's event markers and
-     * Idempotency-Key records past their TTL, which nothing else deletes here.
+     * {@code limit}) with all that hangs off them, and what expired and nothing else deletes here: the
+     * shard's event markers and Idempotency-Key records past their TTL, and listener registrations
+     * whose connection ended.
      */
     @Override
     public PurgeResult purge(int shard, Instant finishedBefore, int limit) {
@@ -515,19 +549,17 @@ public final class SqliteJobStore implements JobStore {
                     ids.add(rs.getString(1));
                 }
             }
-            PreparedStatement delete = s.statement("DELETE FROM jobs WHERE id = ?");
             for (String id : ids) {
-                delete.setString(1, id);
-                delete.executeUpdate();
-                removeRest(s, id);
+                table.remove(s, id);
             }
-            String now = IsoMillis.format(now());
-            for (String table : List.of("events", "idempotency")) {
-                PreparedStatement expired = s.statement("DELETE FROM " + table + " WHERE shard = ? AND expires_at <= ?");
+            Instant now = now();
+            for (String expiring : List.of("events", "idempotency")) {
+                PreparedStatement expired = s.statement("DELETE FROM " + expiring + " WHERE shard = ? AND expires_at <= ?");
                 expired.setInt(1, shard);
-                expired.setString(2, now);
+                expired.setString(2, IsoMillis.format(now));
                 expired.executeUpdate();
             }
+            listeners.purgeEnded(s, shard, now);
             return new PurgeResult(ids.size(), 0);
         });
     }

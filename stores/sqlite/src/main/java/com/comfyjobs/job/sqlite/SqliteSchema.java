@@ -6,7 +6,7 @@ import java.sql.SQLException;
 import java.util.List;
 
 /**
- * The tables of the file, jobs' and templates' alike, and their versions. {@code PRAGMA user_version}
+ * The tables of the file (jobs', templates' and WebSocket connections' alike) and their versions. {@code PRAGMA user_version}
  * records the schema a file was brought to; opening it runs the steps it lacks, in the open's
  * {@code BEGIN IMMEDIATE} transaction, so two processes opening a new file at once create it once.
  * A file from a newer version is refused rather than misread. Timestamps are ISO-8601 text
@@ -57,7 +57,22 @@ final class SqliteSchema {
               seed INTEGER,
               inputs TEXT NOT NULL,
               sent_graph TEXT,
-              artifacts_deleted INTEGER NOT NULL
+              artifacts_deleted INTEGER NOT NULL,
+              webhook TEXT,
+              cb_enqueued INTEGER,
+              cb_progress_claimed_at TEXT,
+              cb_id TEXT,
+              cb_event TEXT,
+              cb_at TEXT,
+              cb_due TEXT,
+              cb_attempts INTEGER,
+              cb_error TEXT,
+              cb_lease_until TEXT,
+              cb_lease_owner TEXT,
+              cb_finished TEXT,
+              cb_finished_attempts INTEGER,
+              cb_finished_error TEXT,
+              cb_outbox_at TEXT
             )""",
             // a user's jobs newest first (listing, counting); ties on the time in id order, as the cursor reads them
             "CREATE INDEX jobs_by_user ON jobs (user_id, created_at DESC, id DESC)",
@@ -68,6 +83,8 @@ final class SqliteSchema {
             "CREATE INDEX jobs_stale ON jobs (shard, heartbeat_at, id) WHERE ended = 0",
             // retention purge: a shard's ended jobs by finish time
             "CREATE INDEX jobs_ended ON jobs (shard, finished_at) WHERE ended = 1",
+            // the callbacks outbox: a shard's jobs with a delivery waiting, by when it is next up
+            "CREATE INDEX jobs_outbox ON jobs (shard, cb_outbox_at, id) WHERE cb_outbox_at IS NOT NULL",
             "CREATE TABLE workflows (job_id TEXT PRIMARY KEY, body TEXT NOT NULL)",
             """
             CREATE TABLE idempotency (
@@ -91,6 +108,51 @@ final class SqliteSchema {
             ) WITHOUT ROWID""",
             "CREATE INDEX events_expiry ON events (shard, expires_at)",
             "CREATE TABLE shard_locks (shard INTEGER PRIMARY KEY, owner TEXT NOT NULL, expires_at TEXT NOT NULL)",
+            """
+            CREATE TABLE webhook_secrets (
+              user_id TEXT PRIMARY KEY,
+              current TEXT NOT NULL,
+              previous TEXT,
+              rotated_at TEXT,
+              rotation_op TEXT
+            )""",
+            """
+            CREATE TABLE job_listeners (
+              job_id TEXT NOT NULL,
+              connection_id TEXT NOT NULL,
+              shard INTEGER NOT NULL,
+              until TEXT NOT NULL,
+              PRIMARY KEY (job_id, connection_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX job_listeners_expiry ON job_listeners (shard, until)",
+            """
+            CREATE TABLE user_listeners (
+              user_id TEXT NOT NULL,
+              connection_id TEXT NOT NULL,
+              until TEXT NOT NULL,
+              PRIMARY KEY (user_id, connection_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX user_listeners_expiry ON user_listeners (until)",
+            """
+            CREATE TABLE pushes (
+              job_id TEXT PRIMARY KEY,
+              shard INTEGER NOT NULL,
+              pushed_at TEXT NOT NULL,
+              pushed_status TEXT,
+              pushed_by TEXT,
+              owed_due TEXT,
+              owed_by TEXT
+            )""",
+            // owed pushes whose maker never made them, for the recovery run's sweep
+            "CREATE INDEX pushes_owed ON pushes (shard, owed_due) WHERE owed_by IS NOT NULL",
+            "CREATE TABLE connections (connection_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, until TEXT NOT NULL)",
+            "CREATE INDEX connections_expiry ON connections (until)",
+            """
+            CREATE TABLE connection_targets (
+              connection_id TEXT NOT NULL,
+              target TEXT NOT NULL,
+              PRIMARY KEY (connection_id, target)
+            ) WITHOUT ROWID""",
             "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             """
             CREATE TABLE templates (

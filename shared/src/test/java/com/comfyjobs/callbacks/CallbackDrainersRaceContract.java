@@ -12,16 +12,12 @@ import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobStatus;
 import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.Webhook;
-import com.comfyjobs.job.redis.RedisJobStore;
-import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.observability.JobObserver;
 import com.comfyjobs.outbound.UrlFetcher;
 import com.comfyjobs.outbound.UrlPolicy;
 import com.comfyjobs.query.JobViews;
-import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.testing.CallbackReceiver;
 import com.comfyjobs.testing.JobFixtures;
-import com.comfyjobs.testing.RedisClusterNodes;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,47 +28,32 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
- * Two containers' schedules drain the same outboxes at once, on real Redis (one node and a cluster),
- * with real threads, to a real receiver, while a third sender has claimed some deliveries and died.
- * Every delivery arrives, each exactly once while no sender dies mid-send (the claim is atomic), the
- * dead sender's deliveries once its claim has run out, and every one verifies with its caller's secret.
+ * Two containers' schedules drain the same outboxes at once, each on its own connection to one real
+ * store, with real threads, to a real receiver, while a third sender has claimed some deliveries and
+ * died. Every delivery arrives, each exactly once while no sender dies mid-send (the claim is atomic),
+ * the dead sender's deliveries once its claim has run out, and every one verifies with its caller's
+ * secret. Every store runs exactly this test; subclasses say how to connect to one fresh store.
  */
-class CallbackDrainersRaceIT {
+public abstract class CallbackDrainersRaceContract {
     private static final int JOBS = 300;
     private static final int CLAIMED_BY_THE_DEAD = 40;
     private static final String KEY = "callback-drainers-race-secrets-key-0123456789";
-    private static final AtomicInteger PREFIX = new AtomicInteger();
-    private static RedisNode node;
-    private static RedisClusterNodes cluster;
 
-    @BeforeAll
-    static void start() {
-        node = RedisNode.standalone();
-        cluster = RedisClusterNodes.start(3);
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-        cluster.close();
-    }
+    /** Connections to one store with no data, shared by nothing else: each call is another container's connection to it. */
+    protected abstract Supplier<JobStore> freshStore();
 
     /** One function's container: its own connection, secrets, sender and schedule. */
     private record Container(JobStore store, WebhookSecretService secrets, CallbackDrainer drainer, UrlFetcher http, ArtifactStore bucket)
             implements AutoCloseable {
-        static Container start(RedisSettings redis) {
-            RedisJobStore store = RedisJobStore.connect(redis);
+        static Container start(JobStore store) {
             ArtifactStore bucket = ArtifactStore.create(ArtifactSettings.of("race", URI.create("http://127.0.0.1:9")),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create("race", "race-secret")));
             WebhookSecretService secrets = new WebhookSecretService(store, new SecretBox(() -> KEY, "CALLBACK_SECRETS_KEY"), Clock.systemUTC());
@@ -92,12 +73,11 @@ class CallbackDrainersRaceIT {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"node", "cluster"})
-    void twoSchedulesAndADeadSenderLoseNothingAndSendNothingTwice(String kind) throws Exception {
-        RedisSettings redis = ("cluster".equals(kind) ? RedisSettings.of(cluster.uri(), true) : RedisSettings.of(node.uri(), false))
-                .withKeyPrefix("cbrace" + PREFIX.incrementAndGet());
-        try (CallbackReceiver receiver = CallbackReceiver.start(); Container a = Container.start(redis); Container b = Container.start(redis)) {
+    @Test
+    void twoSchedulesAndADeadSenderLoseNothingAndSendNothingTwice() throws Exception {
+        Supplier<JobStore> store = freshStore();
+        try (CallbackReceiver receiver = CallbackReceiver.start(); Container a = Container.start(store.get());
+             Container b = Container.start(store.get())) {
             List<Job> jobs = new ArrayList<>();
             for (int i = 0; i < JOBS; i++) {
                 Job j = JobFixtures.queued("user-" + i % 10, JobFixtures.now()).toBuilder()

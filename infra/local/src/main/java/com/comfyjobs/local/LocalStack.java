@@ -11,6 +11,8 @@ import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.memory.InMemoryJobStore;
 import com.comfyjobs.job.sqlite.SqliteJobStore;
+import com.comfyjobs.live.memory.InMemoryLiveConnections;
+import com.comfyjobs.live.sqlite.SqliteLiveConnections;
 import com.comfyjobs.servers.FreePorts;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
@@ -221,7 +223,8 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * The beans the services run on: the environment, and for a store other than Redis the job and
-     * template stores themselves (the functions' factory builds only the Redis ones). A SQLite file
+     * template stores and the WebSocket connections themselves (the functions' factory builds only the
+     * Redis ones). A SQLite file
      * keeps its jobs and templates across restarts; memory keeps them until the stack stops.
      */
     private Object[] stores(JobStoreType type) {
@@ -229,12 +232,13 @@ public final class LocalStack implements AutoCloseable {
         switch (type) {
             case MEMORY -> {
                 return new Object[] {env, new InMemoryJobStore(InMemoryJobStore.DEFAULT_SHARDS, retention, Clock.systemUTC()),
-                    new InMemoryTemplateStore()};
+                    new InMemoryTemplateStore(), new InMemoryLiveConnections(Clock.systemUTC())};
             }
             case SQLITE -> {
                 SqliteJobStore jobs = SqliteJobStore.open(Path.of(env.required(SQLITE_PATH)), SQLITE_PATH, retention, Clock.systemUTC());
                 started.add(jobs);
-                return new Object[] {env, jobs, new SqliteTemplateStore(jobs.database())};
+                return new Object[] {env, jobs, new SqliteTemplateStore(jobs.database()), new SqliteLiveConnections(jobs.database(),
+                    Clock.systemUTC())};
             }
             default -> {
                 return new Object[] {env};

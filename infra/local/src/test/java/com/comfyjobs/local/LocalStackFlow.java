@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.testing.CallbackReceiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -23,9 +24,10 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The local stack started in-process and driven over real HTTP, as a user would: submit, an
- * idempotent repeat, progress, success, artifact download, cancel, another user's 404, and recovery
- * after a ComfyUI restart. The same flow on each job store the stack can run on (JOB_STORE_TYPE):
- * subclasses name the store.
+ * idempotent repeat, progress, success, artifact download, cancel, another user's 404, recovery after
+ * a ComfyUI restart, a job's callbacks signed with its caller's secret, and its progress pushed over
+ * WebSocket. The same flow on each job store the stack can run on (JOB_STORE_TYPE): subclasses name
+ * the store.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class LocalStackFlow {
@@ -49,6 +51,45 @@ abstract class LocalStackFlow {
     @AfterAll
     void stop() {
         stack.close();
+    }
+
+    @Test
+    void aJobsProgressAndEndReachItsCallerSignedWithItsOwnSecret() throws Exception {
+        try (CallbackReceiver receiver = CallbackReceiver.start()) {
+            String secret = api.webhookSecret("frida").body().get("secret").asText();
+            Api.Response r = api.submit("frida", Api.submitBody(21, receiver.url(), "job.progress", "job.succeeded"), null);
+            assertEquals(202, r.status(), r.body().toString());
+            String job = r.body().get("jobId").asText();
+            api.await("frida", job, Api.status("succeeded"), LIMIT, null);
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (receiver.of(job).stream().noneMatch(d -> d.type().equals("job.succeeded")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            List<CallbackReceiver.Delivery> got = receiver.of(job);
+            assertTrue(got.stream().anyMatch(d -> d.type().equals("job.succeeded")), "the end was called back: " + got);
+            assertTrue(got.stream().allMatch(d -> d.verifies(secret)), "every delivery verifies with the caller's secret");
+            int end = got.stream().map(CallbackReceiver.Delivery::type).toList().indexOf("job.succeeded");
+            assertTrue(got.subList(end, got.size()).stream().allMatch(d -> d.type().equals("job.succeeded")), "no progress after the end");
+            assertEquals("delivered", api.get("frida", job).body().path("callback").path("status").asText());
+        }
+    }
+
+    @Test
+    void aListenerHearsItsJobRiseAndEndOverWebSocket() throws Exception {
+        try (LiveClient gina = LiveClient.connect(stack, "gina")) {
+            String job = api.submit("gina", Api.submitBody(22), null).body().get("jobId").asText();
+            assertEquals("subscribed", gina.ask("{\"action\": \"subscribe\", \"jobId\": \"" + job + "\"}").path("type").asText());
+            JsonNode end = gina.until(m -> m.path("type").asText().equals("job.succeeded"), LIMIT);
+            assertEquals(job, end.path("data").path("jobId").asText());
+            double before = 0;
+            for (JsonNode m : gina.seen()) {
+                if (m.path("type").asText().startsWith("job.")) {
+                    assertTrue(m.path("data").path("progress").asDouble() >= before, "progress never goes back: " + gina.seen());
+                    before = m.path("data").path("progress").asDouble();
+                }
+            }
+            assertEquals(api.get("gina", job).body().path("status").asText(), end.path("data").path("status").asText());
+        }
     }
 
     @Test

@@ -77,6 +77,10 @@ public final class LocalStack implements AutoCloseable {
         public Path dataDir;
         public boolean durableRedis;
         public String defaultUser = "dev";
+        /** Who may call; null: the development stack's X-Dev-User header ({@link DevHeaderIdentities}). */
+        public CallerIdentities callers;
+        /** Where S3Proxy keeps the bucket's objects; null: s3/ in the data directory. */
+        public Path artifactsDir;
         /** Adjusts the simulator's webhook sender (fault knobs, batching) before it starts. */
         public java.util.function.UnaryOperator<WebhookOptions.Builder> webhook = b -> b;
         /** Adjusts the simulator itself (timings, checkpoints) before it starts. */
@@ -129,7 +133,7 @@ public final class LocalStack implements AutoCloseable {
             vars.put("REDIS_CLUSTER", "false");
         }
         if (blank(vars.get("S3_ENDPOINT"))) {
-            s3 = S3Server.onDisk(Files.createDirectories(data.resolve("s3")), 0);
+            s3 = S3Server.onDisk(Files.createDirectories(options.artifactsDir != null ? options.artifactsDir : data.resolve("s3")), 0);
             started.add(s3);
             vars.put("S3_ENDPOINT", s3.endpoint().toString());
             vars.put("ARTIFACT_BUCKET", LOCAL_BUCKET);
@@ -167,8 +171,8 @@ public final class LocalStack implements AutoCloseable {
         // pushes go to this stack's own WebSocket API, whatever a deployment's endpoint the environment names
         int webSocketPort = options.webSocketPort == 0 ? FreePorts.any() : options.webSocketPort;
         webSocketHost = options.host;
-        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(options.host, webSocketPort));
-        URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
+        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(reachableHost(options.host), webSocketPort));
+        URI webhookUrl = URI.create("http://" + reachableHost(options.host) + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
                     .host("127.0.0.1").port(0)
@@ -192,13 +196,15 @@ public final class LocalStack implements AutoCloseable {
             handlers.computeIfAbsent(r.handler(), h -> (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler(h));
         }
         publishShippedTemplates();
-        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
+        LocalAdmins admins = LocalAdmins.fromEnv(env);
+        CallerIdentities callers = options.callers != null ? options.callers : new DevHeaderIdentities(options.defaultUser, admins);
+        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, callers, admins);
         Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> webSocketRoutes = new HashMap<>();
         for (TemplateRoutes.WebSocketRoute r : template.webSocketRoutes()) {
             webSocketRoutes.put(r.routeKey(), (RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>) handler(r.handler()));
         }
         try {
-            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, options.defaultUser);
+            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, callers);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while opening the WebSocket API", e);
@@ -307,6 +313,11 @@ public final class LocalStack implements AutoCloseable {
                 s3.createBucket(b -> b.bucket(bucket));
             }
         }
+    }
+
+    /** Where this machine reaches a server bound to {@code host}: a wildcard address listens on loopback too. */
+    static String reachableHost(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
     }
 
     private static boolean blank(String s) {

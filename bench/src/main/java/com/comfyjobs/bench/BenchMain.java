@@ -110,14 +110,31 @@ public final class BenchMain {
         }
         rows.addAll(WebhookRoundTrips.run());
         rows.addAll(LongestScripts.run(quick));
+        for (int threads : new int[] {1, 8}) {
+            Jmh.Sample ours = Jmh.run(SqliteWebhookPathBenchmark.class, "ours", threads, quick);
+            Jmh.Sample bare = Jmh.run(SqliteWebhookPathBenchmark.class, "bare", threads, quick);
+            String t = threads + (threads == 1 ? " thread" : " threads");
+            rows.add(new Row("webhook", "SQLite: progress event, " + t + ", throughput", "ev/s", ours.opsPerSecond(), bare.opsPerSecond(),
+                    "bare statements of one event in one BEGIN IMMEDIATE, same connections", ""));
+            rows.add(new Row("webhook", "SQLite: progress event, " + t + ", p50", "us", ours.p50Micros(), bare.p50Micros(),
+                    "bare statements", ""));
+            rows.add(new Row("webhook", "SQLite: progress event, " + t + ", p99", "us", ours.p99Micros(), bare.p99Micros(),
+                    "bare statements", ""));
+        }
         return rows;
     }
 
     private static List<Row> get(boolean quick) throws Exception {
         Jmh.Sample get = Jmh.run(GetJobBenchmark.class, "ours", 1, quick);
         Jmh.Sample hget = Jmh.run(GetJobBenchmark.class, "bare", 1, quick);
+        Jmh.Sample onSqlite = Jmh.run(SqliteGetJobBenchmark.class, "ours", 1, quick);
+        Jmh.Sample select = Jmh.run(SqliteGetJobBenchmark.class, "bare", 1, quick);
         return List.of(
                 new Row("get", "GET /jobs/{id} handler, p50", "us", get.p50Micros(), hget.p50Micros(), "bare HGETALL, same connection", ""),
-                new Row("get", "GET /jobs/{id} handler, p99", "us", get.p99Micros(), hget.p99Micros(), "bare HGETALL, same connection", ""));
+                new Row("get", "GET /jobs/{id} handler, p99", "us", get.p99Micros(), hget.p99Micros(), "bare HGETALL, same connection", ""),
+                new Row("get", "SQLite: GET /jobs/{id} handler, p50", "us", onSqlite.p50Micros(), select.p50Micros(),
+                        "bare SELECT of the row, same connections", ""),
+                new Row("get", "SQLite: GET /jobs/{id} handler, p99", "us", onSqlite.p99Micros(), select.p99Micros(),
+                        "bare SELECT of the row, same connections", ""));
     }
 }

@@ -15,6 +15,12 @@ final class Notes {
               longest node ids), on the server (SLOWLOG, microseconds of execution, median of runs on fresh
               jobs): Redis runs one script at a time, so this is how long one event can hold everyone else up.
               The raw limit is a script that only decodes the same argument; the target is 10 ms.
+              The **SQLite** rows run the same deliveries through `WebhookService` on `SqliteJobStore` (a file on
+              the machine's disk, WAL, `synchronous=NORMAL`): one `BEGIN IMMEDIATE` transaction that reads the
+              job's row, records the event id, decides with `TransitionApplier` and writes the row back. `bare`
+              is the least a progress event must do there, with its values computed beforehand, in one
+              `BEGIN IMMEDIATE` on the same connections: read the row, insert the marker, update progress, step,
+              node and heartbeat. With 8 threads both take turns at the file's one write lock.
             - **live**: live progress over WebSocket (`LivePushes`). Fan-out: 1,000 connections subscribed over 100
               running jobs (10 each) on a redis-server; one progress webhook per job through `WebhookService.handle`
               (signature, one transition script that also answers the job's listeners, the job as GET shows it in
@@ -25,7 +31,9 @@ final class Notes {
               progress event counted on the client over 200 events; under the throttle (events 100 ms apart) an owed
               push's timer runs when the events' time passes its due time, as the container's timer thread would.
             - **get**: JMH. The `GetJobHandler` path (event in, identity from the JWT claims, one HGETALL, JSON with
-              a presigned artifact URL out) against a bare HGETALL of the same key.
+              a presigned artifact URL out) against a bare HGETALL of the same key. On **SQLite**, the same
+              handler with `SqliteJobStore` registered (as the local stack does for `JOB_STORE_TYPE=sqlite`)
+              against a bare `SELECT` of the job's row, every column read, on the same connections.
             - **submit**: `SubmitJobHandler` against a redis-server and the ComfyUI simulator on loopback (its
               queue held, so it only accepts), by 32 threads at once and then by one; the raw limit is a bare
               POST /prompt to the same simulator at the same concurrency, which every submit must make. Both

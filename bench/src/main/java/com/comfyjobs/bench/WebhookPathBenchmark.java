@@ -30,11 +30,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -45,8 +42,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * A webhook progress event through our whole path (parse, verify the Standard Webhooks signature,
  * one guarded transition) against a bare EVALSHA of the same script, with the same kind of arguments,
- * on the same Redis connection. Deliveries are signed before each iteration (signing is the sender's
- * cost), each with its own webhook-id so deduplication never short-cuts the path.
+ * on the same Redis connection, for {@link SignedDeliveries}.
  */
 @State(Scope.Benchmark)
 public class WebhookPathBenchmark {
@@ -57,8 +53,7 @@ public class WebhookPathBenchmark {
     private RedisJobStore store;
     private WebhookService service;
     private final List<Job> jobs = new ArrayList<>();
-    private byte[][] bodies;
-    private List<Map<String, String>> headers;
+    private SignedDeliveries deliveries;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong bareEvents = new AtomicLong();
     private LuaScript transition;
@@ -99,33 +94,17 @@ public class WebhookPathBenchmark {
     /** Fresh deliveries for the iteration: Standard Webhooks refuses timestamps older than five minutes. */
     @Setup(Level.Iteration)
     public void sign() throws Exception {
-        int n = Integer.getInteger("bench.deliveries", 400_000);
-        bodies = new byte[n][];
-        headers = new ArrayList<>(n);
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring(6)), "HmacSHA256"));
-        long ts = Instant.now().getEpochSecond();
-        String run = Long.toHexString(System.nanoTime());
-        for (int i = 0; i < n; i++) {
-            Job j = jobs.get(i % JOBS);
-            String body = "{\"event\":\"comfy.progress\",\"data\":{\"type\":\"progress\",\"data\":{\"value\":" + (i % 20) + ",\"max\":20,"
-                    + "\"prompt_id\":\"" + j.promptId() + "\",\"node\":\"3\"}},\"metadata\":{\"source\":\"comfyjobs-webhook\"}}";
-            String id = "msg_" + run + "_" + i;
-            String sig = Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
-            bodies[i] = body.getBytes(StandardCharsets.UTF_8);
-            headers.add(Map.of("webhook-id", id, "webhook-timestamp", Long.toString(ts), "webhook-signature", "v1," + sig,
-                    "content-type", "application/json"));
-        }
+        deliveries = SignedDeliveries.progress(jobs, SECRET, Integer.getInteger("bench.deliveries", 400_000));
         next.set(0);
     }
 
     @Benchmark
     public WebhookResult ours() throws Exception {
         int i = next.getAndIncrement();
-        if (i >= bodies.length) {
-            throw new IllegalStateException("raise -Dbench.deliveries: the iteration used up its " + bodies.length + " signed deliveries");
+        if (i >= deliveries.size()) {
+            throw new IllegalStateException("raise -Dbench.deliveries: the iteration used up its " + deliveries.size() + " signed deliveries");
         }
-        WebhookResult r = service.handle(bodies[i], headers.get(i));
+        WebhookResult r = service.handle(deliveries.bodies[i], deliveries.headers.get(i));
         if (r.applied() != 1) {
             throw new IllegalStateException("event not applied: " + r);
         }

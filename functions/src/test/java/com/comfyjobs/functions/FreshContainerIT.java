@@ -72,6 +72,7 @@ class FreshContainerIT {
         env.put("RAW_WORKFLOWS", "all");
         env.put("JWT_ISSUER", "https://issuer.example.com");
         env.put("JWT_AUDIENCE", "fresh-client");
+        env.put("JOB_STORE_TYPE", "redis");
         return env;
     }
 
@@ -159,8 +160,41 @@ class FreshContainerIT {
         }
     }
 
+    /**
+     * The Lambda functions take no store but Redis: started with JOB_STORE_TYPE=memory or sqlite (a
+     * store per container, losing jobs between functions) or a value that names no store, each fails
+     * at init with a message naming the variable, before it answers anything; the upload function
+     * among them, though it never builds a store.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "SubmitJobHandler, POST /jobs, memory, JOB_STORE_TYPE is memory",
+        "CreateUploadHandler, POST /uploads, sqlite, JOB_STORE_TYPE is sqlite",
+        "RecoveryHandler, schedule, memory, JOB_STORE_TYPE is memory",
+        "GetJobHandler, GET /jobs/{jobId}, postgres, JOB_STORE_TYPE must be redis, memory or sqlite, was 'postgres'"
+    })
+    void refusesToStartOnAnyStoreButRedis(String handler, String route, String type, String message) throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("JOB_STORE_TYPE", type);
+        Run run = run(handler, route, env);
+        assertTrue(run.exit() != 0, run.output());
+        assertEquals(null, run.answer(), run.output());
+        assertTrue(run.output().contains("com.comfyjobs.config.ConfigException: " + message), run.output());
+    }
+
+    /** What a fresh JVM running one handler did: its exit code, all it printed, and its answer if it gave one. */
+    private record Run(int exit, String output, String answer) {
+    }
+
     /** Runs the handler in a fresh JVM with exactly {@code env}; its answer (status or summary). */
     private static String answer(String handler, String route, Map<String, String> env) throws Exception {
+        Run run = run(handler, route, env);
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(run.answer() != null, run.output());
+        return run.answer();
+    }
+
+    private static Run run(String handler, String route, Map<String, String> env) throws Exception {
         // {"workflow": ...} is both a raw job and a template without params, so the publish checks its graph on the simulator
         String body = "{\"workflow\":" + new String(FreshContainerIT.class.getResourceAsStream("/workflows/default-txt2img.json").readAllBytes(),
                 StandardCharsets.UTF_8) + "}";
@@ -184,8 +218,6 @@ class FreshContainerIT {
                 }
             }
         }
-        assertEquals(0, p.waitFor(), all.toString());
-        assertTrue(answer != null, all.toString());
-        return answer;
+        return new Run(p.waitFor(), all.toString(), answer);
     }
 }

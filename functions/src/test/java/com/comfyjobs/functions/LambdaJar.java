@@ -45,6 +45,13 @@ final class LambdaJar {
         }
     }
 
+    /** Every file in the jar (classes, native libraries, resources), as entry names. */
+    static Set<String> entriesIn(Path jar) throws IOException {
+        try (FileSystem fs = FileSystems.newFileSystem(jar); Stream<Path> files = Files.walk(fs.getPath("/"))) {
+            return files.filter(Files::isRegularFile).map(p -> p.toString().substring(1)).collect(Collectors.toSet());
+        }
+    }
+
     private static Set<String> classesUnder(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(p -> p.toString().endsWith(".class"))

@@ -7,6 +7,7 @@ import com.comfyjobs.testing.JobFixtures;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,8 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the jar Lambda runs holds of ours: the functions and the shared module, nothing that only tests
- * or the local stack use, and not the in-memory stores (a store per container would lose jobs and
- * templates between functions). Whether the jar then starts is FreshContainerIT's part.
+ * or the local stack use, and not the in-memory or SQLite stores (a store per container would lose jobs
+ * and templates between functions). Whether the jar then starts is FreshContainerIT's part.
  */
 class LambdaJarIT {
     private static final String IN_MEMORY_STORE = "com/comfyjobs/job/memory/";
@@ -35,6 +36,17 @@ class LambdaJarIT {
         IN_MEMORY_STORE, IN_MEMORY_TEMPLATES, IN_MEMORY_CONNECTIONS})
     void holdsNothingOf(String prefix) {
         assertEquals(List.of(), jar.stream().filter(c -> c.startsWith(prefix)).sorted().toList());
+    }
+
+    /**
+     * The SQLite store and its driver live in their own module, which only the local stack and the
+     * benchmarks take: nothing of either, not the driver's native libraries, reaches the jar Lambda
+     * runs (the functions refuse JOB_STORE_TYPE=sqlite at init as well).
+     */
+    @Test
+    void holdsNothingOfSqlite() throws IOException {
+        assertEquals(List.of(), LambdaJar.entriesIn(LambdaJar.path()).stream()
+                .filter(e -> e.toLowerCase(Locale.ROOT).contains("sqlite")).sorted().toList());
     }
 
     @Test

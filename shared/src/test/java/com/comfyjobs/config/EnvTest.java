@@ -22,6 +22,18 @@ class EnvTest {
     }
 
     @Test
+    void jobStoreType() {
+        assertEquals(JobStoreType.REDIS, JobStoreType.fromEnv(new Env(Map.of())));
+        assertEquals(JobStoreType.MEMORY, JobStoreType.fromEnv(new Env(Map.of("JOB_STORE_TYPE", "memory"))));
+        assertEquals(JobStoreType.SQLITE, JobStoreType.fromEnv(new Env(Map.of("JOB_STORE_TYPE", " sqlite "))));
+        failsNaming("JOB_STORE_TYPE", null, () -> JobStoreType.fromEnv(new Env(Map.of("JOB_STORE_TYPE", "postgres"))));
+        assertEquals(JobStoreType.REDIS, JobStoreType.fromEnv(new Env(Map.of("JOB_STORE_TYPE", "Redis"))));
+        JobStoreType.requireRedis(new Env(Map.of("JOB_STORE_TYPE", "redis")), "a test");
+        failsNaming("JOB_STORE_TYPE", null, () -> JobStoreType.requireRedis(new Env(Map.of("JOB_STORE_TYPE", "memory")), "a test"));
+        failsNaming("JOB_STORE_TYPE", null, () -> JobStoreType.requireRedis(new Env(Map.of("JOB_STORE_TYPE", "sqlite")), "a test"));
+    }
+
+    @Test
     void redisSettings() {
         RedisSettings d = RedisSettings.fromEnv(new Env(Map.of()));
         assertEquals(URI.create("redis://127.0.0.1:6379"), d.url());

@@ -471,6 +471,12 @@ public abstract class JobStoreContract {
         assertEquals(0.6, store.findById(j.id()).orElseThrow().progress());
         store.updateProgress(j.id(), 1, 0.7, at(3));
         assertEquals(0.7, store.findById(j.id()).orElseThrow().progress());
+        // kept to six decimals: 0.506994 x 10^6 is 506993.99999999994 in binary, so cutting it again would lose a millionth
+        Job other = created(user(), 0);
+        store.updateProgress(other.id(), 1, 0.506994, at(4));
+        assertEquals(0.506994, store.findById(other.id()).orElseThrow().progress());
+        assertTrue(store.updateProgress(other.id(), 1, 0.2, at(5)).applied());
+        assertEquals(0.506994, store.findById(other.id()).orElseThrow().progress(), "an event below the stored progress leaves it as it is");
     }
 
     @Test

@@ -11,6 +11,7 @@ import com.comfyjobs.comfyui.ComfyUiPool;
 import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.config.JobStoreType;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.CallerIdentity;
 import com.comfyjobs.inputs.InputImageStore;
@@ -124,10 +125,20 @@ public class ComfyJobsFactory {
         return RedisSettings.fromEnv(env.with(Map.of("REDIS_URL", RedisUrlSecret.url(secret.get().get()).toString())));
     }
 
+    /**
+     * The Redis store, for JOB_STORE_TYPE=redis only: a process that runs another store (the local
+     * stack) registers it, so reaching this with another type means it did not, and silently using
+     * Redis instead would put the jobs somewhere the operator did not choose.
+     */
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(missingBeans = JobStore.class)
-    JobStore jobStore(RedisSettings settings, Secrets secrets, Clock clock) {
+    JobStore jobStore(Env env, RedisSettings settings, Secrets secrets, Clock clock) {
+        JobStoreType type = JobStoreType.fromEnv(env);
+        if (type != JobStoreType.REDIS) {
+            throw new ConfigException("JOB_STORE_TYPE is " + type.wire() + ", whose store the process running these services must"
+                    + " provide; this one provides none, and the Redis store is for JOB_STORE_TYPE=redis only");
+        }
         Supplier<URI> url = secrets.secret("REDIS_URL_SECRET_ARN").map(RedisUrlSecret::reading).orElse(settings::url);
         RedisJobStore store = new RedisJobStore(new RedisConnection(settings, url), clock);
         SnapStartHooks.register(store);

@@ -1,5 +1,7 @@
 package com.comfyjobs.functions.wiring;
 
+import com.comfyjobs.config.Env;
+import com.comfyjobs.config.JobStoreType;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextBuilder;
 import io.micronaut.function.aws.MicronautRequestHandler;
@@ -21,10 +23,13 @@ public abstract class LazyHandler<I, O> extends MicronautRequestHandler<I, O> {
 
     /**
      * What micronaut-function-aws's Lambda builder sets, minus eager singletons (its builder can only
-     * switch them on, so it is not used).
+     * switch them on, so it is not used). Only the default constructor, the one Lambda calls, comes
+     * here: before anything is built, a JOB_STORE_TYPE other than redis stops the function at init,
+     * whatever its handler injects (the upload function, for one, never builds a store).
      */
     @Override
     protected ApplicationContextBuilder newApplicationContextBuilder() {
+        JobStoreType.requireRedis(Env.system(), "a Lambda function");
         return ApplicationContext.builder().environments("function", "lambda").eagerInitConfiguration(true);
     }
 }

@@ -3,6 +3,7 @@ package com.comfyjobs.local;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.comfyjobs.functions.http.HttpResponses;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,10 +31,12 @@ import java.util.concurrent.Executors;
  * template's routes and handed to the route's handler as the event API Gateway would build, including
  * the JWT authorizer's claims in the request context.
  *
- * <p>LOCAL ONLY: the caller's identity comes from the {@code X-Dev-User} header (default "dev"), a
- * stand-in for the JWT authorizer; the users named in LOCAL_ADMINS (default "admin") carry the
- * admin claim ({@link LocalAdmins}). Anyone who can reach the port can be anyone, an admin
- * included. Never expose it.
+ * <p>The caller's identity comes from {@link CallerIdentities}, standing in for the JWT authorizer: in
+ * the development stack the {@code X-Dev-User} header (anyone who can reach the port can be anyone,
+ * an admin included: never expose it), under {@code serve} an API key. A route that needs a caller
+ * and gets none is answered 401 problem+json before its function runs, as the authorizer would refuse
+ * it; an admin carries the admin claim the functions read ({@link LocalAdmins}). X-Dev-User never
+ * reaches a function.
  */
 public final class ApiGatewayEmulator implements AutoCloseable {
     public static final String DEV_USER_HEADER = "X-Dev-User";
@@ -50,15 +54,15 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     private final ExecutorService threads;
     private final List<TemplateRoutes.Route> routes;
     private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers;
-    private final String defaultUser;
+    private final CallerIdentities identities;
     private final LocalAdmins admins;
 
     public ApiGatewayEmulator(String host, int port, List<TemplateRoutes.Route> routes,
                               Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
-                              String defaultUser, LocalAdmins admins) throws IOException {
+                              CallerIdentities identities, LocalAdmins admins) throws IOException {
         this.routes = routes;
         this.handlers = handlers;
-        this.defaultUser = defaultUser;
+        this.identities = identities;
         this.admins = admins;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         this.threads = Executors.newFixedThreadPool(32, r -> {
@@ -88,7 +92,14 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                         send(x, 413, Map.of("Content-Type", "application/json"), "{\"message\":\"Request Entity Too Large\"}".getBytes(StandardCharsets.UTF_8));
                         return;
                     }
-                    APIGatewayV2HTTPEvent event = event(x, r, path, params, body);
+                    Optional<CallerIdentities.LocalCaller> caller = r.authorized()
+                            ? identities.ofHttp(x.getRequestHeaders()::getFirst) : Optional.empty();
+                    if (r.authorized() && caller.isEmpty()) {
+                        respond(x, HttpResponses.problem(401, "Unauthorized", "the request carries no valid API key", null,
+                                Map.of("WWW-Authenticate", "Bearer")));
+                        return;
+                    }
+                    APIGatewayV2HTTPEvent event = event(x, r, path, params, body, caller.orElse(null));
                     APIGatewayV2HTTPResponse response = handlers.get(r.handler())
                             .handleRequest(event, new LocalLambdaContext(r.handler(), Duration.ofSeconds(29), 1024));
                     respond(x, response);
@@ -102,7 +113,8 @@ public final class ApiGatewayEmulator implements AutoCloseable {
         }
     }
 
-    private APIGatewayV2HTTPEvent event(HttpExchange x, TemplateRoutes.Route r, String path, Map<String, String> params, byte[] body) {
+    private APIGatewayV2HTTPEvent event(HttpExchange x, TemplateRoutes.Route r, String path, Map<String, String> params, byte[] body,
+                                        CallerIdentities.LocalCaller caller) {
         Map<String, String> headers = new HashMap<>();
         x.getRequestHeaders().forEach((name, values) -> {
             if (!name.equalsIgnoreCase(DEV_USER_HEADER)) {
@@ -123,11 +135,9 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                 .withAccountId("000000000000").withApiId("local").withDomainName(headers.getOrDefault("host", "localhost"))
                 .withDomainPrefix("local").withHttp(http).withRequestId(UUID.randomUUID().toString())
                 .withRouteKey(r.routeKey()).withStage("$default").withTime(CLF.format(now)).withTimeEpoch(now.toEpochMilli());
-        if (r.authorized()) {
-            String header = x.getRequestHeaders().getFirst(DEV_USER_HEADER);
-            String user = header == null || header.isBlank() ? defaultUser : header;
-            Map<String, String> claims = new HashMap<>(Map.of("sub", user, "iss", "comfyjobs-local"));
-            if (admins.isAdmin(user)) {
+        if (caller != null) {
+            Map<String, String> claims = new HashMap<>(Map.of("sub", caller.user(), "iss", "comfyjobs-local"));
+            if (caller.admin()) {
                 claims.put(admins.claim(), admins.value());
             }
             var jwt = APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT.builder().withClaims(claims).withScopes(List.of()).build();

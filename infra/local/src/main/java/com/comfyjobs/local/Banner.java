@@ -1,5 +1,7 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.config.Env;
+import com.comfyjobs.config.JobStoreType;
 import com.comfyjobs.job.redis.RedisSettings;
 import java.io.PrintStream;
 
@@ -13,8 +15,12 @@ final class Banner {
         out.println();
         out.println("ComfyJobs local stack is up");
         out.println("  API              " + api);
-        out.println("  Redis            " + com.comfyjobs.config.Env.redact(RedisSettings.fromEnv(stack.env()).url())
-                + (stack.redis() != null ? "  (embedded redis-server)" : ""));
+        switch (JobStoreType.fromEnv(stack.env())) {
+            case MEMORY -> out.println("  Jobs             in memory (JOB_STORE_TYPE=memory): gone when the stack stops");
+            case SQLITE -> out.println("  Jobs             SQLite file " + stack.env().raw(LocalStack.SQLITE_PATH) + "  (JOB_STORE_TYPE=sqlite)");
+            default -> out.println("  Redis            " + Env.redact(RedisSettings.fromEnv(stack.env()).url())
+                    + (stack.redis() != null ? "  (embedded redis-server)" : ""));
+        }
         out.println("  S3               " + stack.env().raw("S3_ENDPOINT") + "  bucket " + stack.env().raw("ARTIFACT_BUCKET")
                 + (stack.s3() != null ? "  (S3Proxy)" : ""));
         out.println("  ComfyUI          " + stack.env().raw("COMFYUI_URLS") + (stack.simulator() != null ? "  (simulator)" : ""));
@@ -46,5 +52,34 @@ final class Banner {
         out.println();
         out.println("A raw ComfyUI workflow (API format) goes in as {\"workflow\": {...}} instead of a template.");
         out.println("Ctrl-C stops everything this started.");
+    }
+
+    /** serve's start: where things are and how the bridge on each GPU box is set up, with no secret in it. */
+    static void printServe(LocalStack stack, ServeCommand.Plan plan, PrintStream out) {
+        String here = "http://THIS-HOST:";
+        out.println();
+        out.println("ComfyJobs is serving (bound to " + plan.options().host + ")");
+        out.println("  API              " + here + stack.port());
+        out.println("  WebSocket        ws://THIS-HOST:" + stack.webSocketUrl().getPort() + WebSocketApiEmulator.PATH + "?token=KEY");
+        out.println("  Webhook          " + here + stack.port() + "/webhooks/comfyui");
+        switch (JobStoreType.fromEnv(stack.env())) {
+            case MEMORY -> out.println("  Jobs             in memory: gone when this process stops");
+            case SQLITE -> out.println("  Jobs             SQLite file " + stack.env().raw(LocalStack.SQLITE_PATH));
+            default -> out.println("  Redis            " + Env.redact(RedisSettings.fromEnv(stack.env()).url()));
+        }
+        out.println("  Artifacts        " + (plan.options().artifactsDir != null ? plan.options().artifactsDir : plan.dataDir().resolve("s3"))
+                + "  (presigned URLs at " + stack.env().raw("S3_ENDPOINT") + ")");
+        out.println("  ComfyUI          " + stack.env().raw("COMFYUI_URLS"));
+        out.println("  Templates        " + (stack.templates().isEmpty() ? "none" : String.join(", ", stack.templates())));
+        out.println("  Callers          " + plan.options().callers.howToCall());
+        out.println("  Raw workflows    " + stack.env().raw("RAW_WORKFLOWS") + "; image URLs to private addresses allowed: "
+                + stack.env().raw("ALLOW_PRIVATE_URLS"));
+        out.println();
+        out.println("On each GPU box, install the bridge (infra/comfyui-webhook) into ComfyUI's custom_nodes/ and start ComfyUI with:");
+        out.println("  COMFYJOBS_WEBHOOK_URL=" + here + stack.port() + "/webhooks/comfyui");
+        out.println(plan.webhookSecretFile() != null
+                ? "  COMFYJOBS_WEBHOOK_SECRET=<the contents of " + plan.webhookSecretFile().toAbsolutePath() + ">"
+                : "  COMFYJOBS_WEBHOOK_SECRET=<the value of WEBHOOK_SECRET this process was started with>");
+        out.println("(THIS-HOST: this machine's name or address as the GPU boxes and callers reach it.)");
     }
 }

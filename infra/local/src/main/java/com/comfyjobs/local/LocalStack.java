@@ -6,7 +6,13 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.comfyjobs.config.Env;
+import com.comfyjobs.config.JobStoreType;
+import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Caller;
+import com.comfyjobs.job.memory.InMemoryJobStore;
+import com.comfyjobs.job.sqlite.SqliteJobStore;
+import com.comfyjobs.live.memory.InMemoryLiveConnections;
+import com.comfyjobs.live.sqlite.SqliteLiveConnections;
 import com.comfyjobs.servers.FreePorts;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
@@ -16,6 +22,8 @@ import com.comfyjobs.simulator.WebhookOptions;
 import com.comfyjobs.templates.PublishedTemplate;
 import com.comfyjobs.templates.TemplateRefusedException;
 import com.comfyjobs.templates.TemplateService;
+import com.comfyjobs.templates.memory.InMemoryTemplateStore;
+import com.comfyjobs.templates.sqlite.SqliteTemplateStore;
 import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +31,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -38,8 +47,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The whole system on one machine: Redis (an embedded redis-server, or REDIS_URL or REDIS_HOST), S3 (S3Proxy on
- * disk, or S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
+ * The whole system on one machine: the job store (JOB_STORE_TYPE: Redis, an embedded redis-server or
+ * REDIS_URL or REDIS_HOST; in memory; or a SQLite file, SQLITE_PATH), S3 (S3Proxy on disk, or
+ * S3_ENDPOINT), ComfyUI (the simulator, or COMFYUI_URLS), the API served from template.yaml
  * by {@link ApiGatewayEmulator}, the WebSocket API and its Management API by
  * {@link WebSocketApiEmulator}, and the scheduled functions (recovery, callbacks) on the template's
  * schedules, each on a thread of its own. The handlers are the Lambda handlers themselves, built once
@@ -47,6 +57,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class LocalStack implements AutoCloseable {
     public static final String LOCAL_BUCKET = "comfyjobs-local";
+    /** The SQLite file of JOB_STORE_TYPE=sqlite; comfyjobs.db in the data directory when unset. */
+    public static final String SQLITE_PATH = "SQLITE_PATH";
     private static final String RECOVERY = "RecoveryFunction";
     private static final String CALLBACKS = "DeliverCallbacksFunction";
     /** What EventBridge Scheduler gives a scheduled function: its timeout as template.yaml sets it. */
@@ -65,6 +77,10 @@ public final class LocalStack implements AutoCloseable {
         public Path dataDir;
         public boolean durableRedis;
         public String defaultUser = "dev";
+        /** Who may call; null: the development stack's X-Dev-User header ({@link DevHeaderIdentities}). */
+        public CallerIdentities callers;
+        /** Where S3Proxy keeps the bucket's objects; null: s3/ in the data directory. */
+        public Path artifactsDir;
         /** Adjusts the simulator's webhook sender (fault knobs, batching) before it starts. */
         public java.util.function.UnaryOperator<WebhookOptions.Builder> webhook = b -> b;
         /** Adjusts the simulator itself (timings, checkpoints) before it starts. */
@@ -109,14 +125,15 @@ public final class LocalStack implements AutoCloseable {
         Path data = options.dataDir != null ? options.dataDir : Files.createTempDirectory("comfyjobs-local-");
         int port = options.port == 0 ? FreePorts.any() : options.port;
 
-        if (blank(vars.get("REDIS_URL")) && blank(vars.get("REDIS_HOST"))) {
+        JobStoreType storeType = JobStoreType.fromEnv(new Env(vars));
+        if (storeType == JobStoreType.REDIS && blank(vars.get("REDIS_URL")) && blank(vars.get("REDIS_HOST"))) {
             redis = options.durableRedis ? RedisNode.durable() : RedisNode.standalone();
             started.add(redis);
             vars.put("REDIS_URL", redis.uri().toString());
             vars.put("REDIS_CLUSTER", "false");
         }
         if (blank(vars.get("S3_ENDPOINT"))) {
-            s3 = S3Server.onDisk(Files.createDirectories(data.resolve("s3")), 0);
+            s3 = S3Server.onDisk(Files.createDirectories(options.artifactsDir != null ? options.artifactsDir : data.resolve("s3")), 0);
             started.add(s3);
             vars.put("S3_ENDPOINT", s3.endpoint().toString());
             vars.put("ARTIFACT_BUCKET", LOCAL_BUCKET);
@@ -154,8 +171,8 @@ public final class LocalStack implements AutoCloseable {
         // pushes go to this stack's own WebSocket API, whatever a deployment's endpoint the environment names
         int webSocketPort = options.webSocketPort == 0 ? FreePorts.any() : options.webSocketPort;
         webSocketHost = options.host;
-        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(options.host, webSocketPort));
-        URI webhookUrl = URI.create("http://" + options.host + ":" + port + "/webhooks/comfyui");
+        vars.put("WEBSOCKET_ENDPOINT", WebSocketApiEmulator.endpoint(reachableHost(options.host), webSocketPort));
+        URI webhookUrl = URI.create("http://" + reachableHost(options.host) + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
                     .host("127.0.0.1").port(0)
@@ -167,22 +184,27 @@ public final class LocalStack implements AutoCloseable {
             started.add(simulator);
             vars.put("COMFYUI_URLS", simulator.baseUrl());
         }
+        if (storeType == JobStoreType.SQLITE && blank(vars.get(SQLITE_PATH))) {
+            vars.put(SQLITE_PATH, data.resolve("comfyjobs.db").toString());
+        }
         env = new Env(vars);
 
-        context = ApplicationContext.builder().singletons(env).start();
+        context = ApplicationContext.builder().singletons(stores(storeType)).start();
         TemplateRoutes template = TemplateRoutes.load();
         Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new HashMap<>();
         for (TemplateRoutes.Route r : template.routes()) {
             handlers.computeIfAbsent(r.handler(), h -> (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler(h));
         }
         publishShippedTemplates();
-        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, options.defaultUser, LocalAdmins.fromEnv(env));
+        LocalAdmins admins = LocalAdmins.fromEnv(env);
+        CallerIdentities callers = options.callers != null ? options.callers : new DevHeaderIdentities(options.defaultUser, admins);
+        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, callers, admins);
         Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> webSocketRoutes = new HashMap<>();
         for (TemplateRoutes.WebSocketRoute r : template.webSocketRoutes()) {
             webSocketRoutes.put(r.routeKey(), (RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>) handler(r.handler()));
         }
         try {
-            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, options.defaultUser);
+            webSocket = new WebSocketApiEmulator(options.host, webSocketPort, webSocketRoutes, callers);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while opening the WebSocket API", e);
@@ -206,9 +228,34 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * The beans the services run on: the environment, and for a store other than Redis the job and
+     * template stores and the WebSocket connections themselves (the functions' factory builds only the
+     * Redis ones). A SQLite file
+     * keeps its jobs and templates across restarts; memory keeps them until the stack stops.
+     */
+    private Object[] stores(JobStoreType type) {
+        Duration retention = ServiceSettings.fromEnv(env).retention();
+        switch (type) {
+            case MEMORY -> {
+                return new Object[] {env, new InMemoryJobStore(InMemoryJobStore.DEFAULT_SHARDS, retention, Clock.systemUTC()),
+                    new InMemoryTemplateStore(), new InMemoryLiveConnections(Clock.systemUTC())};
+            }
+            case SQLITE -> {
+                SqliteJobStore jobs = SqliteJobStore.open(Path.of(env.required(SQLITE_PATH)), SQLITE_PATH, retention, Clock.systemUTC());
+                started.add(jobs);
+                return new Object[] {env, jobs, new SqliteTemplateStore(jobs.database()), new SqliteLiveConnections(jobs.database(),
+                    Clock.systemUTC())};
+            }
+            default -> {
+                return new Object[] {env};
+            }
+        }
+    }
+
+    /**
      * Publishes the shipped templates as an admin would, before the API opens. The same body again
-     * keeps its version, so a restart on a durable Redis changes nothing; a template the ComfyUI at
-     * hand refuses (a real server without a node it needs) is reported and left out.
+     * keeps its version, so a restart on a durable Redis or a SQLite file changes nothing; a template
+     * the ComfyUI at hand refuses (a real server without a node it needs) is reported and left out.
      */
     private void publishShippedTemplates() {
         TemplateService service = context.getBean(TemplateService.class);
@@ -266,6 +313,11 @@ public final class LocalStack implements AutoCloseable {
                 s3.createBucket(b -> b.bucket(bucket));
             }
         }
+    }
+
+    /** Where this machine reaches a server bound to {@code host}: a wildcard address listens on loopback too. */
+    static String reachableHost(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
     }
 
     private static boolean blank(String s) {

@@ -1,5 +1,6 @@
 package com.comfyjobs.local;
 
+import com.comfyjobs.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -16,6 +17,10 @@ public final class LocalStackMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("serve")) {
+            serve(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         LocalStack.Options options = new LocalStack.Options();
         boolean demo = false;
         for (int i = 0; i < args.length; i++) {
@@ -41,7 +46,14 @@ public final class LocalStackMain {
         if (demo) {
             Demo.configure(options);
         }
-        LocalStack stack = LocalStack.start(options);
+        LocalStack stack;
+        try {
+            stack = LocalStack.start(options);
+        } catch (ConfigException e) {
+            System.err.println("configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -70,6 +82,16 @@ public final class LocalStackMain {
 
     /** "5s", "2m" or an ISO-8601 duration. */
     static Duration duration(String s) {
+        Duration d = parseDuration(s);
+        if (d == null) {
+            System.err.println("not a duration: " + s + " (use 5s, 2m or PT5S)");
+            System.exit(2);
+        }
+        return d;
+    }
+
+    /** "500ms", "5s", "2m", "1h" or an ISO-8601 duration; null for anything else. */
+    static Duration parseDuration(String s) {
         try {
             if (s.matches("\\d+ms")) {
                 return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
@@ -83,28 +105,58 @@ public final class LocalStackMain {
                 };
             }
             return Duration.parse(s);
-        } catch (DateTimeParseException e) {
-            System.err.println("not a duration: " + s + " (use 5s, 2m or PT5S)");
-            System.exit(2);
+        } catch (DateTimeParseException | ArithmeticException e) {
             return null;
         }
+    }
+
+    /** {@code serve ...}: see {@link ServeCommand}. Runs until the process is stopped. */
+    private static void serve(String[] args) throws InterruptedException {
+        LocalStack stack;
+        ServeCommand.Plan plan;
+        try {
+            plan = ServeCommand.plan(args, System.getenv());
+            stack = LocalStack.start(plan.options());
+        } catch (ConfigException e) {
+            System.err.println("configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }, "serve-shutdown"));
+        Banner.printServe(stack, plan, System.out);
+        stopped.await();
     }
 
     private static void usage() {
         System.out.println("""
                 usage: java -jar infra/local/target/comfyjobs-local.jar [options]
+                       java -jar infra/local/target/comfyjobs-local.jar serve --comfyui URL[,URL] --api-keys FILE [serve options]
 
                   --port N              API port (default 3000)
                   --host H              address to bind (default 127.0.0.1)
                   --ws-port N           WebSocket API port (default 3001; 0 for any free port)
                   --recovery-every D    run recovery every D (5s, 1m, PT30S) instead of the template's rate(1 minute)
                   --step-ms N           simulated sampler step time (default 40)
-                  --data-dir DIR        where S3 objects and ComfyUI outputs go (default: a temp dir)
+                  --data-dir DIR        where S3 objects, ComfyUI outputs and the SQLite file go (default: a temp dir)
                   --demo                run the scripted tour and exit 0 if every job ended as expected
 
+                serve: one box in front of real ComfyUI servers, callers identified by API keys
+                  --comfyui URL[,URL]   the ComfyUI servers (COMFYUI_URLS)
+                  --api-keys FILE       one 'key user [admin]' per line; HTTP: Authorization: Bearer KEY, WebSocket: ?token=KEY
+                  --store SPEC          sqlite:PATH (default sqlite:DATA_DIR/comfyjobs.db), memory, redis or redis://...
+                                        (JOB_STORE_TYPE, SQLITE_PATH, REDIS_URL)
+                  --data-dir DIR        the webhook secret, the callback secrets' key and by default the jobs (default ./comfyjobs-data)
+                  --artifacts DIR       where the artifacts' files go (default DATA_DIR/s3)
+                  --host H, --port N, --ws-port N, --recovery-every D   as above; --host defaults to 0.0.0.0
+
                 Environment: REDIS_URL (or REDIS_HOST and its parts), S3_ENDPOINT (+ ARTIFACT_BUCKET, AWS credentials), COMFYUI_URLS and
-                WEBHOOK_SECRET replace the built-in Redis, S3, ComfyUI simulator and generated secret; every other
-                variable of the README's configuration table applies as in AWS.
+                WEBHOOK_SECRET replace the built-in Redis, S3, ComfyUI simulator and generated secret; JOB_STORE_TYPE=memory
+                or JOB_STORE_TYPE=sqlite (file SQLITE_PATH, default DATA_DIR/comfyjobs.db) keeps jobs without Redis; every
+                other variable of the README's configuration table applies as in AWS.
                 """);
     }
 }

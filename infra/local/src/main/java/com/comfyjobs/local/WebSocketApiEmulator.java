@@ -45,6 +45,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,9 +61,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * serves the Management API the pushing functions post to: {@code POST /@connections/{id}} sends the
  * body to that connection, 410 with {@code x-amzn-ErrorType: GoneException} for one that is closed.
  *
- * <p>LOCAL ONLY: the caller is whoever the {@code user} query parameter names (default "dev"), a
- * stand-in for the JWT the authorizer verifies in AWS ({@code ?token=}), as X-Dev-User is for the HTTP
- * API. Nothing checks a token here. Never expose the port.
+ * <p>The caller comes from {@link CallerIdentities}, standing in for the authorizer that verifies the
+ * JWT in {@code ?token=} in AWS: in the development stack the {@code user} query parameter (nothing is
+ * checked: never expose the port), under {@code serve} an API key in {@code ?token=}; a refused upgrade
+ * is answered 401 before $connect runs. The Management API answers only this machine (loopback):
+ * the functions posting to it run in this process, and nobody else may write to a connection.
  */
 public final class WebSocketApiEmulator implements AutoCloseable {
     public static final String PATH = "/ws";
@@ -74,7 +77,7 @@ public final class WebSocketApiEmulator implements AutoCloseable {
     private final RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> connect;
     private final RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> message;
     private final RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> disconnect;
-    private final String defaultUser;
+    private final CallerIdentities identities;
     private final Map<String, Channel> open = new ConcurrentHashMap<>();
     private final ExecutorService invocations = Executors.newFixedThreadPool(8, r -> {
         Thread t = new Thread(r, "local-ws-route");
@@ -86,11 +89,11 @@ public final class WebSocketApiEmulator implements AutoCloseable {
     private final Channel listener;
 
     public WebSocketApiEmulator(String host, int port, Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> routes,
-                                String defaultUser) throws InterruptedException {
+                                CallerIdentities identities) throws InterruptedException {
         this.connect = route(routes, "$connect");
         this.message = route(routes, "$default");
         this.disconnect = route(routes, "$disconnect");
-        this.defaultUser = defaultUser;
+        this.identities = identities;
         this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("local-ws-accept", true), NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("local-ws-io", true), NioIoHandler.newFactory());
         this.listener = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
@@ -120,6 +123,15 @@ public final class WebSocketApiEmulator implements AutoCloseable {
     /** Where the Management API is, as the functions' WEBSOCKET_ENDPOINT names a stage. */
     public static String endpoint(String host, int port) {
         return "http://" + host + ":" + port;
+    }
+
+    private static boolean fromThisMachine(ChannelHandlerContext ctx) {
+        java.net.InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        try {
+            return from.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(from) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     /** The connections open now. */
@@ -168,11 +180,23 @@ public final class WebSocketApiEmulator implements AutoCloseable {
             QueryStringDecoder query = new QueryStringDecoder(request.uri());
             String path = query.rawPath();
             if (path.startsWith(CONNECTIONS) && request.method().equals(HttpMethod.POST)) {
+                if (!fromThisMachine(ctx)) {
+                    reply(ctx, HttpResponseStatus.FORBIDDEN, "ForbiddenException", "{\"message\":\"Forbidden\"}");
+                    return;
+                }
                 post(ctx, URLDecoder.decode(path.substring(CONNECTIONS.length()), StandardCharsets.UTF_8), ByteBufUtil.getBytes(request.content()));
             } else if (path.equals(PATH) && request.method().equals(HttpMethod.GET)
                     && "websocket".equalsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE))) {
-                List<String> users = query.parameters().get("user");
-                String user = users == null || users.isEmpty() || users.get(0).isBlank() ? defaultUser : users.get(0);
+                Optional<CallerIdentities.LocalCaller> caller = identities.ofWebSocket(name -> {
+                    List<String> values = query.parameters().get(name);
+                    return values == null || values.isEmpty() ? null : values.get(0);
+                });
+                if (caller.isEmpty()) {
+                    reply(ctx, HttpResponseStatus.UNAUTHORIZED, "UnauthorizedException", "{\"message\":\"Unauthorized\"}");
+                    ctx.channel().close();
+                    return;
+                }
+                String user = caller.get().user();
                 request.retain();
                 CompletableFuture.runAsync(() -> open(ctx, request, user), invocations);
             } else {

@@ -19,6 +19,8 @@ final class Api {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final URI base;
+    /** Under serve: each user's API key, sent as a bearer token instead of X-Dev-User. */
+    private final java.util.Map<String, String> keys;
 
     record Response(int status, HttpResponse<String> raw, JsonNode body) {
         String header(String name) {
@@ -27,7 +29,17 @@ final class Api {
     }
 
     Api(URI base) {
+        this(base, null);
+    }
+
+    private Api(URI base, java.util.Map<String, String> keys) {
         this.base = base;
+        this.keys = keys;
+    }
+
+    /** A caller of {@code serve}: each user sends its key from {@code keys}. */
+    static Api withKeys(URI base, java.util.Map<String, String> keys) {
+        return new Api(base, java.util.Map.copyOf(keys));
     }
 
     static ObjectNode workflow(int seed) {
@@ -172,7 +184,9 @@ final class Api {
 
     HttpRequest.Builder request(String path, String user) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-        if (user != null) {
+        if (user != null && keys != null) {
+            b.header("Authorization", "Bearer " + keys.get(user));
+        } else if (user != null) {
             b.header(ApiGatewayEmulator.DEV_USER_HEADER, user);
         }
         return b;

@@ -22,6 +22,7 @@ import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
+import com.comfyjobs.job.TransitionApplier;
 import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Webhook;
 import com.comfyjobs.job.WebhookSecrets;
@@ -45,10 +46,12 @@ import java.util.zip.CRC32;
  * {@link JobStore} in one JVM's memory, with the Redis store's semantics: per-user cap and
  * idempotency on admission, guarded transitions via {@link TransitionApplier}, event ids and
  * idempotency records that expire, retention of terminal jobs, shard locks, live listeners and the
- * push throttle ({@link LiveListenerBook}). One lock guards all
- * state, which is what makes each operation atomic here. Time comes from the injected clock.
+ * push throttle ({@link LiveListenerBook}). One lock guards all state, which is what makes each
+ * operation atomic here. Time comes from the injected clock. For tests and for a local stack started
+ * with JOB_STORE_TYPE=memory: its jobs are gone when the process stops.
  */
 public final class InMemoryJobStore implements JobStore {
+    public static final int DEFAULT_SHARDS = 16;
     private static final Comparator<Job> NEWEST_FIRST = Comparator.comparing(Job::createdAt).reversed()
             .thenComparing(Job::id, Comparator.reverseOrder());
 
@@ -82,7 +85,7 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     public InMemoryJobStore() {
-        this(16, Duration.ofHours(24), Clock.systemUTC());
+        this(DEFAULT_SHARDS, Duration.ofHours(24), Clock.systemUTC());
     }
 
     @Override

@@ -228,7 +228,9 @@ if g then
 end
 if spec.progress and spec.progress > progress then progress = spec.progress end
 if g or spec.progress then
-  set.progress = string.format('%.6f', math.floor(progress * 1000000) / 1000000)
+  -- six decimals, cut down; the 1e-9 keeps a stored value (0.506994 is 506993.99999999994 millionths in
+  -- binary) from losing a millionth each time it is cut again, which would make progress fall
+  set.progress = string.format('%.6f', math.floor(progress * 1000000 + 1e-9) / 1000000)
 end
 
 local too_many = false

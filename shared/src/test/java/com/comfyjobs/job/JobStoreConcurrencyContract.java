@@ -4,11 +4,7 @@ import static com.comfyjobs.testing.JobFixtures.newJob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.comfyjobs.job.redis.RedisJobStore;
-import com.comfyjobs.job.redis.RedisSettings;
-import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.testing.JobFixtures;
-import com.comfyjobs.testing.RedisClusterNodes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,44 +20,25 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 
 /**
- * Real threads racing real Redis (one node and a cluster): 32 workers fire progress events, repeated
- * event ids and competing terminal transitions at the same jobs, while an observer reads them.
+ * Real threads racing one real store: 32 workers fire progress events, repeated event ids and
+ * competing terminal transitions at the same jobs while an observer reads them, and 32 callers race
+ * admissions against one cap and one Idempotency-Key. Every store runs exactly these tests; subclasses
+ * only say how to make a fresh, empty store (each test closes the one it made).
  */
-class JobStoreConcurrencyIT {
+public abstract class JobStoreConcurrencyContract {
     private static final int THREADS = 32;
     private static final int JOBS = 40;
     private static final int ROUNDS = 60;
-    private static final AtomicInteger PREFIX = new AtomicInteger();
-    private static RedisNode node;
-    private static RedisClusterNodes cluster;
 
-    @BeforeAll
-    static void start() {
-        node = RedisNode.standalone();
-        cluster = RedisClusterNodes.start(3);
-    }
+    /** A new store that shares no data with any other test's store. */
+    protected abstract JobStore newStore();
 
-    @AfterAll
-    static void stop() {
-        node.close();
-        cluster.close();
-    }
-
-    private static JobStore store(String kind) {
-        RedisSettings s = "cluster".equals(kind) ? RedisSettings.of(cluster.uri(), true) : RedisSettings.of(node.uri(), false);
-        return RedisJobStore.connect(s.withKeyPrefix("race" + PREFIX.incrementAndGet()));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"standalone", "cluster"})
-    void racingWorkersLeaveOneTerminalStateMonotonicProgressAndTrueCounters(String kind) throws Exception {
-        try (JobStore store = store(kind)) {
+    @Test
+    void racingWorkersLeaveOneTerminalStateMonotonicProgressAndTrueCounters() throws Exception {
+        try (JobStore store = newStore()) {
             Instant t0 = JobFixtures.now();
             List<Job> jobs = new ArrayList<>();
             for (int i = 0; i < JOBS; i++) {
@@ -167,10 +144,9 @@ class JobStoreConcurrencyIT {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"standalone", "cluster"})
-    void concurrentAdmissionsNeverExceedTheCapOrReuseAKey(String kind) throws Exception {
-        try (JobStore store = store(kind)) {
+    @Test
+    void concurrentAdmissionsNeverExceedTheCapOrReuseAKey() throws Exception {
+        try (JobStore store = newStore()) {
             Instant t0 = JobFixtures.now();
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             CountDownLatch go = new CountDownLatch(1);

@@ -1,17 +1,5 @@
-package com.comfyjobs.job.memory;
+package com.comfyjobs.job;
 
-import com.comfyjobs.job.CallbackDelivery;
-import com.comfyjobs.job.Callbacks;
-import com.comfyjobs.job.GraphProgress;
-import com.comfyjobs.job.GraphUpdate;
-import com.comfyjobs.job.Job;
-import com.comfyjobs.job.JobError;
-import com.comfyjobs.job.JobOutput;
-import com.comfyjobs.job.JobStatus;
-import com.comfyjobs.job.Step;
-import com.comfyjobs.job.Transition;
-import com.comfyjobs.job.TransitionOutcome;
-import com.comfyjobs.job.Webhook;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,21 +8,22 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The in-memory twin of transition.lua: decides a transition's outcome against the current job and
- * computes the job after it. Event-id bookkeeping stays with the store. The contract tests run both
- * stores through the same cases, which is what keeps this file and the script in step.
+ * The Java twin of transition.lua, shared by the stores that are not Redis (in memory, SQLite): decides
+ * a transition's outcome against the current job and computes the job after it. Event-id bookkeeping
+ * stays with the store. The contract tests run every store through the same cases, which is what keeps
+ * this file and the script in step.
  */
-final class TransitionApplier {
+public final class TransitionApplier {
     /** Progress callbacks of one job go out at most this often (transition.lua: PROGRESS_EVERY_MS). */
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
 
-    record Result(TransitionOutcome outcome, Job after) {
+    public record Result(TransitionOutcome outcome, Job after) {
     }
 
     private TransitionApplier() {
     }
 
-    static Result apply(Job job, Transition t) {
+    public static Result apply(Job job, Transition t) {
         JobStatus status = job.status();
         if (t.expectAttempt() != null && job.attempt() != t.expectAttempt()) {
             return reject(TransitionOutcome.WRONG_ATTEMPT, job);
@@ -150,7 +139,9 @@ final class TransitionApplier {
         }
         boolean progressRose = false;
         if (g != null || t.progress() != null) {
-            double stored = Math.floor(progress * 1_000_000) / 1_000_000;
+            // six decimals, cut down; the 1e-9 keeps a value that has six already (0.506994 is 506993.99999999994
+            // millionths in binary) from losing a millionth each time it is cut again, which would make progress fall
+            double stored = Math.floor(progress * 1_000_000 + 1e-9) / 1_000_000;
             b.progress(stored);
             progressRose = stored > job.progress();
         }

@@ -17,7 +17,8 @@ final class Notes {
               The raw limit is a script that only decodes the same argument; the target is 10 ms.
               The **SQLite** rows run the same deliveries through `WebhookService` on `SqliteJobStore` (a file on
               the machine's disk, WAL, `synchronous=NORMAL`): one `BEGIN IMMEDIATE` transaction that reads the
-              job's row, records the event id, decides with `TransitionApplier` and writes the row back. `bare`
+              job's row, records the event id, decides with `TransitionApplier`, writes back the columns it changed
+              and looks up the job's live listeners (none here). `bare`
               is the least a progress event must do there, with its values computed beforehand, in one
               `BEGIN IMMEDIATE` on the same connections: read the row, insert the marker, update progress, step,
               node and heartbeat. With 8 threads both take turns at the file's one write lock.

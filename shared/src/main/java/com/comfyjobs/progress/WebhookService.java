@@ -74,6 +74,7 @@ public final class WebhookService {
     private final JobObserver observer;
     private final CallbackSender callbacks;
     private final LiveUpdates live;
+    private final RejectedWebhookLog rejections;
 
     /**
      * {@code callbacks} makes the first tries of the callbacks an applied event causes; {@code live}
@@ -82,6 +83,7 @@ public final class WebhookService {
     public WebhookService(JobStore store, WebhookVerifier verifier, Finalizer finalizer, ComfyUiPool pool, ServiceSettings settings,
                           Clock clock, JobObserver observer, CallbackSender callbacks, LiveUpdates live) {
         this.live = live;
+        this.rejections = new RejectedWebhookLog(clock);
         this.store = store;
         this.callbacks = callbacks;
         this.verifier = verifier;
@@ -95,6 +97,7 @@ public final class WebhookService {
     public WebhookResult handle(byte[] body, Map<String, String> headers) {
         if (body.length > MAX_BODY_BYTES) {
             observer.webhookEvent("rejected");
+            rejections.rejected("the body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES, webhookIdOf(headers));
             throw new WebhookTooLargeException("webhook body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
         }
         String webhookId;
@@ -102,9 +105,16 @@ public final class WebhookService {
             webhookId = verifier.verify(body, headers);
         } catch (WebhookRejectedException e) {
             observer.webhookEvent("rejected");
+            rejections.rejected(e.getMessage(), webhookIdOf(headers));
             throw e;
         }
-        List<ComfyEvent> events = WebhookEnvelopes.parse(body, webhookId);
+        List<ComfyEvent> events;
+        try {
+            events = WebhookEnvelopes.parse(body, webhookId);
+        } catch (MalformedWebhookException e) {
+            rejections.rejected("malformed: " + e.getMessage(), webhookId);
+            throw e;
+        }
         int applied = 0;
         int duplicates = 0;
         int ignored = 0;
@@ -129,6 +139,12 @@ public final class WebhookService {
             callbacks.attemptFirst(withCallback, CallbackSender.FIRST_TRY_BUDGET);
         }
         return new WebhookResult(applied, duplicates, ignored);
+    }
+
+    /** The webhook-id header as sent (headers are case-insensitive), for the log of a rejected delivery. */
+    private static String webhookIdOf(Map<String, String> headers) {
+        return headers.entrySet().stream().filter(h -> "webhook-id".equalsIgnoreCase(h.getKey())).map(Map.Entry::getValue).findFirst()
+                .orElse(null);
     }
 
     private String apply(ComfyEvent e, List<Job> toFinalize, Set<String> withCallback) {

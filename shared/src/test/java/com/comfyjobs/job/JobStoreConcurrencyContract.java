@@ -46,6 +46,7 @@ public abstract class JobStoreConcurrencyContract {
             }
             Map<String, AtomicInteger> terminalWins = new ConcurrentHashMap<>();
             Map<String, AtomicInteger> eventApplied = new ConcurrentHashMap<>();
+            AtomicInteger duplicatesRefused = new AtomicInteger();
             jobs.forEach(j -> terminalWins.put(j.id(), new AtomicInteger()));
             AtomicBoolean racing = new AtomicBoolean(true);
             AtomicReference<String> regression = new AtomicReference<>();
@@ -82,6 +83,8 @@ public abstract class JobStoreConcurrencyContract {
                                     .status(JobStatus.RUNNING).progress(rnd.nextDouble()).build());
                             if (r.applied()) {
                                 eventApplied.computeIfAbsent(j.id() + "/" + eventId, k -> new AtomicInteger()).incrementAndGet();
+                            } else if (r.outcome() == TransitionOutcome.DUPLICATE_EVENT) {
+                                duplicatesRefused.incrementAndGet();
                             }
                         } else if (kindOfMove < 8) {
                             r = store.transition(Transition.of(j.id(), at).status(JobStatus.FINALIZING).build());
@@ -128,7 +131,8 @@ public abstract class JobStoreConcurrencyContract {
                 assertTrue(store.findById(j.id()).orElseThrow().isTerminal());
             }
             eventApplied.forEach((k, n) -> assertEquals(1, n.get(), "event applied more than once: " + k));
-            assertTrue(eventApplied.size() > JOBS, "the race exercised repeated event ids");
+            // how many distinct events applied before the jobs ended depends on the draw; a repeated id refused does not
+            assertTrue(duplicatesRefused.get() > 0, "the race exercised repeated event ids");
 
             Map<JobStatus, Long> recount = new EnumMap<>(JobStatus.class);
             for (JobStatus s : JobStatus.values()) {

@@ -45,4 +45,26 @@ public record Callbacks(int enqueued, Instant progressClaimedAt, CallbackDeliver
     public boolean leasedByAnotherThan(String owner, Instant now) {
         return leaseUntil != null && leaseUntil.isAfter(now) && !leaseOwner.equals(owner);
     }
+
+    /** Whether {@code deliveryId} is the delivery still waiting (not replaced or dropped since it was claimed). */
+    public boolean waits(String deliveryId) {
+        return pending != null && pending.id().equals(deliveryId);
+    }
+
+    /**
+     * These callbacks once the claim's owner recorded {@code a} (the stores check the owner): the claim
+     * is released; a delivery replaced meanwhile stays as its replacement left it; a pending try keeps
+     * the delivery for its next due time; any other outcome ends it.
+     */
+    public Callbacks recorded(CallbackAttempt a) {
+        CallbackDelivery p = pending;
+        if (!waits(a.deliveryId())) {
+            return new Callbacks(enqueued, progressClaimedAt, p, null, null, finished, finishedAttempts, finishedError);
+        }
+        if (a.outcome() == CallbackStatus.PENDING) {
+            return new Callbacks(enqueued, progressClaimedAt, new CallbackDelivery(p.id(), p.event(), p.at(), a.nextDue(), a.attempts(),
+                    a.error()), null, null, finished, finishedAttempts, finishedError);
+        }
+        return new Callbacks(enqueued, progressClaimedAt, null, null, null, a.outcome(), a.attempts(), a.error());
+    }
 }

@@ -2,7 +2,6 @@ package com.comfyjobs.job.memory;
 
 import com.comfyjobs.job.CallbackAttempt;
 import com.comfyjobs.job.CallbackDelivery;
-import com.comfyjobs.job.CallbackStatus;
 import com.comfyjobs.job.Callbacks;
 import com.comfyjobs.job.ClaimedPush;
 import com.comfyjobs.job.CreateResult;
@@ -337,20 +336,9 @@ public final class InMemoryJobStore implements JobStore {
         if (!a.owner().equals(c.leaseOwner())) {
             return RecordCallbackOutcome.LEASE_LOST;
         }
-        CallbackDelivery p = c.pending();
-        boolean current = p != null && p.id().equals(a.deliveryId());
-        Callbacks after;
-        if (!current) {
-            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), p, null, null, c.finished(), c.finishedAttempts(), c.finishedError());
-        } else if (a.outcome() == CallbackStatus.PENDING) {
-            after = new Callbacks(c.enqueued(), c.progressClaimedAt(),
-                    new CallbackDelivery(p.id(), p.event(), p.at(), a.nextDue(), a.attempts(), a.error()), null, null, c.finished(),
-                    c.finishedAttempts(), c.finishedError());
-        } else {
-            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), null, null, null, a.outcome(), a.attempts(), a.error());
-        }
+        Callbacks after = c.recorded(a);
         replace(j, truncate(j.toBuilder().callbacks(after).build()));
-        return current ? RecordCallbackOutcome.RECORDED : RecordCallbackOutcome.SUPERSEDED;
+        return c.waits(a.deliveryId()) ? RecordCallbackOutcome.RECORDED : RecordCallbackOutcome.SUPERSEDED;
     }
 
     @Override

@@ -1,8 +1,6 @@
 package com.comfyjobs.job.sqlite;
 
 import com.comfyjobs.job.CallbackAttempt;
-import com.comfyjobs.job.CallbackDelivery;
-import com.comfyjobs.job.CallbackStatus;
 import com.comfyjobs.job.Callbacks;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.RecordCallbackOutcome;
@@ -89,20 +87,9 @@ final class SqliteCallbacks {
         if (!a.owner().equals(c.leaseOwner())) {
             return RecordCallbackOutcome.LEASE_LOST;
         }
-        CallbackDelivery p = c.pending();
-        boolean current = p != null && p.id().equals(a.deliveryId());
-        Callbacks after;
-        if (!current) {
-            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), p, null, null, c.finished(), c.finishedAttempts(), c.finishedError());
-        } else if (a.outcome() == CallbackStatus.PENDING) {
-            after = new Callbacks(c.enqueued(), c.progressClaimedAt(),
-                    new CallbackDelivery(p.id(), p.event(), p.at(), a.nextDue(), a.attempts(), a.error()), null, null, c.finished(),
-                    c.finishedAttempts(), c.finishedError());
-        } else {
-            after = new Callbacks(c.enqueued(), c.progressClaimedAt(), null, null, null, a.outcome(), a.attempts(), a.error());
-        }
+        Callbacks after = c.recorded(a);
         table.writeBack(s, j, JobRows.asStored(j.toBuilder().callbacks(after).build()), null);
-        return current ? RecordCallbackOutcome.RECORDED : RecordCallbackOutcome.SUPERSEDED;
+        return c.waits(a.deliveryId()) ? RecordCallbackOutcome.RECORDED : RecordCallbackOutcome.SUPERSEDED;
     }
 
     Optional<Instant> earliestDue(SqliteSession s, int shard) throws SQLException {

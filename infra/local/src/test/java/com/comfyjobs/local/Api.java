@@ -21,6 +21,8 @@ final class Api {
     private final URI base;
     /** Under serve: each user's API key, sent as a bearer token instead of X-Dev-User. */
     private final java.util.Map<String, String> keys;
+    /** When set, every answer is checked against docs/openapi.yaml. */
+    private final OpenApiContract contract;
 
     record Response(int status, HttpResponse<String> raw, JsonNode body) {
         String header(String name) {
@@ -29,17 +31,23 @@ final class Api {
     }
 
     Api(URI base) {
-        this(base, null);
+        this(base, null, null);
     }
 
-    private Api(URI base, java.util.Map<String, String> keys) {
+    private Api(URI base, java.util.Map<String, String> keys, OpenApiContract contract) {
         this.base = base;
         this.keys = keys;
+        this.contract = contract;
     }
 
     /** A caller of {@code serve}: each user sends its key from {@code keys}. */
     static Api withKeys(URI base, java.util.Map<String, String> keys) {
-        return new Api(base, java.util.Map.copyOf(keys));
+        return new Api(base, java.util.Map.copyOf(keys), null);
+    }
+
+    /** The same caller, failing on the first answer that breaks {@code contract}. */
+    Api checkedAgainst(OpenApiContract contract) {
+        return new Api(base, keys, contract);
     }
 
     static ObjectNode workflow(int seed) {
@@ -244,7 +252,15 @@ final class Api {
 
     private Response send(HttpRequest.Builder r) {
         try {
-            HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpRequest request = r.build();
+            HttpResponse<String> resp = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if (contract != null) {
+                List<String> broken = contract.violations(request.method(), request.uri(), resp.statusCode(),
+                        resp.headers().firstValue("Content-Type").orElse(null), resp.body() == null ? "" : resp.body());
+                if (!broken.isEmpty()) {
+                    throw new AssertionError("the answer breaks docs/openapi.yaml: " + String.join("; ", broken));
+                }
+            }
             JsonNode body = resp.body() == null || resp.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(resp.body());
             return new Response(resp.statusCode(), resp, body);
         } catch (IOException e) {

@@ -45,7 +45,7 @@ abstract class LocalStackFlow {
         o.env.put("STALE_AFTER_SECONDS", "1");
         o.env.put("JOB_STORE_TYPE", storeType());
         stack = LocalStack.start(o);
-        api = new Api(stack.apiUrl());
+        api = new Api(stack.apiUrl()).checkedAgainst(OpenApiContract.load());
     }
 
     @AfterAll

@@ -44,11 +44,8 @@ class TemplateConsistencyTest {
     private static final Map<String, String> NOT_IN_TEMPLATE = Map.ofEntries(
             Map.entry("AWS_REGION", "set by the Lambda runtime"),
             Map.entry("AWS_LAMBDA_FUNCTION_NAME", "set by the Lambda runtime"),
-            Map.entry("WEBHOOK_SECRET", "local runs; in AWS the secret comes from WEBHOOK_SECRET_ARN"),
             Map.entry("COMFYUI_HEADER", "local runs; in AWS the header comes from COMFYUI_HEADER_SECRET_ARN"),
             Map.entry("POSTHOG_API_KEY", "local runs; in AWS the key comes from POSTHOG_API_KEY_SECRET_ARN"),
-            Map.entry("CALLBACK_SECRETS_KEY", "local runs; in AWS the key comes from CALLBACK_SECRETS_KEY_ARN"),
-            Map.entry("S3_ENDPOINT", "local runs against S3Proxy, moto or LocalStack"),
             Map.entry("SECRETS_MANAGER_ENDPOINT", "tests against moto"),
             Map.entry("REDIS_HOST", "local and one-box runs; in AWS Redis is REDIS_URL or the secret REDIS_URL_SECRET_ARN"),
             Map.entry("REDIS_PORT", "with REDIS_HOST"),

@@ -76,6 +76,10 @@ public final class LocalStack implements AutoCloseable {
         public int simulatorStepMillis = 40;
         public Path dataDir;
         public boolean durableRedis;
+        /** Ports of the built-in Redis, S3Proxy and ComfyUI simulator; 0: free ones (sam local needs fixed ones: {@link SamLocalEnv}). */
+        public int redisPort;
+        public int s3Port;
+        public int simulatorPort;
         public String defaultUser = "dev";
         /** Who may call; null: the development stack's X-Dev-User header ({@link DevHeaderIdentities}). */
         public CallerIdentities callers;
@@ -127,13 +131,13 @@ public final class LocalStack implements AutoCloseable {
 
         JobStoreType storeType = JobStoreType.fromEnv(new Env(vars));
         if (storeType == JobStoreType.REDIS && blank(vars.get("REDIS_URL")) && blank(vars.get("REDIS_HOST"))) {
-            redis = options.durableRedis ? RedisNode.durable() : RedisNode.standalone();
+            redis = options.durableRedis ? RedisNode.durable() : RedisNode.standaloneOn(options.redisPort);
             started.add(redis);
             vars.put("REDIS_URL", redis.uri().toString());
             vars.put("REDIS_CLUSTER", "false");
         }
         if (blank(vars.get("S3_ENDPOINT"))) {
-            s3 = S3Server.onDisk(Files.createDirectories(options.artifactsDir != null ? options.artifactsDir : data.resolve("s3")), 0);
+            s3 = S3Server.onDisk(Files.createDirectories(options.artifactsDir != null ? options.artifactsDir : data.resolve("s3")), options.s3Port);
             started.add(s3);
             vars.put("S3_ENDPOINT", s3.endpoint().toString());
             vars.put("ARTIFACT_BUCKET", LOCAL_BUCKET);
@@ -175,7 +179,7 @@ public final class LocalStack implements AutoCloseable {
         URI webhookUrl = URI.create("http://" + reachableHost(options.host) + ":" + port + "/webhooks/comfyui");
         if (blank(vars.get("COMFYUI_URLS"))) {
             simulator = options.comfyUi.apply(ComfyUiSimulator.builder()
-                    .host("127.0.0.1").port(0)
+                    .host("127.0.0.1").port(options.simulatorPort)
                     .stepMillis(options.simulatorStepMillis)
                     .outputDir(Files.createDirectories(data.resolve("comfyui-output")))
                     .webhook(options.webhook.apply(WebhookOptions.builder().url(webhookUrl).secret(signingSecret(webhookSecret))).build()))

@@ -23,6 +23,7 @@ public final class LocalStackMain {
         }
         LocalStack.Options options = new LocalStack.Options();
         boolean demo = false;
+        Path samLocal = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> options.port = Integer.parseInt(value(args, ++i, "--port"));
@@ -32,6 +33,7 @@ public final class LocalStackMain {
                 case "--step-ms" -> options.simulatorStepMillis = Integer.parseInt(value(args, ++i, "--step-ms"));
                 case "--data-dir" -> options.dataDir = Path.of(value(args, ++i, "--data-dir"));
                 case "--demo" -> demo = true;
+                case "--sam-local" -> samLocal = Path.of(value(args, ++i, "--sam-local"));
                 case "--help", "-h" -> {
                     usage();
                     return;
@@ -48,6 +50,9 @@ public final class LocalStackMain {
         }
         LocalStack stack;
         try {
+            if (samLocal != null) {
+                SamLocalEnv.read(samLocal).applyTo(options);
+            }
             stack = LocalStack.start(options);
         } catch (ConfigException e) {
             System.err.println("configuration: " + e.getMessage());
@@ -143,6 +148,8 @@ public final class LocalStackMain {
                   --step-ms N           simulated sampler step time (default 40)
                   --data-dir DIR        where S3 objects, ComfyUI outputs and the SQLite file go (default: a temp dir)
                   --demo                run the scripted tour and exit 0 if every job ended as expected
+                  --sam-local FILE      Redis, S3 and the simulator where FILE (events/env.json) points the functions that
+                                        `sam local invoke --env-vars FILE` runs, with its secrets: both share the jobs
 
                 serve: one box in front of real ComfyUI servers, callers identified by API keys
                   --comfyui URL[,URL]   the ComfyUI servers (COMFYUI_URLS)

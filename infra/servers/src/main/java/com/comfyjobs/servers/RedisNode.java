@@ -40,7 +40,14 @@ public final class RedisNode implements AutoCloseable {
 
     /** A standalone server without persistence. */
     public static RedisNode standalone() {
-        return start(List.of("appendonly no"));
+        return standaloneOn(0);
+    }
+
+    /** A standalone server without persistence on {@code port} (0: a free one). */
+    public static RedisNode standaloneOn(int port) {
+        RedisNode n = new RedisNode(port == 0 ? FreePorts.forRedis() : port, List.of("appendonly no"));
+        n.start();
+        return n;
     }
 
     /** A standalone server with an AOF fsynced every second, so a restart keeps the data. */

@@ -51,7 +51,8 @@ class TemplateConsistencyTest {
             Map.entry("REDIS_PORT", "with REDIS_HOST"),
             Map.entry("REDIS_USERNAME", "with REDIS_HOST"),
             Map.entry("REDIS_PASSWORD", "with REDIS_HOST"),
-            Map.entry("REDIS_TLS", "with REDIS_HOST"));
+            Map.entry("REDIS_TLS", "with REDIS_HOST"),
+            Map.entry("REDIS_TLS_CA_FILE", "a self-hosted Redis with a private CA; ElastiCache's and Upstash's certificates chain to the JVM's trust store"));
     private static final Pattern ENV_READ = Pattern.compile(
             "env\\.(?:string|required|integer|bool|millis|seconds|isoDuration|uri|uris|raw)\\(\"([A-Z0-9_]+)\"");
     /** The variable naming a secret, and the plain one it falls back to in local runs. */

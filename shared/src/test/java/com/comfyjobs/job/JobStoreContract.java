@@ -24,12 +24,15 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The JobStore contract: every store runs exactly these tests, unchanged. Subclasses only say how to
- * make a fresh, empty store.
+ * make a fresh, empty store ({@link SmokeSubset} ones run the tagged part).
  */
+@ExtendWith(SmokeSubset.Condition.class)
 public abstract class JobStoreContract {
     private static final Duration EVENT_TTL = Duration.ofMinutes(10);
     private static final int MAX_OUTPUTS = 1000;
@@ -63,6 +66,7 @@ public abstract class JobStoreContract {
     // ---- create and read ------------------------------------------------------------------
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void createdJobReadsBackFieldForField() {
         Job job = queued(user(), at(0)).toBuilder()
                 .characterId("char-7")
@@ -116,6 +120,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void capOnLiveJobsPerUserCountsOnlyLiveOnes() {
         String u = user();
         Job a = store.create(new NewJob(queued(u, at(0)), JobFixtures.defaultWorkflow(), 2, null)).job();
@@ -138,6 +143,7 @@ public abstract class JobStoreContract {
     // ---- idempotency ------------------------------------------------------------------------
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void sameKeySamePayloadReplaysTheFirstJob() {
         String u = user();
         Job first = queued(u, at(0));
@@ -188,6 +194,7 @@ public abstract class JobStoreContract {
     // ---- listing ---------------------------------------------------------------------------------
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void listsNewestFirstAcrossPagesWithoutGapsOrRepeats() {
         String u = user();
         List<String> ids = new ArrayList<>();
@@ -284,6 +291,7 @@ public abstract class JobStoreContract {
     // ---- transitions --------------------------------------------------------------------------
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void walksTheHappyPathAndStampsTimes() {
         Job j = created(user(), 0);
         TransitionResult r = store.transition(Transition.of(j.id(), at(10)).status(JobStatus.RUNNING).returnJob().build());
@@ -552,6 +560,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void anEventIdIsAppliedAtMostOnce() {
         Job j = created(user(), 0);
         Transition t = Transition.of(j.id(), at(1)).eventId("msg_1:0", EVENT_TTL).progress(0.2).build();
@@ -582,6 +591,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void leasesBelongToTheirOwnerAndExpire() {
         Job j = created(user(), 0);
         assertTrue(store.transition(Transition.of(j.id(), at(1)).acquireLease("a", at(31)).build()).applied());
@@ -621,6 +631,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void aTransitionSentTwiceIsAppliedOnce() {
         Job j = created(user(), 0);
         Transition requeue = Transition.of(j.id(), at(1)).expectAttempt(1).requeue(2, "http://comfy-2:8188", j.id() + "_2")
@@ -718,6 +729,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void theEndEnqueuesItsDeliveryInTheSameWrite() {
         Job job = withWebhook(0);
         assertTrue(store.updateStatus(job.id(), JobStatus.FAILED, at(5)).applied());
@@ -951,6 +963,7 @@ public abstract class JobStoreContract {
     // ---- recovery support ----------------------------------------------------------------------------
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void staleQueryReturnsLiveJobsWithOldHeartbeatsOldestFirst() {
         String u = user();
         List<Job> all = new ArrayList<>();
@@ -1014,6 +1027,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void purgeRemovesTerminalJobsFinishedBeforeTheCutoff() {
         String u = user();
         Job old = created(u, 0);
@@ -1051,6 +1065,7 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    @Tag(SmokeSubset.TAG)
     void shardsSpreadJobs() {
         Set<Integer> shards = new HashSet<>();
         for (int i = 0; i < 200; i++) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Redis Cluster of real redis-server processes, masters only, assembled by hand the way
@@ -46,11 +47,24 @@ public final class RedisClusterNodes implements AutoCloseable {
      * cluster-announce-port to the other nodes' view only), while the cluster bus stays direct.
      */
     public static RedisClusterNodes behindProxies(int masters) {
+        return behindProxies(masters, null);
+    }
+
+    /**
+     * {@link #behindProxies(int)} with proxies that end TLS made with {@code tls}: the cluster as a client
+     * of a TLS-only service (ElastiCache with encryption in transit) sees it, every announced address a
+     * TLS one.
+     */
+    public static RedisClusterNodes behindTlsProxies(int masters, SSLContext tls) {
+        return behindProxies(masters, tls);
+    }
+
+    private static RedisClusterNodes behindProxies(int masters, SSLContext tls) {
         RedisClusterNodes cluster = new RedisClusterNodes();
         try {
             while (cluster.nodes.size() < masters) {
                 int port = FreePorts.forRedis();
-                TcpProxy proxy = new TcpProxy(URI.create("redis://127.0.0.1:" + port));
+                TcpProxy proxy = new TcpProxy(URI.create("redis://127.0.0.1:" + port), tls);
                 if (proxy.port() == port || proxy.port() == port + 10000) {
                     // the proxy took a port chosen for the node before the node could bind it
                     proxy.close();

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 
 /**
  * A TCP forwarder on a loopback port in front of one server, passing bytes untouched until told to
@@ -58,10 +59,20 @@ public final class TcpProxy implements AutoCloseable {
     private boolean blackholed;
 
     public TcpProxy(URI target) {
+        this(target, null);
+    }
+
+    /**
+     * A proxy that ends TLS made with {@code tls} (a server context) and passes the plain bytes on, as a
+     * TLS-terminating endpoint in front of a server without TLS; its endpoint's scheme is the target's
+     * with an s ({@code rediss}).
+     */
+    public TcpProxy(URI target, SSLContext tls) {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
-        this.scheme = target.getScheme();
+        this.scheme = tls == null ? target.getScheme() : target.getScheme() + "s";
         try {
-            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            listener = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+                    : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -350,6 +350,7 @@ public final class RedisConnection implements AutoCloseable {
         cluster.maintNotificationsConfig(MaintNotificationsConfig.disabled());
         return cluster
                 .socketOptions(socketOptions(settings))
+                .sslOptions(RedisTrust.sslOptions(settings))
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(settings.topologyRefresh())
@@ -362,6 +363,7 @@ public final class RedisConnection implements AutoCloseable {
         return ClientOptions.builder()
                 .maintNotificationsConfig(MaintNotificationsConfig.disabled())
                 .socketOptions(socketOptions(settings))
+                .sslOptions(RedisTrust.sslOptions(settings))
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
                 .build();
     }

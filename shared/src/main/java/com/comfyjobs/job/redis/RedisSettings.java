@@ -3,6 +3,7 @@ package com.comfyjobs.job.redis;
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.config.Env;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -27,11 +28,15 @@ import java.util.Objects;
  * read again, besides the refreshes that redirects and reconnects trigger (5-3600)</td></tr>
  * <tr><td>REDIS_MAX_REQUEST_BYTES</td><td>1000000</td><td>the largest single request the store sends;
  * Upstash refuses requests over 1 MB (65536-536870912)</td></tr>
+ * <tr><td>REDIS_TLS_CA_FILE</td><td>unset: the JVM's trust store</td><td>rediss:// only: a PEM file of the
+ * certificates to trust instead, for a Redis whose certificate a private CA signed (ElastiCache's and
+ * Upstash's chain to public roots and need none); the server's name is checked against its certificate
+ * either way</td></tr>
  * </table>
  */
 public record RedisSettings(URI url, boolean cluster, int shards, String keyPrefix, Duration connectTimeout,
                             Duration commandTimeout, Duration retention, int reconnectAfterTimeouts,
-                            Duration topologyRefresh, int maxRequestBytes) {
+                            Duration topologyRefresh, int maxRequestBytes, Path tlsCaFile) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
@@ -64,6 +69,9 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
             throw new ConfigException("REDIS_MAX_REQUEST_BYTES must be between " + MIN_REQUEST_BYTES + " and " + MAX_REQUEST_BYTES
                     + ", was " + maxRequestBytes);
         }
+        if (tlsCaFile != null) {
+            RedisTrust.check(tlsCaFile);
+        }
     }
 
     public static RedisSettings fromEnv(Env env) {
@@ -77,48 +85,55 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
                 Duration.ofHours(env.integer("JOB_RETENTION_HOURS", 24, 1, 24 * 365)),
                 env.integer("REDIS_RECONNECT_AFTER_TIMEOUTS", DEFAULT_RECONNECT_AFTER_TIMEOUTS, 1, 100),
                 env.seconds("REDIS_TOPOLOGY_REFRESH_SECONDS", DEFAULT_TOPOLOGY_REFRESH, MIN_TOPOLOGY_REFRESH, MAX_TOPOLOGY_REFRESH),
-                env.integer("REDIS_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, MAX_REQUEST_BYTES));
+                env.integer("REDIS_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, MAX_REQUEST_BYTES),
+                env.raw("REDIS_TLS_CA_FILE") == null ? null : Path.of(env.raw("REDIS_TLS_CA_FILE")));
     }
 
     /** Defaults for a server at {@code url}; tests and tools change single fields with the withers. */
     public static RedisSettings of(URI url, boolean cluster) {
         return new RedisSettings(url, cluster, 16, "cj", DEFAULT_CONNECT_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_RETENTION,
-                DEFAULT_RECONNECT_AFTER_TIMEOUTS, DEFAULT_TOPOLOGY_REFRESH, DEFAULT_MAX_REQUEST_BYTES);
+                DEFAULT_RECONNECT_AFTER_TIMEOUTS, DEFAULT_TOPOLOGY_REFRESH, DEFAULT_MAX_REQUEST_BYTES, null);
     }
 
     public RedisSettings withShards(int n) {
         return new RedisSettings(url, cluster, n, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
-                topologyRefresh, maxRequestBytes);
+                topologyRefresh, maxRequestBytes, tlsCaFile);
     }
 
     public RedisSettings withKeyPrefix(String p) {
         return new RedisSettings(url, cluster, shards, p, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
-                topologyRefresh, maxRequestBytes);
+                topologyRefresh, maxRequestBytes, tlsCaFile);
     }
 
     public RedisSettings withTimeouts(Duration connect, Duration command) {
         return new RedisSettings(url, cluster, shards, keyPrefix, connect, command, retention, reconnectAfterTimeouts,
-                topologyRefresh, maxRequestBytes);
+                topologyRefresh, maxRequestBytes, tlsCaFile);
     }
 
     public RedisSettings withRetention(Duration r) {
         return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, r, reconnectAfterTimeouts,
-                topologyRefresh, maxRequestBytes);
+                topologyRefresh, maxRequestBytes, tlsCaFile);
     }
 
     public RedisSettings withReconnectAfterTimeouts(int n) {
         return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, n,
-                topologyRefresh, maxRequestBytes);
+                topologyRefresh, maxRequestBytes, tlsCaFile);
     }
 
     public RedisSettings withTopologyRefresh(Duration every) {
         return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
-                every, maxRequestBytes);
+                every, maxRequestBytes, tlsCaFile);
     }
 
     public RedisSettings withMaxRequestBytes(int bytes) {
         return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
-                topologyRefresh, bytes);
+                topologyRefresh, bytes, tlsCaFile);
+    }
+
+    /** The same, trusting only the certificates in {@code pemFile} for rediss://. */
+    public RedisSettings withTlsCaFile(Path pemFile) {
+        return new RedisSettings(url, cluster, shards, keyPrefix, connectTimeout, commandTimeout, retention, reconnectAfterTimeouts,
+                topologyRefresh, maxRequestBytes, pemFile);
     }
 
     @Override
@@ -126,6 +141,6 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
         return "RedisSettings[url=" + Env.redact(url) + ", cluster=" + cluster + ", shards=" + shards
                 + ", keyPrefix=" + keyPrefix + ", connectTimeout=" + connectTimeout + ", commandTimeout="
                 + commandTimeout + ", retention=" + retention + ", reconnectAfterTimeouts=" + reconnectAfterTimeouts
-                + ", topologyRefresh=" + topologyRefresh + ", maxRequestBytes=" + maxRequestBytes + "]";
+                + ", topologyRefresh=" + topologyRefresh + ", maxRequestBytes=" + maxRequestBytes + ", tlsCaFile=" + tlsCaFile + "]";
     }
 }

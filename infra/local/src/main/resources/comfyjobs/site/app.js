@@ -280,7 +280,7 @@ function fieldFor(name, schema, required) {
       value: schema.default === undefined ? '' : String(schema.default)});
   } else if (schema.format === 'image') {
     input = el('input', {id, name, type: 'url', placeholder: 'https://... or data:image/png;base64,...'});
-  } else if (schema.type === 'string' && (schema.maxLength === undefined || schema.maxLength > 200)) {
+  } else if (schema.type === 'string' && (schema.maxLength === undefined || schema.maxLength > 1000)) {
     input = el('textarea', {id, name, rows: 2, maxLength: schema.maxLength, value: schema.default === undefined ? '' : String(schema.default)});
   } else {
     input = el('input', {id, name, type: 'text', maxLength: schema.maxLength,
@@ -290,7 +290,7 @@ function fieldFor(name, schema, required) {
   input.setAttribute('data-kind', Array.isArray(schema.enum) ? 'enum' : schema.type === undefined ? 'string' : schema.type);
   const range = schema.minimum !== undefined || schema.maximum !== undefined
     ? ' (' + (schema.minimum ?? '') + '..' + (schema.maximum ?? '') + ')' : '';
-  return el('div', {class: 'field'},
+  return el('div', {class: input.tagName === 'TEXTAREA' ? 'field wide' : 'field'},
     el('label', {htmlFor: id}, name + (required ? ' *' : '') + range),
     input,
     schema.description ? el('small', {class: 'description'}, schema.description) : null,
@@ -381,8 +381,10 @@ async function submit(event) {
 }
 
 async function loadTemplates() {
-  const r = await api('GET', '/templates');
   const select = document.getElementById('template');
+  select.removeAttribute('data-loaded');
+  const r = await api('GET', '/templates');
+  const chosen = select.value;
   select.replaceChildren();
   state.templates.clear();
   if (!r.ok) {
@@ -393,7 +395,11 @@ async function loadTemplates() {
     state.templates.set(t.name, t);
     select.append(el('option', {value: t.name}, t.name + ' v' + t.version));
   }
+  if (state.templates.has(chosen)) {
+    select.value = chosen;
+  }
   renderForm();
+  select.setAttribute('data-loaded', 'true');
 }
 
 // --- start, and start again for another caller ---

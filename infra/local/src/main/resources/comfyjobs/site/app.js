@@ -46,8 +46,8 @@ function storageKey() {
 
 function identity() {
   const stored = localStorage.getItem(storageKey());
-  if (stored !== null) {
-    return stored;
+  if (stored) {
+    return stored.trim();
   }
   return state.config.credential === 'key' ? '' : state.config.defaultUser;
 }

@@ -88,6 +88,9 @@ class JobsPageBrowserIT {
     @BeforeEach
     void openThePage() {
         browser.get(stack.apiUrl() + "/");
+        // each test starts as the default caller, whoever a test before it named in the page's storage
+        script("localStorage.clear();");
+        browser.navigate().refresh();
         until(d -> "live".equals(find("#connection").getAttribute("data-state")) && find("#template").getAttribute("data-loaded") != null);
     }
 
@@ -162,6 +165,25 @@ class JobsPageBrowserIT {
         assertTrue(find("#params").getText().contains(HOSTILE), find("#params").getText());
         assertTrue(browser.findElements(By.cssSelector("#submit img, #submit b")).isEmpty(), "no element made of a template's text");
         assertNull(script("return window.pwned;"));
+    }
+
+    @Test
+    void anotherUserNamedOnThePageSeesOnlyTheirJobsAndIsRemembered() {
+        Api.Response theirs = api.submit("erin", Api.templateBody("txt2img", Api.params().put("prompt", "erin's own").put("steps", 1)), null);
+        assertEquals(202, theirs.status(), theirs.body().toString());
+        String job = theirs.body().path("jobId").asText();
+
+        type("#identity", "erin\t");
+        until(d -> !d.findElements(By.cssSelector("li.job[data-job-id='" + job + "']")).isEmpty());
+        browser.navigate().refresh();
+        until(d -> "live".equals(find("#connection").getAttribute("data-state"))
+                && !d.findElements(By.cssSelector("li.job[data-job-id='" + job + "']")).isEmpty());
+
+        assertEquals("erin", find("#identity").getAttribute("value"));
+        List<String> shown = browser.findElements(By.cssSelector("li.job")).stream().map(e -> e.getAttribute("data-job-id")).toList();
+        List<String> erins = api.list("erin", "limit=100").body().path("jobs").findValuesAsText("jobId");
+        assertEquals(erins.size(), shown.size(), "erin's jobs, no one else's: " + shown);
+        assertTrue(erins.containsAll(shown), shown.toString());
     }
 
     @Test

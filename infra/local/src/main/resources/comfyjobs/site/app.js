@@ -417,6 +417,8 @@ function switchCaller() {
     return;
   }
   loadTemplates();
+  // at once, and again once subscribed: a refused caller (a wrong key) is told so here, not only by a socket that never opens
+  loadJobs();
   connect();
 }
 

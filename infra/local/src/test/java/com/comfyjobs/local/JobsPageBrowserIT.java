@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The jobs page in a real headless browser (Debian's chromium through chromedriver) against the local
  * stack: a job submitted from the form generated from txt2img's params schema rises over the WebSocket
  * to 100% and shows its image, a second one is canceled from its button, params that do not fit are
- * shown at their fields, a template's text is shown as text, and /docs shows the API. The page ends in
+ * shown at their fields, a template's text is shown as text, another user named on the page sees only
+ * their own jobs, and /docs shows the API. The first test ends in
  * a screenshot, target/jobs-page.png, and also at {@code -Dscreenshot.out=PATH} (README's picture).
  * Skipped, saying why, where chromium or chromedriver is absent.
  */
@@ -55,24 +57,33 @@ class JobsPageBrowserIT {
     @BeforeAll
     static void start() throws IOException {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            // each test is then reported skipped with this message; nothing is started
+            // nothing is started: each test reports itself skipped, saying why (openThePage)
             return;
         }
-        LocalStack.Options o = TestStacks.options("jobs-page-it");
-        o.simulatorStepMillis = 20;
-        stack = LocalStack.start(o);
-        api = new Api(stack.apiUrl());
-        ObjectNode hostile = (ObjectNode) JSON.readTree(LocalTemplates.shipped().get("txt2img"));
-        hostile.put("description", HOSTILE);
-        ((ObjectNode) hostile.get("params").get("prompt")).put("description", HOSTILE);
-        Api.Response published = api.publish("admin", "hostile", hostile.toString());
-        assertEquals(201, published.status(), published.body().toString());
+        // chromium starts while the stack does: the two are most of this class's time
+        CompletableFuture<WebDriver> starting = CompletableFuture.supplyAsync(JobsPageBrowserIT::chromium);
+        try {
+            LocalStack.Options o = TestStacks.options("jobs-page-it");
+            o.simulatorStepMillis = 20;
+            stack = LocalStack.start(o);
+            api = new Api(stack.apiUrl());
+            ObjectNode hostile = (ObjectNode) JSON.readTree(LocalTemplates.shipped().get("txt2img"));
+            hostile.put("description", HOSTILE);
+            ((ObjectNode) hostile.get("params").get("prompt")).put("description", HOSTILE);
+            Api.Response published = api.publish("admin", "hostile", hostile.toString());
+            assertEquals(201, published.status(), published.body().toString());
+        } finally {
+            // held even when the stack failed, so that stop() quits it
+            browser = starting.join();
+        }
+    }
 
+    private static WebDriver chromium() {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // root in a container has no user namespace for chromium's sandbox
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,960", "--hide-scrollbars");
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build(),
+        return new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build(),
                 options);
     }
 

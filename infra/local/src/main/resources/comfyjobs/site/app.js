@@ -65,8 +65,15 @@ async function api(method, path, body) {
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
   }
-  const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-  const text = await response.text();
+  let response;
+  let text;
+  try {
+    response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    text = await response.text();
+  } catch (e) {
+    // the stack stopped, or a user name a header cannot carry: said where the answer would have been
+    return {status: 0, ok: false, data: {detail: 'no answer: ' + e.message}};
+  }
   let data = null;
   if (text) {
     try {

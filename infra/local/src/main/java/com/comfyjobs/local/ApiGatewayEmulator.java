@@ -37,6 +37,9 @@ import java.util.concurrent.Executors;
  * and gets none is answered 401 problem+json before its function runs, as the authorizer would refuse
  * it; an admin carries the admin claim the functions read ({@link LocalAdmins}). X-Dev-User never
  * reaches a function.
+ *
+ * <p>A GET that no route takes may be one of the {@link StaticSite}'s files (the jobs page, /docs),
+ * answered without identity since they hold no data; anything else is API Gateway's 404.
  */
 public final class ApiGatewayEmulator implements AutoCloseable {
     public static final String DEV_USER_HEADER = "X-Dev-User";
@@ -56,11 +59,14 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers;
     private final CallerIdentities identities;
     private final LocalAdmins admins;
+    private final StaticSite site;
 
+    /** {@code site} answers the GETs no route takes: the jobs page and the API's documentation. */
     public ApiGatewayEmulator(String host, int port, List<TemplateRoutes.Route> routes,
                               Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
-                              CallerIdentities identities, LocalAdmins admins) throws IOException {
+                              CallerIdentities identities, LocalAdmins admins, StaticSite site) throws IOException {
         this.routes = routes;
+        this.site = site;
         this.handlers = handlers;
         this.identities = identities;
         this.admins = admins;
@@ -105,6 +111,11 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                     respond(x, response);
                     return;
                 }
+            }
+            Optional<StaticSite.Asset> asset = method.equals("GET") || method.equals("HEAD") ? site.find(rawPath) : Optional.empty();
+            if (asset.isPresent()) {
+                serveAsset(x, method, asset.get());
+                return;
             }
             send(x, 404, Map.of("Content-Type", "application/json"), "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
@@ -153,6 +164,20 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                 .withBody(body.length == 0 ? null : text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body))
                 .withIsBase64Encoded(!text)
                 .build();
+    }
+
+    private static void serveAsset(HttpExchange x, String method, StaticSite.Asset a) throws IOException {
+        Map<String, String> headers = StaticSite.headers(a);
+        String ifNoneMatch = x.getRequestHeaders().getFirst("If-None-Match");
+        if (ifNoneMatch != null && ifNoneMatch.contains(a.etag())) {
+            headers.remove("Content-Type");
+            send(x, 304, headers, new byte[0]);
+        } else if (method.equals("HEAD")) {
+            headers.forEach((k, v) -> x.getResponseHeaders().set(k, v));
+            x.sendResponseHeaders(200, -1);
+        } else {
+            send(x, 200, headers, a.body());
+        }
     }
 
     private static byte[] readBody(InputStream in) throws IOException {

@@ -98,6 +98,11 @@ final class ApiKeys implements CallerIdentities {
         return "API keys: 'Authorization: Bearer KEY' (WebSocket: ?token=KEY); " + entries.size() + " keys loaded";
     }
 
+    @Override
+    public String credential() {
+        return "key";
+    }
+
     private Optional<LocalCaller> lookup(String key) {
         if (key == null || key.isEmpty()) {
             return Optional.empty();

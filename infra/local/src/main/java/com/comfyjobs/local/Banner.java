@@ -15,6 +15,7 @@ final class Banner {
         out.println();
         out.println("ComfyJobs local stack is up");
         out.println("  API              " + api);
+        out.println("  Jobs page        " + api + "/   (watch and submit jobs in a browser; the API's docs at " + api + "/docs)");
         switch (JobStoreType.fromEnv(stack.env())) {
             case MEMORY -> out.println("  Jobs             in memory (JOB_STORE_TYPE=memory): gone when the stack stops");
             case SQLITE -> out.println("  Jobs             SQLite file " + stack.env().raw(LocalStack.SQLITE_PATH) + "  (JOB_STORE_TYPE=sqlite)");
@@ -60,6 +61,7 @@ final class Banner {
         out.println();
         out.println("ComfyJobs is serving (bound to " + plan.options().host + ")");
         out.println("  API              " + here + stack.port());
+        out.println("  Jobs page        " + here + stack.port() + "/   (asks for an API key; the API's docs at /docs)");
         out.println("  WebSocket        ws://THIS-HOST:" + stack.webSocketUrl().getPort() + WebSocketApiEmulator.PATH + "?token=KEY");
         out.println("  Webhook          " + here + stack.port() + "/webhooks/comfyui");
         switch (JobStoreType.fromEnv(stack.env())) {

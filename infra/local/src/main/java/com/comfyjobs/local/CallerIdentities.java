@@ -18,6 +18,9 @@ interface CallerIdentities {
     /** How a caller names itself, for the banner. */
     String howToCall();
 
+    /** What the jobs page asks a caller for: {@code user} (a name, sent as X-Dev-User) or {@code key} (an API key). */
+    String credential();
+
     /** A caller as an authorizer vouches for it. */
     record LocalCaller(String user, boolean admin) {
     }

@@ -33,6 +33,11 @@ final class DevHeaderIdentities implements CallerIdentities {
         return "the X-Dev-User header (WebSocket: ?user=) names the caller, default '" + defaultUser + "'";
     }
 
+    @Override
+    public String credential() {
+        return "user";
+    }
+
     private LocalCaller caller(String named) {
         String user = named == null || named.isBlank() ? defaultUser : named;
         return new LocalCaller(user, admins.isAdmin(user));

@@ -54,6 +54,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@link WebSocketApiEmulator}, and the scheduled functions (recovery, callbacks) on the template's
  * schedules, each on a thread of its own. The handlers are the Lambda handlers themselves, built once
  * and shared like warm containers. The shipped workflow templates (infra/templates) are published at start.
+ * Beside the API, the same port serves the jobs page at / and the API's documentation at /docs ({@link StaticSite}).
  */
 public final class LocalStack implements AutoCloseable {
     public static final String LOCAL_BUCKET = "comfyjobs-local";
@@ -202,7 +203,8 @@ public final class LocalStack implements AutoCloseable {
         publishShippedTemplates();
         LocalAdmins admins = LocalAdmins.fromEnv(env);
         CallerIdentities callers = options.callers != null ? options.callers : new DevHeaderIdentities(options.defaultUser, admins);
-        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, callers, admins);
+        api = new ApiGatewayEmulator(options.host, port, template.routes(), handlers, callers, admins,
+                StaticSite.load(callers.credential(), options.defaultUser, webSocketPort));
         Map<String, RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>> webSocketRoutes = new HashMap<>();
         for (TemplateRoutes.WebSocketRoute r : template.webSocketRoutes()) {
             webSocketRoutes.put(r.routeKey(), (RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>) handler(r.handler()));

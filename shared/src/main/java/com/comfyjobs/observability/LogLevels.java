@@ -1,0 +1,32 @@
+package com.comfyjobs.observability;
+
+import com.comfyjobs.config.ConfigException;
+import com.comfyjobs.config.Env;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How much is logged: {@code LOG_LEVEL} for this service's own code (default INFO) and
+ * {@code LIBRARY_LOG_LEVEL} for everything else (Lettuce, Netty, the AWS SDK, Micronaut; default
+ * WARN, so their reconnects, retries and topology changes show and their chatter does not).
+ */
+public record LogLevels(String own, String libraries) {
+    public static final String OWN_VARIABLE = "LOG_LEVEL";
+    public static final String LIBRARIES_VARIABLE = "LIBRARY_LOG_LEVEL";
+    public static final LogLevels DEFAULTS = new LogLevels("INFO", "WARN");
+    private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+    /** @throws ConfigException naming the variable when one is set to something that is not a level */
+    public static LogLevels fromEnv(Env env) {
+        return new LogLevels(level(env.string(OWN_VARIABLE, DEFAULTS.own()), OWN_VARIABLE),
+                level(env.string(LIBRARIES_VARIABLE, DEFAULTS.libraries()), LIBRARIES_VARIABLE));
+    }
+
+    private static String level(String value, String variable) {
+        String upper = value.toUpperCase(Locale.ROOT);
+        if (!LEVELS.contains(upper)) {
+            throw new ConfigException(variable + " must be one of " + String.join(", ", LEVELS) + "; got '" + value + "'");
+        }
+        return upper;
+    }
+}

@@ -11,15 +11,13 @@ import java.util.Locale;
  * WARN, so their reconnects, retries and topology changes show and their chatter does not).
  */
 public record LogLevels(String own, String libraries) {
-    public static final String OWN_VARIABLE = "LOG_LEVEL";
-    public static final String LIBRARIES_VARIABLE = "LIBRARY_LOG_LEVEL";
     public static final LogLevels DEFAULTS = new LogLevels("INFO", "WARN");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
     /** @throws ConfigException naming the variable when one is set to something that is not a level */
     public static LogLevels fromEnv(Env env) {
-        return new LogLevels(level(env.string(OWN_VARIABLE, DEFAULTS.own()), OWN_VARIABLE),
-                level(env.string(LIBRARIES_VARIABLE, DEFAULTS.libraries()), LIBRARIES_VARIABLE));
+        return new LogLevels(level(env.string("LOG_LEVEL", DEFAULTS.own()), "LOG_LEVEL"),
+                level(env.string("LIBRARY_LOG_LEVEL", DEFAULTS.libraries()), "LIBRARY_LOG_LEVEL"));
     }
 
     private static String level(String value, String variable) {

@@ -215,6 +215,17 @@ class FreshContainerIT {
         assertTrue(outage.path("error").asText().contains("StateStoreUnavailableException"), outage.toString());
     }
 
+    /** A log level that is no level stops a function at init with a message naming the variable, as any bad configuration does. */
+    @Test
+    void refusesToStartWithALogLevelThatIsNoLevel() throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("LOG_LEVEL", "verbose");
+        Run run = run("ListJobsHandler", "GET /jobs", env);
+        assertTrue(run.exit() != 0, run.output());
+        assertEquals(null, run.answer(), run.output());
+        assertTrue(run.output().contains("com.comfyjobs.config.ConfigException: LOG_LEVEL must be one of"), run.output());
+    }
+
     /** What a fresh JVM running one handler did: its exit code, all it printed, its answer and Lambda request id. */
     private record Run(int exit, String output, String answer, String requestId) {
     }

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.encoder.EncoderBase;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,7 +23,6 @@ import org.slf4j.event.KeyValuePair;
 public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
     static final int MAX_FRAMES = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] NEWLINE = {'\n'};
 
     @Override
     public byte[] headerBytes() {
@@ -51,7 +51,7 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         byte[] line = n.toString().getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[line.length + 1];
         System.arraycopy(line, 0, out, 0, line.length);
-        out[line.length] = NEWLINE[0];
+        out[line.length] = '\n';
         return out;
     }
 
@@ -61,7 +61,7 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
     }
 
     /** A value Jackson cannot map (a cycle, a bean without getters) still logs as its text. */
-    private static com.fasterxml.jackson.databind.JsonNode value(Object v) {
+    private static JsonNode value(Object v) {
         try {
             return JSON.valueToTree(v);
         } catch (IllegalArgumentException e) {

@@ -41,7 +41,6 @@ public class DeliverCallbacksHandler extends LazyHandler<Map<String, Object>, Ma
 
     @Override
     public Map<String, Object> execute(Map<String, Object> input) {
-        JsonLog.request("callbacks-" + Instant.now().toEpochMilli());
         try {
             Duration remaining = invocation.context().map(c -> Duration.ofMillis(c.getRemainingTimeInMillis())).orElse(WITHOUT_LAMBDA_CONTEXT);
             return drainer.drain(Instant.now().plus(remaining.minus(SAFETY_MARGIN))).toMap();

@@ -44,7 +44,6 @@ public class RecoveryHandler extends LazyHandler<Map<String, Object>, Map<String
 
     @Override
     public Map<String, Object> execute(Map<String, Object> input) {
-        JsonLog.request("recovery-" + Instant.now().toEpochMilli());
         try {
             Instant deadline = Instant.now().plus(budget());
             Object action = input == null ? null : input.get("action");

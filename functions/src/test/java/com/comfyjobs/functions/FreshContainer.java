@@ -19,7 +19,7 @@ import java.util.Map;
  * the answer. A template route names a template of its own, fresh-<handler>. A WebSocket route
  * ({@code $connect}, {@code $default}, {@code $disconnect}) answers its status, and the status its
  * message body names after a slash; {@code authorize} is the WebSocket authorizer with a token that is
- * no JWT, answering the policy's effect.
+ * no JWT, answering the policy's effect. Prints the invocation's Lambda request id before it starts.
  */
 public final class FreshContainer {
     private FreshContainer() {
@@ -56,7 +56,9 @@ public final class FreshContainer {
                             .withAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder().withJwt(jwt).build()).build())
                     .build();
         }
-        Object answer = handler.handleRequest(input, new LocalLambdaContext("fresh", Duration.ofSeconds(30), 1024));
+        LocalLambdaContext context = new LocalLambdaContext("fresh", Duration.ofSeconds(30), 1024);
+        System.out.println("REQUEST " + context.getAwsRequestId());
+        Object answer = handler.handleRequest(input, context);
         System.out.println("ANSWER " + (answer instanceof APIGatewayV2HTTPResponse r ? r.getStatusCode()
                 : answer instanceof APIGatewayV2WebSocketResponse w ? w.getStatusCode() + (w.getBody() == null ? ""
                         : "/" + new com.fasterxml.jackson.databind.ObjectMapper().readTree(w.getBody()).path("status").asText())

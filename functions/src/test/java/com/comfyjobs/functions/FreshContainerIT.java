@@ -1,17 +1,23 @@
 package com.comfyjobs.functions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.comfyjobs.servers.FreePorts;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.simulator.ComfyUiSimulator;
 import com.comfyjobs.testing.MotoServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -37,6 +43,7 @@ class FreshContainerIT {
     private static final java.util.Set<String> SIGNS_CALLBACKS = java.util.Set.of("ComfyWebhookHandler", "GetWebhookSecretHandler",
             "RotateWebhookSecretHandler", "DeliverCallbacksHandler");
     private static final String CALLBACK_SECRETS_KEY = "fresh-container-callback-secrets-key-0123456789";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static RedisNode redis;
     private static ComfyUiSimulator sim;
     private static String lambdaClasspath;
@@ -182,15 +189,53 @@ class FreshContainerIT {
         assertTrue(run.output().contains("com.comfyjobs.config.ConfigException: " + message), run.output());
     }
 
-    /** What a fresh JVM running one handler did: its exit code, all it printed, and its answer if it gave one. */
-    private record Run(int exit, String output, String answer) {
+    /**
+     * Redis out of reach (a port nothing listens on): the request answers 503, and what the container
+     * printed about it are JSON lines, one object each, the one on the outage carrying the Lambda
+     * request id of the invocation and API Gateway's, and the exception.
+     */
+    @Test
+    void logsARedisOutageAsJsonLinesWithTheRequestId() throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("REDIS_URL", "redis://127.0.0.1:" + FreePorts.any());
+        Run run = run("GetJobHandler", "GET /jobs/{jobId}", env);
+        assertEquals(0, run.exit(), run.output());
+        assertEquals("503", run.answer(), run.output());
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : run.output().split("\n")) {
+            if (!line.startsWith("ANSWER ") && !line.startsWith("REQUEST ")) {
+                lines.add(JSON.readTree(line));
+            }
+        }
+        JsonNode outage = lines.stream().filter(l -> l.path("msg").asText().equals("state store unavailable")).findFirst()
+                .orElseThrow(() -> new AssertionError(run.output()));
+        assertEquals("ERROR", outage.path("level").asText());
+        assertEquals(run.requestId(), outage.path("requestId").asText(), run.output());
+        assertEquals("fresh", outage.path("apiRequestId").asText());
+        assertTrue(outage.path("error").asText().contains("StateStoreUnavailableException"), outage.toString());
     }
 
-    /** Runs the handler in a fresh JVM with exactly {@code env}; its answer (status or summary). */
+    /** A log level that is no level stops a function at init with a message naming the variable, as any bad configuration does. */
+    @Test
+    void refusesToStartWithALogLevelThatIsNoLevel() throws Exception {
+        Map<String, String> env = baseEnv();
+        env.put("LOG_LEVEL", "verbose");
+        Run run = run("ListJobsHandler", "GET /jobs", env);
+        assertTrue(run.exit() != 0, run.output());
+        assertEquals(null, run.answer(), run.output());
+        assertTrue(run.output().contains("com.comfyjobs.config.ConfigException: LOG_LEVEL must be one of"), run.output());
+    }
+
+    /** What a fresh JVM running one handler did: its exit code, all it printed, its answer and Lambda request id. */
+    private record Run(int exit, String output, String answer, String requestId) {
+    }
+
+    /** Runs the handler in a fresh JVM with exactly {@code env}; its answer (status or summary). No SLF4J warning on the way. */
     private static String answer(String handler, String route, Map<String, String> env) throws Exception {
         Run run = run(handler, route, env);
         assertEquals(0, run.exit(), run.output());
         assertTrue(run.answer() != null, run.output());
+        assertFalse(run.output().contains("SLF4J"), run.output());
         return run.answer();
     }
 
@@ -208,6 +253,7 @@ class FreshContainerIT {
         pb.environment().putAll(env);
         Process p = pb.start();
         String answer = null;
+        String requestId = null;
         StringBuilder all = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -216,8 +262,11 @@ class FreshContainerIT {
                 if (line.startsWith("ANSWER ")) {
                     answer = line.substring("ANSWER ".length());
                 }
+                if (line.startsWith("REQUEST ")) {
+                    requestId = line.substring("REQUEST ".length());
+                }
             }
         }
-        return new Run(p.waitFor(), all.toString(), answer);
+        return new Run(p.waitFor(), all.toString(), answer, requestId);
     }
 }

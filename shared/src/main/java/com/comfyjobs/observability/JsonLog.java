@@ -1,98 +1,86 @@
 package com.comfyjobs.observability;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.time.Instant;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
- * One-line JSON log records on stdout, which Lambda ships to CloudWatch Logs as they are. Each record
- * carries the current request id and job id (set per invocation, per thread), so a job's story can be
+ * Our log calls: a message with key/values, logged through SLF4J under the calling class's name, so
+ * our lines and the libraries' (Lettuce, Netty, the AWS SDK) come out alike as JSON lines
+ * ({@link JsonLineEncoder}). The request id and job id live in the MDC, per thread and invocation:
+ * every line logged while a request runs carries them, a library's included, so a job's story can be
  * followed across functions with one Logs Insights query.
  */
 public final class JsonLog {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ThreadLocal<String> REQUEST_ID = new ThreadLocal<>();
-    private static final ThreadLocal<String> JOB_ID = new ThreadLocal<>();
-    private static volatile PrintStream out = System.out;
+    public static final String REQUEST_ID = "requestId";
+    public static final String API_REQUEST_ID = "apiRequestId";
+    public static final String JOB_ID = "jobId";
+    private static final StackWalker CALLER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     private JsonLog() {
     }
 
-    /** Starts an invocation's context; {@link #clear()} ends it. */
+    /** Starts an invocation's context (the Lambda request id); {@link #clear()} ends it. */
     public static void request(String requestId) {
-        REQUEST_ID.set(requestId);
-        JOB_ID.remove();
+        MDC.clear();
+        if (requestId != null) {
+            MDC.put(REQUEST_ID, requestId);
+        }
+    }
+
+    /** API Gateway's own request id, the one its access logs and the caller's response headers show. */
+    public static void apiRequest(String apiRequestId) {
+        if (apiRequestId != null) {
+            MDC.put(API_REQUEST_ID, apiRequestId);
+        }
     }
 
     public static void job(String jobId) {
-        JOB_ID.set(jobId);
+        MDC.put(JOB_ID, jobId);
     }
 
     public static void clear() {
-        REQUEST_ID.remove();
-        JOB_ID.remove();
+        MDC.clear();
     }
 
     public static void info(String message, Object... keyValues) {
-        write("INFO", message, null, keyValues);
+        log(CALLER.getCallerClass(), Level.INFO, message, null, keyValues);
     }
 
     public static void warn(String message, Object... keyValues) {
-        write("WARN", message, null, keyValues);
+        log(CALLER.getCallerClass(), Level.WARN, message, null, keyValues);
     }
 
     public static void error(String message, Throwable error, Object... keyValues) {
-        write("ERROR", message, error, keyValues);
+        log(CALLER.getCallerClass(), Level.ERROR, message, error, keyValues);
     }
 
-    /** A structured record whose fields are given as a map (analytics events, summaries). */
+    /** A structured record whose fields are given as a map (analytics events, summaries), under "data". */
     public static void record(String message, Map<String, ?> fields) {
-        ObjectNode n = base("INFO", message);
-        n.set("data", JSON.valueToTree(fields));
-        print(n);
+        log(CALLER.getCallerClass(), Level.INFO, message, null, "data", fields);
     }
 
-    /** Redirects output; for tests that read what was logged. */
+    /** Sends every log line, the libraries' too, to this stream instead of stdout; EMF lines stay on stdout. */
     public static void redirect(PrintStream stream) {
-        out = stream;
+        LogOutput.redirect(stream);
     }
 
-    private static void write(String level, String message, Throwable error, Object... keyValues) {
-        ObjectNode n = base(level, message);
+    private static void log(Class<?> caller, Level level, String message, Throwable error, Object... keyValues) {
+        Logger logger = LoggerFactory.getLogger(caller);
+        if (!logger.isEnabledForLevel(level)) {
+            return;
+        }
+        LoggingEventBuilder b = logger.atLevel(level).setMessage(message);
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
-            n.set(String.valueOf(keyValues[i]), JSON.valueToTree(keyValues[i + 1]));
+            b = b.addKeyValue(String.valueOf(keyValues[i]), keyValues[i + 1]);
         }
         if (error != null) {
-            n.put("error", error.getClass().getName() + ": " + error.getMessage());
-            StackTraceElement[] st = error.getStackTrace();
-            if (st.length > 0) {
-                n.put("at", st[0].toString());
-            }
+            b = b.setCause(error);
         }
-        print(n);
-    }
-
-    private static ObjectNode base(String level, String message) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("time", Instant.now().toString());
-        n.put("level", level);
-        n.put("msg", message);
-        if (REQUEST_ID.get() != null) {
-            n.put("requestId", REQUEST_ID.get());
-        }
-        if (JOB_ID.get() != null) {
-            n.put("jobId", JOB_ID.get());
-        }
-        return n;
-    }
-
-    private static void print(ObjectNode n) {
-        String line = n.toString();
-        PrintStream s = out;
-        synchronized (s) {
-            s.println(line);
-        }
+        b.log();
     }
 }

@@ -9,6 +9,9 @@ import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.keyword.NonValidationKeyword;
 import com.networknt.schema.path.PathType;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,7 +36,10 @@ final class JsonSchemas {
     private static final Set<String> REFERENCING = Set.of("$ref", "$dynamicRef", "$recursiveRef", "$id", "$schema", "$anchor",
             "$dynamicAnchor", "$recursiveAnchor", "$vocabulary");
     private static final JsonMapper JACKSON3 = JsonMapper.builder().build();
-    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+    /** Draft 2020-12 that knows our own keyword, instead of warning on every schema that it is unknown. */
+    private static final Dialect DIALECT = Dialect.builder(Dialects.getDraft202012())
+            .keyword(new NonValidationKeyword(ParamMarker.KEYWORD)).build();
+    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(DIALECT,
             b -> b.schemaRegistryConfig(SchemaRegistryConfig.builder().locale(Locale.ENGLISH).pathType(PathType.JSON_POINTER).build())
                     .schemaLoader(loader -> loader.allow(iri -> iri.toString().startsWith(META_SCHEMA_BASE))));
     private static final Schema META_SCHEMA = REGISTRY.getSchema(SchemaLocation.of(SpecificationVersion.DRAFT_2020_12.getDialectId()));

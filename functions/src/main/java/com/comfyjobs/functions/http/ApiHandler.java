@@ -42,7 +42,7 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
 
     @Override
     public final APIGatewayV2HTTPResponse execute(APIGatewayV2HTTPEvent event) {
-        JsonLog.request(HttpRequests.requestId(event));
+        JsonLog.apiRequest(HttpRequests.requestId(event));
         try {
             Caller caller = null;
             if (requiresCaller()) {

@@ -31,7 +31,7 @@ public abstract class WebSocketRouteHandler extends LazyHandler<APIGatewayV2WebS
     @Override
     public final APIGatewayV2WebSocketResponse execute(APIGatewayV2WebSocketEvent event) {
         var context = event.getRequestContext();
-        JsonLog.request(context == null ? null : context.getRequestId());
+        JsonLog.apiRequest(context == null ? null : context.getRequestId());
         try {
             if (context == null || context.getConnectionId() == null) {
                 return answer(400, "{\"type\":\"error\",\"status\":400,\"detail\":\"not a WebSocket event\"}");

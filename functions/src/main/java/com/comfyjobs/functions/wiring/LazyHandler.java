@@ -2,6 +2,7 @@ package com.comfyjobs.functions.wiring;
 
 import com.comfyjobs.config.Env;
 import com.comfyjobs.config.JobStoreType;
+import com.comfyjobs.observability.LogLevels;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextBuilder;
 import io.micronaut.function.aws.MicronautRequestHandler;
@@ -25,11 +26,13 @@ public abstract class LazyHandler<I, O> extends MicronautRequestHandler<I, O> {
      * What micronaut-function-aws's Lambda builder sets, minus eager singletons (its builder can only
      * switch them on, so it is not used). Only the default constructor, the one Lambda calls, comes
      * here: before anything is built, a JOB_STORE_TYPE other than redis stops the function at init,
-     * whatever its handler injects (the upload function, for one, never builds a store).
+     * whatever its handler injects (the upload function, for one, never builds a store). So does a
+     * log level variable that does not parse (logging itself falls back to its defaults).
      */
     @Override
     protected ApplicationContextBuilder newApplicationContextBuilder() {
         JobStoreType.requireRedis(Env.system(), "a Lambda function");
+        LogLevels.fromEnv(Env.system());
         return ApplicationContext.builder().environments("function", "lambda").eagerInitConfiguration(true);
     }
 }

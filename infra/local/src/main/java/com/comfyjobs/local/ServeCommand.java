@@ -1,6 +1,8 @@
 package com.comfyjobs.local;
 
 import com.comfyjobs.config.ConfigException;
+import com.comfyjobs.config.Env;
+import com.comfyjobs.observability.LogLevels;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -53,6 +55,7 @@ final class ServeCommand {
                 default -> throw new ConfigException("serve: unknown option " + flag);
             }
         }
+        LogLevels.fromEnv(new Env(env));
         if (blank(env.get("COMFYUI_URLS"))) {
             throw new ConfigException("serve needs ComfyUI: --comfyui http://gpu:8188[,http://gpu2:8188] (or COMFYUI_URLS)");
         }

@@ -111,6 +111,11 @@ class ServeCommandTest {
         assertMessage(ServeCommand.WEBHOOK_SECRET_FILE + " is empty", () -> plan(Map.of("COMFYUI_URLS", "http://gpu:8188")));
     }
 
+    @Test
+    void aLogLevelThatIsNoLevelStopsTheStartNamingItsVariable() {
+        assertMessage("LIBRARY_LOG_LEVEL must be one of", () -> plan(Map.of("COMFYUI_URLS", "http://gpu:8188", "LIBRARY_LOG_LEVEL", "loud")));
+    }
+
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable e) {
         ConfigException thrown = assertThrows(ConfigException.class, e);
         assertTrue(thrown.getMessage().contains(expected), thrown.getMessage());

@@ -2,6 +2,7 @@ package com.comfyjobs.job;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +53,21 @@ public interface JobStore extends AutoCloseable {
 
     /** Applies a guarded change atomically, in one round trip for a live job (see {@link Transition}). */
     TransitionResult transition(Transition transition);
+
+    /**
+     * Applies each change exactly as {@link #transition} would, each on its own (one refused leaves
+     * the others as they are), and answers in the same order. Redis sends them all before it waits for
+     * the first answer; the other stores apply them one by one. An outage throws as {@link #transition}
+     * does, and, as after a lost reply, any of the changes may have been applied: each is guarded, so
+     * the caller reads again and decides anew.
+     */
+    default List<TransitionResult> transitionAll(List<Transition> transitions) {
+        List<TransitionResult> results = new ArrayList<>(transitions.size());
+        for (Transition t : transitions) {
+            results.add(transition(t));
+        }
+        return results;
+    }
 
     /** Partial update of the descriptive fields; null leaves a field as it is. */
     default TransitionResult update(String jobId, String characterId, String metadataJson, Instant now) {

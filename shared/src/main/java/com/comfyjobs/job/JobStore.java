@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * All job state. Implementations: {@code RedisJobStore} (production, one node or a cluster) and
@@ -199,6 +200,20 @@ public interface JobStore extends AutoCloseable {
      * at most {@code limit} of them.
      */
     PurgeResult purge(int shard, Instant finishedBefore, int limit);
+
+    /**
+     * The shards a recovery sweep has work in: a live job whose heartbeat is not after
+     * {@code heartbeatBefore}, or a terminal job that finished before {@code finishedBefore}. Every such
+     * shard is listed; a store may list others too (this one lists every shard), Redis lists exactly
+     * those, asking every shard in one round trip, so a sweep with nothing to do takes no lock.
+     */
+    default Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+        Set<Integer> all = new TreeSet<>();
+        for (int s = 0; s < shardCount(); s++) {
+            all.add(s);
+        }
+        return all;
+    }
 
     /**
      * Takes the shard's recovery lock for {@code ttl} unless someone else holds it (held by

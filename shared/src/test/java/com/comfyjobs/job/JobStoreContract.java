@@ -1031,6 +1031,16 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void aShardWithAStaleJobOrOnePastRetentionIsListedAsHavingWork() {
+        Job stale = created(user(), 0);
+        Job ended = created(user(), 0);
+        store.updateStatus(ended.id(), JobStatus.FAILED, at(10));
+
+        assertTrue(store.shardsWithWork(at(1), at(0)).contains(store.shardOf(stale.id())));
+        assertTrue(store.shardsWithWork(at(-1), at(11)).contains(store.shardOf(ended.id())));
+    }
+
+    @Test
     void heartbeatRefreshNeedsTheCurrentAttempt() {
         Job j = created(user(), 0);
         assertFalse(store.refreshHeartbeat(j.id(), 2, at(50)));

@@ -418,6 +418,11 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     }
 
     @Override
+    public Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+        return shardWork.shardsWithWork(heartbeatBefore, finishedBefore);
+    }
+
+    @Override
     public boolean tryLockShard(int shard, String owner, Duration ttl) {
         return shardWork.tryLockShard(shard, owner, ttl);
     }

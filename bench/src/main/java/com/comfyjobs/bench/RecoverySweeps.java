@@ -33,6 +33,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -44,8 +46,8 @@ import java.util.function.DoubleSupplier;
 /**
  * The scheduled recovery sweep over every shard with many active jobs, of which none, some or many are
  * stale: ComfyUI lost them on their last attempt, so each is looked up and failed. Two raw limits for
- * stale jobs: the bare EVALSHAs of transition.lua that fail them, sent as the sweep sends them (a batch
- * of 200 written back to back, then awaited, on the same connection), and the former per-job limit, one
+ * stale jobs: the bare EVALSHAs of transition.lua that fail them, sent as the sweep sends them (shard
+ * by shard, up to 200 of one shard written back to back, then awaited, on the same connection), and the former per-job limit, one
  * bare GET /history plus one EVALSHA at the same per-server concurrency. With nothing stale the limit is
  * one bare range query per shard (target: under 100 ms).
  */
@@ -96,7 +98,7 @@ final class RecoverySweeps {
                 // twins of the stale jobs, failed by bare scripts: the writes the sweep needed, and nothing else
                 List<Job> twins = seed(store, stale, Instant.now().minusSeconds(600), sim.baseUrl(), settings.maxAttempts());
                 rows.add(new Row("recovery", name, "ms", ms, bareEvalshas(store, twins, settings),
-                        "the bare EVALSHAs failing them, " + BATCH + " back to back then awaited, same connection", rate));
+                        "the bare EVALSHAs failing them, batched as the sweep does (up to " + BATCH + " of one shard back to back, then awaited), same connection", rate));
                 rows.add(new Row("recovery", name + ", per-job limit", "ms", ms, perJobLookups(store, sim, staleJobs),
                         "per stale job: bare GET /history + EVALSHA, " + RecoveryService.PER_SERVER + " per server", rate));
             }
@@ -181,15 +183,22 @@ final class RecoverySweeps {
                     .put("returnJob", true);
             specs.add(JSON.writeValueAsString(spec));
         }
+        // batched as the sweep batches them: shard by shard, at most BATCH of one shard at a time
+        Map<Integer, List<Integer>> byShard = new TreeMap<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            byShard.computeIfAbsent(keys.shardOf(jobs.get(i).id()), s -> new ArrayList<>()).add(i);
+        }
         long t0 = System.nanoTime();
-        for (int from = 0; from < jobs.size(); from += BATCH) {
-            List<CompletableFuture<List<Object>>> sent = new ArrayList<>();
-            for (int i = from; i < Math.min(jobs.size(), from + BATCH); i++) {
-                sent.add(transition.call(c.commands(), ScriptOutputType.MULTI, keysOf.get(i), specs.get(i)));
-            }
-            for (CompletableFuture<List<Object>> f : sent) {
-                if (!"applied".equals(c.await(f).get(0))) {
-                    throw new IllegalStateException("a bare transition was not applied");
+        for (List<Integer> shard : byShard.values()) {
+            for (int from = 0; from < shard.size(); from += BATCH) {
+                List<CompletableFuture<List<Object>>> sent = new ArrayList<>();
+                for (int i : shard.subList(from, Math.min(shard.size(), from + BATCH))) {
+                    sent.add(transition.call(c.commands(), ScriptOutputType.MULTI, keysOf.get(i), specs.get(i)));
+                }
+                for (CompletableFuture<List<Object>> f : sent) {
+                    if (!"applied".equals(c.await(f).get(0))) {
+                        throw new IllegalStateException("a bare transition was not applied");
+                    }
                 }
             }
         }

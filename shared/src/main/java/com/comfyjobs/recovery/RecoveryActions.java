@@ -94,10 +94,10 @@ final class RecoveryActions {
      */
     List<Sweep.Task> plan(List<Job> batch, RecoverySummary summary, ServerSnapshots snapshots) {
         Instant began = now();
-        Map<String, Integer> perServer = new HashMap<>();
+        Map<String, Integer> lookups = new HashMap<>();
         for (Job job : batch) {
-            if (job.comfyServer() != null) {
-                perServer.merge(job.comfyServer(), 1, Integer::sum);
+            if (needsLookup(job)) {
+                lookups.merge(job.comfyServer(), 1, Integer::sum);
             }
         }
         List<Sweep.Task> tasks = new ArrayList<>();
@@ -106,10 +106,8 @@ final class RecoveryActions {
         List<Transition> writes = new ArrayList<>();
         for (Job job : batch) {
             boolean overran = overran(job);
-            Reconciler.First first = Reconciler.first(job, overran);
-            Optional<PromptLocation> found = (first == Reconciler.First.LOOK || first == Reconciler.First.LOOK_BEFORE_EXPIRING)
-                    && job.comfyServer() != null
-                    ? snapshots.of(job.comfyServer(), perServer.get(job.comfyServer())).flatMap(s -> s.locate(job)) : Optional.empty();
+            Optional<PromptLocation> found = needsLookup(job)
+                    ? snapshots.of(job.comfyServer(), lookups.get(job.comfyServer())).flatMap(s -> s.locate(job)) : Optional.empty();
             if (found.isEmpty()) {
                 tasks.add(new Sweep.Task(job.id(), () -> reconcile(job, summary)));
                 continue;
@@ -128,6 +126,12 @@ final class RecoveryActions {
         }
         applyAll(written, decided, writes, summary);
         return tasks;
+    }
+
+    /** Whether {@link #reconcile} would ask the job's server where its prompt is. */
+    private boolean needsLookup(Job job) {
+        Reconciler.First first = Reconciler.first(job, overran(job));
+        return (first == Reconciler.First.LOOK || first == Reconciler.First.LOOK_BEFORE_EXPIRING) && job.comfyServer() != null;
     }
 
     /** The one write a decision needs when it needs nothing else; null when it calls ComfyUI or reads again. */

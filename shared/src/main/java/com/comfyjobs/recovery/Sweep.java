@@ -59,6 +59,10 @@ final class Sweep {
         // a shard with nothing to do is not locked, walked and purged: that was four round trips each for nothing
         List<Integer> shards = new ArrayList<>(store.shardsWithWork(now().minus(quietFor), now().minus(retention)));
         Collections.shuffle(shards);
+        if (shards.isEmpty()) {
+            summary.durationMs = (System.nanoTime() - started) / 1_000_000;
+            return summary;
+        }
         ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "recovery");
             t.setDaemon(true);

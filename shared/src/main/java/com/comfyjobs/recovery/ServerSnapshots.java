@@ -14,8 +14,7 @@ import java.util.function.Supplier;
  * {@link #FROM_STALE_JOBS} stale jobs in one batch (below that, looking them up one by one is cheaper)
  * and then used for its later jobs too. A snapshot older than {@link #FRESH_FOR} is read again, so a long
  * run does not keep a prompt alive on a queue it has left; every read of one server in the run shares
- * its byte budget. The shards walked at once share it: one server is read by one of them while the
- * others wait for that read.
+ * its byte budget. Used by the sweep's one thread.
  */
 final class ServerSnapshots {
     static final int FROM_STALE_JOBS = 4;
@@ -41,7 +40,7 @@ final class ServerSnapshots {
      * The server's snapshot when one is worth having: {@code staleJobs} of the server's jobs wait in the
      * batch, or one was read already. Empty when neither, or its budget is spent.
      */
-    synchronized Optional<ServerSnapshot> of(String server, int staleJobs) {
+    Optional<ServerSnapshot> of(String server, int staleJobs) {
         ServerSnapshot known = read.get(server);
         if (known != null && clock.get().isBefore(known.readFrom().plus(FRESH_FOR))) {
             return Optional.of(known);

@@ -19,18 +19,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * One run over every shard with work, a few shards at once: each shard under its lock (overlapping
- * runs start on different shards instead of queueing behind one another's locks), its stale jobs handled batch by batch (what the
- * {@link Handler} settles for a whole batch on the shard's thread, the rest job by job on a pool of
+ * One run over every shard: each shard under its lock (overlapping runs start on different shards
+ * instead of queueing behind one another's locks), its stale jobs handled batch by batch (what the
+ * {@link Handler} settles for a whole batch on the sweep's thread, the rest job by job on a pool of
  * threads), then its terminal jobs past retention purged; all before the deadline.
  */
 final class Sweep {
     /** What a run does with each batch of stale jobs. */
     interface Handler {
-        /**
-         * Settles what it can for the whole batch at once; answers the work left, one task per job, for
-         * the pool. Called for several shards at once.
-         */
+        /** Settles what it can for the whole batch at once; answers the work left, one task per job, for the pool. */
         List<Task> plan(List<Job> batch, RecoverySummary summary);
     }
 
@@ -40,11 +37,6 @@ final class Sweep {
 
     static final int BATCH = 200;
     static final int THREADS = 16;
-    /**
-     * Shards walked at once: a shard's fixed round trips (lock, stale range, purge, unlock) overlap
-     * those of the others instead of adding up when each has only a few stale jobs.
-     */
-    static final int SHARDS_AT_ONCE = 4;
     static final int PURGE_BATCH = 500;
     /** The lock outlives the run's deadline by this much, for the last calls in flight. */
     private static final Duration LOCK_MARGIN = Duration.ofSeconds(30);
@@ -71,71 +63,37 @@ final class Sweep {
             summary.durationMs = (System.nanoTime() - started) / 1_000_000;
             return summary;
         }
-        ExecutorService workers = pool(THREADS);
-        ExecutorService walkers = pool(Math.min(SHARDS_AT_ONCE, shards.size()));
-        try {
-            List<Future<?>> walks = new ArrayList<>();
-            for (int shard : shards) {
-                walks.add(walkers.submit(() -> visit(shard, owner, deadline, quietFor, handler, summary, workers)));
-            }
-            awaitAll(walks);
-        } finally {
-            walkers.shutdownNow();
-            workers.shutdownNow();
-        }
-        summary.durationMs = (System.nanoTime() - started) / 1_000_000;
-        return summary;
-    }
-
-    /** One shard under its lock: its stale jobs, then its terminal jobs past retention. */
-    private void visit(int shard, String owner, Instant deadline, Duration quietFor, Handler handler, RecoverySummary summary,
-                       ExecutorService workers) {
-        if (!now().isBefore(deadline)) {
-            summary.stoppedEarly = true;
-            return;
-        }
-        Duration lockTtl = Duration.between(now(), deadline).plus(LOCK_MARGIN);
-        if (!store.tryLockShard(shard, owner, lockTtl)) {
-            summary.shardsLocked.incrementAndGet();
-            return;
-        }
-        try {
-            shard(shard, deadline, quietFor, handler, summary, workers);
-            if (now().isBefore(deadline)) {
-                PurgeResult p = store.purge(shard, now().minus(retention), PURGE_BATCH);
-                summary.purged.addAndGet(p.purgedJobs());
-            }
-        } finally {
-            store.unlockShard(shard, owner);
-        }
-    }
-
-    /** Waits for every shard's walk; the first that failed (the store unreachable) fails the run, as it did one shard at a time. */
-    private static void awaitAll(List<Future<?>> walks) {
-        RuntimeException failed = null;
-        for (Future<?> walk : walks) {
-            try {
-                walk.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (ExecutionException e) {
-                if (failed == null) {
-                    failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                }
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
-    }
-
-    private static ExecutorService pool(int threads) {
-        return Executors.newFixedThreadPool(threads, r -> {
+        ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "recovery");
             t.setDaemon(true);
             return t;
         });
+        try {
+            for (int shard : shards) {
+                if (!now().isBefore(deadline)) {
+                    summary.stoppedEarly = true;
+                    break;
+                }
+                Duration lockTtl = Duration.between(now(), deadline).plus(LOCK_MARGIN);
+                if (!store.tryLockShard(shard, owner, lockTtl)) {
+                    summary.shardsLocked.incrementAndGet();
+                    continue;
+                }
+                try {
+                    shard(shard, deadline, quietFor, handler, summary, workers);
+                    if (now().isBefore(deadline)) {
+                        PurgeResult p = store.purge(shard, now().minus(retention), PURGE_BATCH);
+                        summary.purged.addAndGet(p.purgedJobs());
+                    }
+                } finally {
+                    store.unlockShard(shard, owner);
+                }
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+        summary.durationMs = (System.nanoTime() - started) / 1_000_000;
+        return summary;
     }
 
     /**

@@ -25,6 +25,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,8 +36,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Calls one ComfyUI server's HTTP API over java.net.http. Every call carries the configured
  * header and a request timeout; a server that cannot be reached, times out or answers 5xx (or with
- * something that is not ComfyUI's JSON) is reported as unavailable, never thrown. History is only
- * ever asked for one prompt id.
+ * something that is not ComfyUI's JSON) is reported as unavailable, never thrown. History is asked
+ * for one prompt id, or a page at a time with a cap on the bytes read (a full history can reach
+ * hundreds of MB).
  */
 public final class ComfyUiClient {
     /** Python's json.dumps writes NaN and Infinity for such floats, which a prompt's graph in /history can hold. */
@@ -125,6 +129,43 @@ public final class ComfyUiClient {
                     : Optional.of(HistoryEntry.parse(promptId, entry)));
         }
         return new Reply.Unavailable<>(((Reply.Unavailable<JsonNode>) r).reason());
+    }
+
+    /**
+     * GET /history?offset=N&max_items=M: at most {@code maxItems} entries from the {@code offset}-th
+     * oldest on. An answer longer than {@code maxBytes} is not read past that and is reported as
+     * unavailable, as is anything that is not a JSON object.
+     */
+    public Reply<HistoryPage> historyPage(int offset, int maxItems, long maxBytes) {
+        String path = "/history?offset=" + offset + "&max_items=" + maxItems;
+        try {
+            HttpResponse<InputStream> r = http.send(get(path, settings.requestTimeout()), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] body;
+            try (InputStream in = r.body()) {
+                body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            }
+            if (body.length > maxBytes) {
+                return new Reply.Unavailable<>("GET " + path + " on " + base + " answered more than " + maxBytes + " bytes");
+            }
+            JsonNode page = r.statusCode() == 200 ? parse(body) : null;
+            if (page == null || !page.isObject()) {
+                return new Reply.Unavailable<>(unexpected("GET " + path, r.statusCode()));
+            }
+            List<String> ids = new ArrayList<>(page.size());
+            Map<String, HistoryEntry> entries = new HashMap<>();
+            page.fields().forEachRemaining(e -> {
+                ids.add(e.getKey());
+                if (e.getValue().isObject()) {
+                    entries.put(e.getKey(), HistoryEntry.parse(e.getKey(), e.getValue()).withoutGraph());
+                }
+            });
+            return new Reply.Ok<>(new HistoryPage(ids, entries, body.length));
+        } catch (IOException e) {
+            return new Reply.Unavailable<>(reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply.Unavailable<>("interrupted");
+        }
     }
 
     public Reply<QueueSnapshot> queue() {

@@ -33,6 +33,11 @@ public record HistoryEntry(String promptId, Outcome outcome, List<JobOutput> out
         return graph == null ? null : GraphHash.of(graph);
     }
 
+    /** The same entry without the graph and extra data, for keeping many entries at once. */
+    public HistoryEntry withoutGraph() {
+        return new HistoryEntry(promptId, outcome, outputs, error, null, null);
+    }
+
     /** Every file of type "output" ComfyUI listed: the deliverables. */
     public List<JobOutput> deliverables() {
         return outputs.stream().filter(JobOutput::isDeliverable).toList();

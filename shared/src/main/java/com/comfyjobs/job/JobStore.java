@@ -2,10 +2,12 @@ package com.comfyjobs.job;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * All job state. Implementations: {@code RedisJobStore} (production, one node or a cluster) and
@@ -52,6 +54,21 @@ public interface JobStore extends AutoCloseable {
 
     /** Applies a guarded change atomically, in one round trip for a live job (see {@link Transition}). */
     TransitionResult transition(Transition transition);
+
+    /**
+     * Applies each change exactly as {@link #transition} would, each on its own (one refused leaves
+     * the others as they are), and answers in the same order. Redis sends them all before it waits for
+     * the first answer; the other stores apply them one by one. An outage throws as {@link #transition}
+     * does, and, as after a lost reply, any of the changes may have been applied: each is guarded, so
+     * the caller reads again and decides anew.
+     */
+    default List<TransitionResult> transitionAll(List<Transition> transitions) {
+        List<TransitionResult> results = new ArrayList<>(transitions.size());
+        for (Transition t : transitions) {
+            results.add(transition(t));
+        }
+        return results;
+    }
 
     /** Partial update of the descriptive fields; null leaves a field as it is. */
     default TransitionResult update(String jobId, String characterId, String metadataJson, Instant now) {
@@ -183,6 +200,20 @@ public interface JobStore extends AutoCloseable {
      * at most {@code limit} of them.
      */
     PurgeResult purge(int shard, Instant finishedBefore, int limit);
+
+    /**
+     * The shards a recovery sweep has work in: a live job whose heartbeat is not after
+     * {@code heartbeatBefore}, or a terminal job that finished before {@code finishedBefore}. Every such
+     * shard is listed; a store may list others too (this one lists every shard), Redis lists exactly
+     * those, asking every shard in one round trip, so a sweep with nothing to do takes no lock.
+     */
+    default Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+        Set<Integer> all = new TreeSet<>();
+        for (int s = 0; s < shardCount(); s++) {
+            all.add(s);
+        }
+        return all;
+    }
 
     /**
      * Takes the shard's recovery lock for {@code ttl} unless someone else holds it (held by

@@ -16,6 +16,7 @@ import com.comfyjobs.job.TransitionResult;
 import com.comfyjobs.job.Workflow;
 import com.comfyjobs.live.LiveUpdates;
 import com.comfyjobs.observability.JobObserver;
+import com.comfyjobs.observability.JsonLog;
 import com.comfyjobs.progress.FinalizeOutcome;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.submit.DispatchResult;
@@ -24,6 +25,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,9 +51,11 @@ final class RecoveryActions {
     private final LiveUpdates live;
     private final ServerGate gate = new ServerGate();
     private final Map<String, QueueCache> queues = new ConcurrentHashMap<>();
+    private final RecoverySettings recoverySettings;
 
-    RecoveryActions(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings, Clock clock,
-                    JobObserver observer, LiveUpdates live) {
+    RecoveryActions(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
+                    RecoverySettings recoverySettings, Clock clock, JobObserver observer, LiveUpdates live) {
+        this.recoverySettings = recoverySettings;
         this.live = live;
         this.store = store;
         this.pool = pool;
@@ -77,6 +82,103 @@ final class RecoveryActions {
                 act(job, Reconciler.then(job, where.place(), entry, overran, settings.maxAttempts()), where, summary, began);
             }
         }
+    }
+
+    /**
+     * Decides the batch's jobs whose server has several stale jobs from one read of that server's history
+     * and queue ({@link ServerSnapshots}) instead of three calls each, and writes the decisions that need
+     * nothing but a write (settle as failed or canceled, give up, alive) for the whole batch at once
+     * ({@link JobStore#transitionAll}): each write is the one {@link #reconcile} would make, guarded the
+     * same way. Answers the rest for the pool: jobs decided here whose decision calls ComfyUI again
+     * (finish, resubmit, stop, expire), and jobs the snapshot cannot place, reconciled one by one.
+     */
+    List<Sweep.Task> plan(List<Job> batch, RecoverySummary summary, ServerSnapshots snapshots) {
+        Instant began = now();
+        Map<String, Integer> lookups = new HashMap<>();
+        for (Job job : batch) {
+            if (needsLookup(job)) {
+                lookups.merge(job.comfyServer(), 1, Integer::sum);
+            }
+        }
+        List<Sweep.Task> tasks = new ArrayList<>();
+        List<Job> written = new ArrayList<>();
+        List<Reconciler.Then> decided = new ArrayList<>();
+        List<Transition> writes = new ArrayList<>();
+        for (Job job : batch) {
+            boolean overran = overran(job);
+            Optional<PromptLocation> found = needsLookup(job)
+                    ? snapshots.of(job.comfyServer(), lookups.get(job.comfyServer())).flatMap(s -> s.locate(job)) : Optional.empty();
+            if (found.isEmpty()) {
+                tasks.add(new Sweep.Task(job.id(), () -> reconcile(job, summary)));
+                continue;
+            }
+            PromptLocation where = found.get();
+            HistoryEntry.Outcome entry = where.entry() == null ? null : where.entry().outcome();
+            Reconciler.Then then = Reconciler.then(job, where.place(), entry, overran, settings.maxAttempts());
+            Transition write = writeOnly(job, then, where);
+            if (write == null) {
+                tasks.add(new Sweep.Task(job.id(), () -> act(job, then, where, summary, began)));
+            } else {
+                written.add(job);
+                decided.add(then);
+                writes.add(write);
+            }
+        }
+        applyAll(written, decided, writes, summary);
+        return tasks;
+    }
+
+    /** Whether {@link #reconcile} would ask the job's server where its prompt is. */
+    private boolean needsLookup(Job job) {
+        Reconciler.First first = Reconciler.first(job, overran(job));
+        return (first == Reconciler.First.LOOK || first == Reconciler.First.LOOK_BEFORE_EXPIRING) && job.comfyServer() != null;
+    }
+
+    /** The one write a decision needs when it needs nothing else; null when it calls ComfyUI or reads again. */
+    private Transition writeOnly(Job job, Reconciler.Then then, PromptLocation where) {
+        return switch (then) {
+            case SETTLE_FAILED, SETTLE_INTERRUPTED -> settleTransition(job, JobStatus.FAILED, where.entry().error());
+            case SETTLE_CANCELED, CANCEL -> settleTransition(job, JobStatus.CANCELED, null);
+            case GIVE_UP -> settleTransition(job, JobStatus.FAILED, JobError.of("lost", lostReason(job)));
+            case ALIVE -> aliveTransition(job, where.place());
+            default -> null;
+        };
+    }
+
+    private void applyAll(List<Job> jobs, List<Reconciler.Then> decided, List<Transition> writes, RecoverySummary summary) {
+        if (writes.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            if (decided.get(i) == Reconciler.Then.GIVE_UP) {
+                observer.recoveryFailed(jobs.get(i), lostReason(jobs.get(i)));
+            }
+        }
+        List<TransitionResult> results;
+        try {
+            results = store.transitionAll(writes);
+        } catch (RuntimeException e) {
+            // which of them were made is unknown, as after a lost reply; each is guarded, so the next run decides again
+            summary.skipped.addAndGet(writes.size());
+            JsonLog.error("writing a batch of recovery decisions failed", e, "jobs", writes.size());
+            return;
+        }
+        for (int i = 0; i < results.size(); i++) {
+            switch (decided.get(i)) {
+                case ALIVE -> countAlive(results.get(i), summary);
+                case SETTLE_CANCELED, CANCEL -> countSettled(results.get(i), JobStatus.CANCELED, summary);
+                default -> countSettled(results.get(i), JobStatus.FAILED, summary);
+            }
+        }
+    }
+
+    private static String lostReason(Job job) {
+        return "ComfyUI lost the job " + job.attempt() + " times (restarts); giving up";
+    }
+
+    /** The snapshots of one run: every server's history and queue read at most once per {@link ServerSnapshots#FRESH_FOR}. */
+    ServerSnapshots snapshots(Instant deadline) {
+        return new ServerSnapshots(pool::client, gate, recoverySettings.historyBytes(), deadline, this::now);
     }
 
     /** The manual cleanup of a job without news for too long: stopped on ComfyUI where possible, failed now. */
@@ -110,9 +212,8 @@ final class RecoveryActions {
             case ALIVE, STOP_AND_WAIT -> alive(job, then == Reconciler.Then.STOP_AND_WAIT, where.place(), summary);
             case RESUBMIT -> resubmit(job, summary, began);
             case GIVE_UP -> {
-                String reason = "ComfyUI lost the job " + job.attempt() + " times (restarts); giving up";
-                observer.recoveryFailed(job, reason);
-                settle(job, JobStatus.FAILED, JobError.of("lost", reason), summary);
+                observer.recoveryFailed(job, lostReason(job));
+                settle(job, JobStatus.FAILED, JobError.of("lost", lostReason(job)), summary);
             }
             case MOVE -> move(job, summary, began);
             case WAIT_FOR_SERVER -> {
@@ -127,13 +228,20 @@ final class RecoveryActions {
         if (stop) {
             stopper.stop(job.promptId(), job.comfyServer());
         }
+        countAlive(store.transition(aliveTransition(job, place)), summary);
+    }
+
+    private Transition aliveTransition(Job job, PromptLocation.Place place) {
         Transition.Builder alive = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectStatus(JobStatus.live()).observed();
         if (place == PromptLocation.Place.RUNNING && job.status() == JobStatus.QUEUED) {
             // its start event never arrived: what ComfyUI shows now is when it started, as far as we can know,
             // and the runtime limit counts from there
             alive.status(JobStatus.RUNNING);
         }
-        TransitionResult r = store.transition(alive.build());
+        return alive.build();
+    }
+
+    private void countAlive(TransitionResult r, RecoverySummary summary) {
         live.push(r);
         if (r.applied()) {
             summary.recovered.incrementAndGet();
@@ -256,12 +364,19 @@ final class RecoveryActions {
     }
 
     private void settle(Job job, JobStatus status, JobError error, RecoverySummary summary) {
+        countSettled(store.transition(settleTransition(job, status, error)), status, summary);
+    }
+
+    private Transition settleTransition(Job job, JobStatus status, JobError error) {
         Transition.Builder t = Transition.of(job.id(), now()).expectAttempt(job.attempt()).expectUnchangedSince(job.updatedAt())
                 .status(status).returnJob();
         if (error != null && status != JobStatus.CANCELED) {
             t.error(error);
         }
-        TransitionResult r = store.transition(t.build());
+        return t.build();
+    }
+
+    private void countSettled(TransitionResult r, JobStatus status, RecoverySummary summary) {
         live.push(r);
         if (!r.becameTerminal()) {
             summary.skipped.incrementAndGet();

@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The scheduled reconciler. Per shard, under a lock, it reads only the live jobs whose heartbeat is
  * older than STALE_AFTER ({@link Sweep}) and asks their ComfyUI server where each one is (history,
- * queue, history): finished unseen jobs are settled, live ones get a fresh heartbeat, lost ones are
+ * queue, history; for a server with several stale jobs, its whole history and queue once,
+ * {@link ServerSnapshot}): finished unseen jobs are settled, live ones get a fresh heartbeat, lost ones are
  * resubmitted as the next attempt, overrun ones finished from history when ComfyUI has their outputs
  * and otherwise interrupted and expired, never-confirmed ones looked up and submitted, interrupted
  * finalizations finished ({@link Reconciler} decides, {@link RecoveryActions} acts). It works with
@@ -44,12 +45,18 @@ public final class RecoveryService {
     /** {@code live}: what recovery changes that the owner sees (the job settled, expired, resubmitted) is pushed to its live listeners. */
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
                            Clock clock, JobObserver observer, LiveUpdates live) {
+        this(store, pool, dispatcher, finalizer, settings, RecoverySettings.defaults(), clock, observer, live);
+    }
+
+    /** {@code recoverySettings}: how much of each server's history a run may read. */
+    public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
+                           RecoverySettings recoverySettings, Clock clock, JobObserver observer, LiveUpdates live) {
         this.store = store;
         this.live = live;
         this.settings = settings;
         this.observer = observer;
         this.sweep = new Sweep(store, settings.retention(), clock);
-        this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, clock, observer, live);
+        this.actions = new RecoveryActions(store, pool, dispatcher, finalizer, settings, recoverySettings, clock, observer, live);
     }
 
     /**
@@ -57,7 +64,8 @@ public final class RecoveryService {
      * pushes to live listeners that their makers owed and never made.
      */
     public RecoverySummary run(Instant deadline) {
-        RecoverySummary summary = sweep.run(deadline, settings.staleAfter(), actions::reconcile);
+        ServerSnapshots snapshots = actions.snapshots(deadline);
+        RecoverySummary summary = sweep.run(deadline, settings.staleAfter(), (batch, counts) -> actions.plan(batch, counts, snapshots));
         live.pushOwed();
         return reported("recovery summary", summary);
     }
@@ -67,7 +75,8 @@ public final class RecoveryService {
      * on ComfyUI where possible and failed now, without waiting for reconciliation.
      */
     public RecoverySummary cleanup(Instant deadline, Duration olderThan) {
-        return reported("cleanup summary", sweep.run(deadline, olderThan, actions::failOrphan));
+        return reported("cleanup summary", sweep.run(deadline, olderThan, (batch, counts) -> batch.stream()
+                .map(job -> new Sweep.Task(job.id(), () -> actions.failOrphan(job, counts))).toList()));
     }
 
     /**

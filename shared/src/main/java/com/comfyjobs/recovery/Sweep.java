@@ -17,14 +17,24 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BiConsumer;
 
 /**
  * One run over every shard: each shard under its lock (overlapping runs start on different shards
- * instead of queueing behind one another's locks), its stale jobs handed to a pool of threads batch
- * by batch, then its terminal jobs past retention purged; all before the deadline.
+ * instead of queueing behind one another's locks), its stale jobs handled batch by batch (what the
+ * {@link Handler} settles for a whole batch on the sweep's thread, the rest job by job on a pool of
+ * threads), then its terminal jobs past retention purged; all before the deadline.
  */
 final class Sweep {
+    /** What a run does with each batch of stale jobs. */
+    interface Handler {
+        /** Settles what it can for the whole batch at once; answers the work left, one task per job, for the pool. */
+        List<Task> plan(List<Job> batch, RecoverySummary summary);
+    }
+
+    /** The work left for one job. */
+    record Task(String jobId, Runnable work) {
+    }
+
     static final int BATCH = 200;
     static final int THREADS = 16;
     static final int PURGE_BATCH = 500;
@@ -41,16 +51,18 @@ final class Sweep {
         this.clock = clock;
     }
 
-    /** Hands every job without news for {@code quietFor} to {@code handle}, on the pool's threads. */
-    RecoverySummary run(Instant deadline, Duration quietFor, BiConsumer<Job, RecoverySummary> handle) {
+    /** Hands every job without news for {@code quietFor} to {@code handler}, batch by batch. */
+    RecoverySummary run(Instant deadline, Duration quietFor, Handler handler) {
         long started = System.nanoTime();
         RecoverySummary summary = new RecoverySummary();
         String owner = UUID.randomUUID().toString();
-        List<Integer> shards = new ArrayList<>();
-        for (int s = 0; s < store.shardCount(); s++) {
-            shards.add(s);
-        }
+        // a shard with nothing to do is not locked, walked and purged: that was four round trips each for nothing
+        List<Integer> shards = new ArrayList<>(store.shardsWithWork(now().minus(quietFor), now().minus(retention)));
         Collections.shuffle(shards);
+        if (shards.isEmpty()) {
+            summary.durationMs = (System.nanoTime() - started) / 1_000_000;
+            return summary;
+        }
         ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "recovery");
             t.setDaemon(true);
@@ -68,7 +80,7 @@ final class Sweep {
                     continue;
                 }
                 try {
-                    shard(shard, deadline, quietFor, handle, summary, workers);
+                    shard(shard, deadline, quietFor, handler, summary, workers);
                     if (now().isBefore(deadline)) {
                         PurgeResult p = store.purge(shard, now().minus(retention), PURGE_BATCH);
                         summary.purged.addAndGet(p.purgedJobs());
@@ -89,7 +101,7 @@ final class Sweep {
      * heartbeat and leaves the range, and the walk goes on past any it could not settle or read, so
      * no number of stuck or corrupt jobs hides the ones behind them.
      */
-    private void shard(int shard, Instant deadline, Duration quietFor, BiConsumer<Job, RecoverySummary> handle, RecoverySummary summary,
+    private void shard(int shard, Instant deadline, Duration quietFor, Handler handler, RecoverySummary summary,
                        ExecutorService workers) {
         Instant quietSince = now().minus(quietFor);
         StaleBatch.Position after = null;
@@ -101,7 +113,7 @@ final class Sweep {
             }
             summary.scanned.addAndGet(batch.jobs().size());
             List<Future<?>> running = new ArrayList<>();
-            for (Job job : batch.jobs()) {
+            for (Task task : plan(handler, batch.jobs(), summary)) {
                 running.add(workers.submit(() -> {
                     if (!now().isBefore(deadline)) {
                         summary.skipped.incrementAndGet();
@@ -109,10 +121,10 @@ final class Sweep {
                         return;
                     }
                     try {
-                        handle.accept(job, summary);
+                        task.work().run();
                     } catch (RuntimeException e) {
                         summary.skipped.incrementAndGet();
-                        JsonLog.error("reconciling a job failed", e, "jobId", job.id());
+                        JsonLog.error("reconciling a job failed", e, "jobId", task.jobId());
                     }
                 }));
             }
@@ -132,6 +144,17 @@ final class Sweep {
             after = batch.next();
         }
         summary.stoppedEarly = true;
+    }
+
+    /** A batch whose planning failed is counted as skipped: its jobs stay stale for the next run. */
+    private static List<Task> plan(Handler handler, List<Job> jobs, RecoverySummary summary) {
+        try {
+            return handler.plan(jobs, summary);
+        } catch (RuntimeException e) {
+            summary.skipped.addAndGet(jobs.size());
+            JsonLog.error("reconciling a batch of stale jobs failed", e, "jobs", jobs.size());
+            return List.of();
+        }
     }
 
     private Instant now() {

@@ -652,6 +652,31 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void changesSentTogetherApplyEachAsIfAloneAndAnswerInOrder() {
+        String u = user();
+        Job ends = store.create(new NewJob(queued(u, at(0)), JobFixtures.defaultWorkflow(), 2, null)).job();
+        Job movedOn = store.create(new NewJob(queued(u, at(0)), JobFixtures.defaultWorkflow(), 2, null)).job();
+        Job refreshed = created(user(), 0);
+        store.transition(Transition.of(movedOn.id(), at(1)).status(JobStatus.RUNNING).build());
+
+        List<TransitionResult> r = store.transitionAll(List.of(
+                Transition.of(ends.id(), at(2)).expectUnchangedSince(ends.updatedAt()).status(JobStatus.FAILED).returnJob().build(),
+                Transition.of(movedOn.id(), at(2)).expectUnchangedSince(movedOn.updatedAt()).status(JobStatus.FAILED).build(),
+                Transition.of("no-such-job", at(2)).status(JobStatus.FAILED).build(),
+                Transition.of(refreshed.id(), at(2)).expectAttempt(1).expectStatus(JobStatus.live()).build()));
+
+        assertEquals(List.of(TransitionOutcome.APPLIED, TransitionOutcome.CHANGED, TransitionOutcome.NOT_FOUND, TransitionOutcome.APPLIED),
+                r.stream().map(TransitionResult::outcome).toList());
+        assertTrue(r.get(0).becameTerminal());
+        assertEquals(JobStatus.FAILED, r.get(0).job().status());
+        assertEquals(JobStatus.RUNNING, store.findById(movedOn.id()).orElseThrow().status(), "the refused one is left as it was");
+        assertEquals(at(2), store.findById(refreshed.id()).orElseThrow().heartbeatAt());
+        assertEquals(1, store.countActiveByUserId(u), "the job that ended left its user's live index");
+        assertEquals(CreateResult.Outcome.CREATED, store.create(new NewJob(queued(u, at(3)), JobFixtures.defaultWorkflow(), 2, null)).outcome());
+        assertEquals(List.of(), store.transitionAll(List.of()));
+    }
+
+    @Test
     void aFinishedJobKeepsTheDigestOfItsWorkflowButNotTheWorkflow() {
         Job j = created(user(), 0);
         assertTrue(store.findWorkflow(j.id()).isPresent());
@@ -1016,6 +1041,16 @@ public abstract class JobStoreContract {
         expected.addAll(ids.subList(5, 7));
         assertEquals(expected, walked);
         assertTrue(batches <= 5, batches + " batches");
+    }
+
+    @Test
+    void aShardWithAStaleJobOrOnePastRetentionIsListedAsHavingWork() {
+        Job stale = created(user(), 0);
+        Job ended = created(user(), 0);
+        store.updateStatus(ended.id(), JobStatus.FAILED, at(10));
+
+        assertTrue(store.shardsWithWork(at(1), at(0)).contains(store.shardOf(stale.id())));
+        assertTrue(store.shardsWithWork(at(-1), at(11)).contains(store.shardOf(ended.id())));
     }
 
     @Test

@@ -1,11 +1,17 @@
 package com.comfyjobs.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.comfyjobs.job.redis.RedisJobStore;
 import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.servers.RedisNode;
+import com.comfyjobs.testing.JobFixtures;
+import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The store contract on one real redis-server. */
 class RedisJobStoreIT extends JobStoreContract {
@@ -20,6 +26,18 @@ class RedisJobStoreIT extends JobStoreContract {
     @AfterAll
     static void stopRedis() {
         redis.close();
+    }
+
+    @Test
+    void onlyTheShardsWithAStaleJobOrOnePastRetentionAreListed() {
+        Instant t0 = JobFixtures.now().minusSeconds(3600);
+        Job stale = store.create(JobFixtures.newJob(JobFixtures.user(), t0)).job();
+        Job ended = store.create(JobFixtures.newJob(JobFixtures.user(), t0)).job();
+        store.updateStatus(ended.id(), JobStatus.FAILED, t0.plusSeconds(10));
+
+        assertEquals(Set.of(), store.shardsWithWork(t0.minusSeconds(1), t0), "nothing quiet that long, nothing ended before");
+        assertEquals(Set.of(store.shardOf(stale.id())), store.shardsWithWork(t0.plusSeconds(1), t0));
+        assertEquals(Set.of(store.shardOf(stale.id()), store.shardOf(ended.id())), store.shardsWithWork(t0.plusSeconds(1), t0.plusSeconds(11)));
     }
 
     @Override

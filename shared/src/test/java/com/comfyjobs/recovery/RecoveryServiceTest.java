@@ -147,6 +147,49 @@ class RecoveryServiceTest {
         assertEquals(List.of(job.promptId()), h.sim.submittedPrompts(), "nothing was sent again");
     }
 
+    /**
+     * Six stale jobs of one server, more than {@link ServerSnapshots#FROM_STALE_JOBS}: decided from one
+     * read of its history and queue, the writes that need nothing else made together, and each ends
+     * where the one-by-one lookup would have put it.
+     */
+    @Test
+    void manyStaleJobsOfOneServerEndAsTheyWouldOneByOne() throws Exception {
+        start(Map.of("MAX_ATTEMPTS", "1"));
+        Job done = h.submit("u", ServiceHarness.quick());
+        Job alsoDone = h.submit("u", ServiceHarness.quick());
+        Job forgotten = h.submit("u", ServiceHarness.quick());
+        h.awaitEnded(done);
+        h.awaitEnded(alsoDone);
+        h.awaitEnded(forgotten);
+        h.sim.faults().evictHistory(forgotten.promptId());
+        h.sim.faults().failNode("KSampler", "RuntimeError", "CUDA out of memory");
+        Job broken = h.submit("u", ServiceHarness.quick());
+        h.awaitEnded(broken);
+        h.sim.faults().clear();
+        h.sim.faults().holdQueue(true);
+        Job waiting = h.submit("u", ServiceHarness.quick());
+        Job alsoWaiting = h.submit("u", ServiceHarness.quick());
+
+        RecoverySummary s = h.recoverStale();
+
+        assertCopied(h.stored(done.id()));
+        assertEquals(JobStatus.SUCCEEDED, h.stored(alsoDone.id()).status(), s.toString());
+        assertEquals("lost", h.stored(forgotten.id()).error().type(), "gone at its last attempt");
+        Job failed = h.stored(broken.id());
+        assertEquals("execution_error", failed.error().type());
+        assertTrue(failed.error().message().contains("CUDA out of memory"), failed.error().message());
+        for (Job pending : List.of(waiting, alsoWaiting)) {
+            Job alive = h.stored(pending.id());
+            assertEquals(JobStatus.QUEUED, alive.status());
+            assertTrue(alive.heartbeatAt().isAfter(pending.heartbeatAt()), "alive: no longer stale");
+        }
+        assertEquals(4, s.recovered.get(), s.toString());
+        assertEquals(2, s.failed.get(), s.toString());
+        assertEquals(0, s.skipped.get(), s.toString());
+        assertEquals(List.of(done.promptId(), alsoDone.promptId(), forgotten.promptId(), broken.promptId(), waiting.promptId(),
+                alsoWaiting.promptId()), h.sim.submittedPrompts(), "nothing was sent again");
+    }
+
     @Test
     void aPendingJobGetsAFreshHeartbeatAndStaysQueued() {
         start(Map.of());

@@ -41,6 +41,7 @@ import com.comfyjobs.query.DeleteArtifactsService;
 import com.comfyjobs.query.JobQueryService;
 import com.comfyjobs.query.JobViews;
 import com.comfyjobs.recovery.RecoveryService;
+import com.comfyjobs.recovery.RecoverySettings;
 import com.comfyjobs.secrets.Secret;
 import com.comfyjobs.secrets.Secrets;
 import com.comfyjobs.submit.Dispatcher;
@@ -218,8 +219,8 @@ public class ComfyJobsFactory {
 
     @Singleton
     RecoveryService recoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer,
-                                    ServiceSettings settings, Clock clock, JobObserver observer, LiveUpdates live) {
-        return new RecoveryService(store, pool, dispatcher, finalizer, settings, clock, observer, live);
+                                    ServiceSettings settings, Env env, Clock clock, JobObserver observer, LiveUpdates live) {
+        return new RecoveryService(store, pool, dispatcher, finalizer, settings, RecoverySettings.fromEnv(env), clock, observer, live);
     }
 
     @Singleton

@@ -136,16 +136,54 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
 
     @Override
     public TransitionResult transition(Transition t) {
+        Answer a = answer(t, redis.await(send(t)));
+        if (a.result().becameTerminal()) {
+            leftLive(leaveUserLive(a));
+        }
+        return a.result();
+    }
+
+    /**
+     * Every script is sent before the first answer is awaited (lettuce writes them back to back on the
+     * connection), then the live-index removals of the jobs that ended, sent the same way.
+     */
+    @Override
+    public List<TransitionResult> transitionAll(List<Transition> transitions) {
+        List<CompletableFuture<List<Object>>> sent = new ArrayList<>(transitions.size());
+        for (Transition t : transitions) {
+            sent.add(send(t));
+        }
+        List<TransitionResult> results = new ArrayList<>(transitions.size());
+        List<CompletableFuture<Void>> removals = new ArrayList<>();
+        for (int i = 0; i < transitions.size(); i++) {
+            Answer a = answer(transitions.get(i), redis.await(sent.get(i)));
+            results.add(a.result());
+            if (a.result().becameTerminal()) {
+                removals.add(leaveUserLive(a));
+            }
+        }
+        removals.forEach(this::leftLive);
+        return results;
+    }
+
+    private record Answer(TransitionResult result, String user, String jobId) {
+    }
+
+    private CompletableFuture<List<Object>> send(Transition t) {
         RedisKeys k = keys();
         String id = t.jobId();
         int shard = k.shardOf(id);
         String spec = specs.write(t, settings.retention());
-        List<Object> r = redis.await(transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
+        return transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
-                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)}, spec));
+                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)}, spec);
+    }
+
+    private Answer answer(Transition t, List<Object> r) {
+        String id = t.jobId();
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
-            return TransitionResult.notFound();
+            return new Answer(TransitionResult.notFound(), null, id);
         }
         JobStatus previous = JobStatus.fromWire((String) r.get(1));
         JobStatus now = JobStatus.fromWire((String) r.get(2));
@@ -153,19 +191,26 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String user = (String) r.get(4);
         Listening listening = listening(r.get(5), id, t.opId());
         Job job = r.size() > 6 ? codec.decode(fields(r, 6)) : null;
-        TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job, listening);
-        if (result.becameTerminal()) {
-            try {
-                redis.await(cmd().zrem(k.userLive(user), id));
-                if (layout.migrating()) {
-                    redis.await(cmd().zrem(layout.legacyKeys().userLive(user), id));
-                }
-            } catch (StateStoreUnavailableException e) {
-                // the change is made and must be answered as made; a live-index entry left behind is
-                // dropped when the user next reaches the cap (repairLiveIndex)
-            }
+        return new Answer(new TransitionResult(outcome(outcome), previous, now, attempt, job, listening), user, id);
+    }
+
+    /** An ended job leaves its user's live index (the per-user cap), in the legacy layout too while migrating. */
+    private CompletableFuture<Void> leaveUserLive(Answer a) {
+        CompletableFuture<Long> current = cmd().zrem(keys().userLive(a.user()), a.jobId()).toCompletableFuture();
+        if (!layout.migrating()) {
+            return current.thenApply(n -> null);
         }
-        return result;
+        CompletableFuture<Long> legacy = cmd().zrem(layout.legacyKeys().userLive(a.user()), a.jobId()).toCompletableFuture();
+        return CompletableFuture.allOf(current, legacy);
+    }
+
+    private void leftLive(CompletableFuture<Void> removal) {
+        try {
+            redis.await(removal);
+        } catch (StateStoreUnavailableException e) {
+            // the change is made and must be answered as made; a live-index entry left behind is
+            // dropped when the user next reaches the cap (repairLiveIndex)
+        }
     }
 
     private static Map<String, String> fields(List<Object> reply, int from) {
@@ -370,6 +415,11 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     @Override
     public PurgeResult purge(int shard, Instant finishedBefore, int limit) {
         return shardWork.purge(shard, finishedBefore, limit);
+    }
+
+    @Override
+    public Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+        return shardWork.shardsWithWork(heartbeatBefore, finishedBefore);
     }
 
     @Override

@@ -19,6 +19,8 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -56,6 +58,26 @@ final class RedisShards extends RedisStorePart {
             }
         }
         return counts;
+    }
+
+    /** One entry of each shard's stale range and of its range past retention, asked of all shards before any answer is awaited. */
+    Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+        RedisKeys k = keys();
+        RedisClusterAsyncCommands<String, String> c = cmd();
+        Range<Double> stale = Range.create(Double.NEGATIVE_INFINITY, (double) heartbeatBefore.toEpochMilli());
+        Range<Double> past = Range.create(Double.NEGATIVE_INFINITY, (double) finishedBefore.toEpochMilli());
+        List<CompletableFuture<List<String>>> asked = new ArrayList<>();
+        for (int s = 0; s < k.shards(); s++) {
+            asked.add(c.zrangebyscore(k.active(s), stale, Limit.create(0, 1)).toCompletableFuture());
+            asked.add(c.zrangebyscore(k.ended(s), past, Limit.create(0, 1)).toCompletableFuture());
+        }
+        Set<Integer> busy = new TreeSet<>();
+        for (int i = 0; i < asked.size(); i++) {
+            if (!redis.await(asked.get(i)).isEmpty()) {
+                busy.add(i / 2);
+            }
+        }
+        return busy;
     }
 
     StaleBatch findStale(int shard, Instant heartbeatBefore, StaleBatch.Position after, int limit) {

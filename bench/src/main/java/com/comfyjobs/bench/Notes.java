@@ -80,7 +80,8 @@ final class Notes {
               user's live-job index, which lives in another slot. The 7 POSTs carry execution_start;
               execution_cached with the first progress_state; a progress_state a second; the last progress_state,
               executed and execution_success. The extra ComfyUI call is GET /prompt, the pool's load probe,
-              whose answer is reused for `COMFYUI_HEALTH_CACHE_MS` (3 s) and has run out between jobs 3.5 s apart; under load, submits share it. With
+              whose answer is reused for `COMFYUI_HEALTH_CACHE_MS` (3 s) and has run out between jobs 3.5 s
+              apart; under load, submits share it. With
               the bridge's earlier defaults (every event type, progress every 500 ms, one envelope per POST) the
               same job cost 29 invocations and 31 commands; sending every event uncoalesced, 78 and 80. The
               trade-off (progress about once a second instead of at every step) is in the bridge's README.

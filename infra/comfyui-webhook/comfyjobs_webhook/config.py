@@ -36,7 +36,23 @@ KNOWN_EVENTS = frozenset({
     "execution_interrupted",
 })
 
+# What the receiver needs of a prompt, by default: its start, cached nodes, progress (progress_state
+# carries the finished nodes and the running node's step, so it stands in for executing and
+# progress), outputs and end. status has no prompt and executing with node null repeats
+# execution_success, so the receiver ignores both; each forwarded event is a request it pays for.
+DEFAULT_EVENTS = frozenset({
+    "execution_start",
+    "execution_cached",
+    "progress_state",
+    "executed",
+    "execution_success",
+    "execution_error",
+    "execution_interrupted",
+})
+
 MAX_BATCH = 1000
+DEFAULT_BATCH = 20
+DEFAULT_COALESCE_MS = 1000
 
 
 class ConfigError(ValueError):
@@ -47,13 +63,13 @@ class ConfigError(ValueError):
 class Config:
     url: str
     key: bytes = field(repr=False)
-    events: frozenset = KNOWN_EVENTS
+    events: frozenset = DEFAULT_EVENTS
     metadata: dict = field(default_factory=lambda: {"source": SOURCE})
     queue_size: int = 1000
     max_attempts: int = 8
     timeout: float = 10.0
-    coalesce_ms: int = 500
-    batch: int = 1
+    coalesce_ms: int = DEFAULT_COALESCE_MS
+    batch: int = DEFAULT_BATCH
     backoff_initial: float = 0.5
     backoff_cap: float = 30.0
 
@@ -86,8 +102,8 @@ def load_config(environ: Mapping[str, str]) -> Optional[Config]:
         queue_size=_integer(environ, QUEUE_SIZE_VAR, 1000, minimum=1),
         max_attempts=_integer(environ, MAX_ATTEMPTS_VAR, 8, minimum=1),
         timeout=_seconds(environ, TIMEOUT_VAR, 10.0),
-        coalesce_ms=_integer(environ, COALESCE_MS_VAR, 500, minimum=0),
-        batch=_integer(environ, BATCH_VAR, 1, minimum=1, maximum=MAX_BATCH),
+        coalesce_ms=_integer(environ, COALESCE_MS_VAR, DEFAULT_COALESCE_MS, minimum=0),
+        batch=_integer(environ, BATCH_VAR, DEFAULT_BATCH, minimum=1, maximum=MAX_BATCH),
     )
 
 
@@ -104,7 +120,7 @@ def describe_url(url: str) -> str:
 def _events(environ):
     raw = environ.get(EVENTS_VAR)
     if raw is None or not raw.strip():
-        return KNOWN_EVENTS
+        return DEFAULT_EVENTS
     names = {name.strip() for name in raw.split(",") if name.strip()}
     # A typo would silently stop, say, execution_success from ever arriving, so
     # unknown names are rejected instead of ignored.

@@ -47,6 +47,9 @@ SHUTDOWN_SECONDS = 2.0
 # a retry that hangs until the request timeout holds back neither first attempts
 # nor the other retries that fall due meanwhile.
 WORKERS = 4
+# A batch stops growing at this many bytes (one envelope larger still goes, alone): the receiver
+# refuses bodies over 1 MiB, and a refused batch would lose every event in it.
+MAX_BATCH_BYTES = 256 * 1024
 USER_AGENT = "comfyjobs-webhook/1.0"
 
 _STAT_NAMES = ("submitted", "superseded", "dropped", "delivered", "failed", "requests")
@@ -341,7 +344,14 @@ class Sender:
         if first is None:
             return []
         # One lane per POST: a refused batch then holds back no other prompt.
-        batch = [item for item in self._queue if item.lane == first.lane][:self._config.batch]
+        batch, size = [], 0
+        for item in self._queue:
+            if item.lane != first.lane:
+                continue
+            if len(batch) == self._config.batch or (batch and size + len(item.body) > MAX_BATCH_BYTES):
+                break
+            batch.append(item)
+            size += len(item.body) + 1
         taken = {item.seq for item in batch}
         kept = [item for item in self._queue if item.seq not in taken]
         self._queue.clear()

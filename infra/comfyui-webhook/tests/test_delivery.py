@@ -8,7 +8,7 @@ import unittest
 from webhook_support import Receiver, bridge_environ
 
 from comfyjobs_webhook.config import load_config
-from comfyjobs_webhook.sender import Sender
+from comfyjobs_webhook.sender import MAX_BATCH_BYTES, Sender
 
 
 def progress(value, prompt_id="p", maximum=20):
@@ -210,6 +210,18 @@ class DeliveryTest(unittest.TestCase):
             sender.start()
             self.assertTrue(sender.flush(5))
             self.assertEqual([d.prompt_ids for d in receiver.deliveries], [["p", "p"], ["q", "q"]])
+
+    def test_a_batch_stops_growing_before_the_receivers_body_limit(self):
+        big = "x" * (100 * 1024)
+        with Receiver() as receiver:
+            sender = self.sender(receiver.url, start=False, batch="20")
+            self.submit_all(sender, [("executed", {"prompt_id": "p", "node": str(n), "output": {"text": [big]}})
+                                     for n in range(5)])
+            sender.start()
+            self.assertTrue(sender.flush(5))
+            self.assertEqual([len(d.envelopes) for d in receiver.deliveries], [2, 2, 1])
+            self.assertTrue(all(len(d.body) <= MAX_BATCH_BYTES for d in receiver.deliveries))
+            self.assertEqual(receiver.types(), ["executed"] * 5)
 
     def test_text_is_sent_as_utf8_and_metadata_is_merged(self):
         with Receiver() as receiver:

@@ -4,7 +4,7 @@ from email.utils import formatdate
 from webhook_support import KEY, PLAIN_SECRET, WHSEC_SECRET, Receiver, bridge_environ
 
 from comfyjobs_webhook import envelope
-from comfyjobs_webhook.config import KNOWN_EVENTS, ConfigError, describe_url, load_config
+from comfyjobs_webhook.config import DEFAULT_EVENTS, KNOWN_EVENTS, ConfigError, describe_url, load_config
 from comfyjobs_webhook.sender import RETRY_AFTER_CAP, Sender, parse_retry_after
 from comfyjobs_webhook.signing import SecretError, decode_secret, new_message_id, sign
 
@@ -70,12 +70,16 @@ class ConfigTest(unittest.TestCase):
         config = load_config({"COMFYJOBS_WEBHOOK_URL": "https://api.example.com/webhooks/comfyui",
                               "COMFYJOBS_WEBHOOK_SECRET": WHSEC_SECRET})
         self.assertEqual(config.key, KEY)
-        self.assertEqual(config.events, KNOWN_EVENTS)
+        self.assertEqual(config.events, DEFAULT_EVENTS)
         self.assertEqual(config.metadata, {"source": "comfyui-webhook"})
         self.assertEqual((config.queue_size, config.max_attempts, config.timeout, config.coalesce_ms,
                           config.batch, config.backoff_initial, config.backoff_cap),
-                         (1000, 8, 10.0, 500, 1, 0.5, 30.0))
+                         (1000, 8, 10.0, 1000, 20, 0.5, 30.0))
         self.assertNotIn(PLAIN_SECRET, repr(config))
+
+    def test_default_events_leave_out_only_what_the_receiver_does_without(self):
+        # status has no prompt id; progress_state carries what executing and progress say
+        self.assertEqual(KNOWN_EVENTS - DEFAULT_EVENTS, {"status", "executing", "progress"})
 
     def test_off_without_url(self):
         self.assertIsNone(load_config({}))

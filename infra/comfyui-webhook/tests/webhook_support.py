@@ -25,12 +25,17 @@ KEY = bytes(range(1, 33))
 PLAIN_SECRET = base64.b64encode(KEY).decode("ascii")
 WHSEC_SECRET = "whsec_" + PLAIN_SECRET
 
+from comfyjobs_webhook.config import KNOWN_EVENTS  # noqa: E402 (the path is set just above)
+
 
 def bridge_environ(url, **overrides):
     environ = {
         "COMFYJOBS_WEBHOOK_URL": url,
         "COMFYJOBS_WEBHOOK_SECRET": WHSEC_SECRET,
+        # every event, each in its own POST, at once: the delivery tests choose coalescing and batching themselves
+        "COMFYJOBS_WEBHOOK_EVENTS": ",".join(sorted(KNOWN_EVENTS)),
         "COMFYJOBS_WEBHOOK_COALESCE_MS": "0",
+        "COMFYJOBS_WEBHOOK_BATCH": "1",
     }
     environ.update({"COMFYJOBS_WEBHOOK_" + name.upper(): value for name, value in overrides.items()})
     return environ

@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from comfyjobs_webhook.config import (  # noqa: E402
-    BATCH_VAR, COALESCE_MS_VAR, MAX_ATTEMPTS_VAR, MAX_BATCH, SECRET_VAR, TIMEOUT_VAR, URL_VAR,
-    ConfigError, load_config)
+    BATCH_VAR, COALESCE_MS_VAR, EVENTS_VAR, KNOWN_EVENTS, MAX_ATTEMPTS_VAR, MAX_BATCH, SECRET_VAR, TIMEOUT_VAR,
+    URL_VAR, ConfigError, load_config)
 from comfyjobs_webhook.sender import Sender  # noqa: E402
 
 
@@ -71,7 +71,8 @@ def main(argv=None):
             BATCH_VAR: str(args.batch),
             MAX_ATTEMPTS_VAR: str(args.max_attempts),
             TIMEOUT_VAR: str(args.timeout),
-            # Every progress event is meant to reach the receiver.
+            # Every event of the sample, each progress included, is meant to reach the receiver.
+            EVENTS_VAR: ",".join(sorted(KNOWN_EVENTS)),
             COALESCE_MS_VAR: "0",
         })
     except ConfigError as err:

@@ -47,6 +47,7 @@ public final class BenchMain {
         rows.addAll(section("live", withoutConsoleLog(() -> LivePushes.run(quick))));
         rows.addAll(section("get", () -> get(quick)));
         rows.addAll(section("submit", withoutConsoleLog(() -> SubmitUnderLoad.run(quick))));
+        rows.addAll(section("cost", withoutConsoleLog(() -> JobCost.run(quick))));
         rows.addAll(section("recovery", withoutConsoleLog(() -> RecoverySweeps.run(quick))));
         rows.addAll(section("cold start", () -> ColdStarts.run(quick, functionsJar, probeClasspath)));
         rows.addAll(section("memory", RedisMemoryPerJob::run));

@@ -56,6 +56,53 @@ final class Notes {
               the code. What the sweep adds to the bare EVALSHAs: per shard, its lock, the stale range and the
               jobs' hashes, the check for jobs past retention and the unlock; per job that ended, the removal
               from its user's live index (another slot).
+              What the other cost of a submit is, under 32 callers: JFR (`-XX:StartFlightRecording=settings=profile`
+              with `-XX:FlightRecorderOptions:stackdepth=512` on a JVM running `--only submit`; execution samples
+              printed with `jfr print --stack-depth 300 --events jdk.ExecutionSample` and counted by frame). Of
+              the samples inside `SubmitJobHandler` (169 of 472: the rest is the simulator, lettuce's event loop
+              and the callers), inclusive: `ComfyUiClient.submit`, the POST /prompt the raw limit makes too,
+              25%; `RedisJobStore.create` (admission and insert scripts, their arguments encoded by
+              `JobHashCodec`, 4%) 19%; `PromptGraph.of` 15%, made twice per submit (once to record the graph's
+              hash on the new job, again by the dispatcher to send it); the third round trip (`Dispatcher.accepted`
+              → `transition`) 12%; `SubmitRequest.parse` (the body's `readTree`) 8%; `FileInputs.check` 6.5%,
+              also twice (at submit against the chosen server, at dispatch against the server it goes to);
+              `GraphHash` 4%, `Workflow.sha256` 3.6%. Time waiting for Redis and ComfyUI is not sampled: on 2
+              cores shared by callers, handler, Redis and simulator, the p99 at 32 callers is mostly the queue
+              for a core, and every CPU-millisecond a submit spends beyond the bare POST lengthens it. Cut: the
+              dispatcher sends the graph the submit made (`PromptGraph.madeFor`), so a submit makes it once
+              (about 5% of its samples). Left: the second `FileInputs.check` on the first dispatch (same server,
+              same cached `/object_info`, so the same answer; skipping it needs the check's inputs carried to the
+              dispatcher), and the re-parse inside `PromptGraph.of` (`Workflow.parse(graph.toString())`).
+            - **cost**: one 30-step txt2img job, the shipped template through `POST /jobs` (100 ms a step and
+              50 ms a node in the simulator: about 3.5 s), through the local stack: template.yaml's routes served
+              by `ApiGatewayEmulator` to the real handlers, a redis-server, S3Proxy, and the simulator posting its
+              events with the bridge's defaults (`WebhookOptions`, held to `comfyjobs_webhook/config.py` by
+              `BridgeDefaultsTest`). Counted at the servers from the submit until the simulator has nothing left
+              to post (the POST carrying execution_success is answered once the job is finalized): Lambda
+              invocations are the requests the emulator served per handler (only the submit and the webhook run:
+              nobody polls, no callback or listener is set, and recovery and the callbacks' schedule are an hour
+              apart, so GETs, template reads, callbacks and pushes, each counted in its own section, add
+              nothing); Redis commands from `INFO commandstats` deltas (every command, those scripts ran
+              included) and, on another job, from `MONITOR`, which tells what clients sent (`[0 127.0.0.1:port]`)
+              from what scripts ran (`[0 lua]`); bytes from `INFO stats` `total_net_input_bytes` and
+              `total_net_output_bytes` deltas, less what taking the snapshot adds; ComfyUI calls from the
+              simulator's request counts per route. The goal of 30 commands is on what clients send: that is what
+              ElastiCache Serverless bills per request (ECPUs, which also grow with the bytes moved). One job first
+              warms the container (template cache, `/object_info`, connections); the rows are the mean of 3 jobs
+              (1 with `--quick`). The 16 commands: the submit's 3 scripts (admission, insert, submitted), 12
+              transitions (one per event applied, the finalizer's lease and its `succeeded`) and the ZREM of the
+              user's live-job index, which lives in another slot. The 7 POSTs carry execution_start;
+              execution_cached with the first progress_state; a progress_state a second; the last progress_state,
+              executed and execution_success. The extra ComfyUI call is GET /prompt, the pool's load probe,
+              whose answer is reused for `COMFYUI_HEALTH_CACHE_MS` (3 s) and has run out between jobs 3.5 s
+              apart; under load, submits share it. With
+              the bridge's earlier defaults (every event type, progress every 500 ms, one envelope per POST) the
+              same job cost 29 invocations and 31 commands; sending every event uncoalesced, 78 and 80. The
+              trade-off (progress about once a second instead of at every step) is in the bridge's README.
+            - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
+              some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
+              history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
+              same per-server concurrency (8); with nothing stale it is one bare range query per shard.
             - **cold start**: a fresh `java -XX:TieredStopAtLevel=1` process per run with only the shaded functions
               jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
               No SnapStart: with it, the init part of these numbers is paid once per version instead.

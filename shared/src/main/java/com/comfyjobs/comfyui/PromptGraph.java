@@ -12,10 +12,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the same prompt id. The same workflow, job and attempt always give the same graph and hash.
  */
 public final class PromptGraph {
+    private final String jobId;
+    private final Workflow source;
     private final Workflow workflow;
     private final SentGraph sent;
 
-    private PromptGraph(Workflow workflow, SentGraph sent) {
+    private PromptGraph(String jobId, Workflow source, Workflow workflow, SentGraph sent) {
+        this.jobId = jobId;
+        this.source = source;
         this.workflow = workflow;
         this.sent = sent;
     }
@@ -24,7 +28,16 @@ public final class PromptGraph {
     public static PromptGraph of(String jobId, int attempt, Workflow workflow) {
         ObjectNode graph = WorkflowTree.of(workflow);
         OutputPrefixes.into(graph, JobFolder.of(jobId, attempt));
-        return new PromptGraph(Workflow.parse(graph.toString()), new SentGraph(attempt, GraphHash.of(graph)));
+        return new PromptGraph(jobId, workflow, Workflow.parse(graph.toString()), new SentGraph(attempt, GraphHash.of(graph)));
+    }
+
+    /**
+     * Whether this is the graph {@link #of} would make now for these arguments: made for that job and
+     * attempt from that very workflow object (workflows are immutable). A submit makes its job's first
+     * graph to record its hash; the dispatcher sends that graph instead of making it again.
+     */
+    public boolean madeFor(String jobId, int attempt, Workflow workflow) {
+        return this.jobId.equals(jobId) && sent.attempt() == attempt && source == workflow;
     }
 
     /** What is sent as the prompt. */

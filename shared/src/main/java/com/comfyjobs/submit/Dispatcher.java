@@ -99,6 +99,14 @@ public final class Dispatcher {
      * worker's lease transition returned it: {@link Job#leaseOwner()} is the worker's token).
      */
     public DispatchResult submitNew(Job job, Workflow workflow) {
+        return submitNew(job, workflow, null);
+    }
+
+    /**
+     * {@link #submitNew(Job, Workflow)} with the graph the submit already made for the job's first
+     * attempt ({@code prepared}, or null): sent as it is when staging leaves {@code workflow} unchanged.
+     */
+    public DispatchResult submitNew(Job job, Workflow workflow, PromptGraph prepared) {
         if (job.cancelRequested()) {
             return settleCancel(job);
         }
@@ -106,7 +114,7 @@ public final class Dispatcher {
             release(job);
             return new DispatchResult(DispatchResult.Outcome.DEFERRED, job, "no ComfyUI server answered");
         }
-        return send(job, workflow, pool.client(job.comfyServer()));
+        return send(job, workflow, pool.client(job.comfyServer()), prepared);
     }
 
     /**
@@ -146,7 +154,7 @@ public final class Dispatcher {
                     r.applied() ? r.job() : job, null);
         }
         if (where.place() == PromptLocation.Place.ABSENT) {
-            return send(job, workflow.get(), recorded);
+            return send(job, workflow.get(), recorded, null);
         }
         return move(job, workflow.get(), List.of(job.comfyServer()), true);
     }
@@ -195,10 +203,10 @@ public final class Dispatcher {
         if (r.job().cancelRequested()) {
             return settleCancel(r.job());
         }
-        return send(r.job(), workflow, next.get());
+        return send(r.job(), workflow, next.get(), null);
     }
 
-    private DispatchResult send(Job job, Workflow workflow, ComfyUiClient client) {
+    private DispatchResult send(Job job, Workflow workflow, ComfyUiClient client, PromptGraph prepared) {
         // Staging only writes into this attempt's own folder, the same files each time, so it needs no
         // lease of its own: the lease guards the POST below, which is what must happen once.
         StagingResult staged = staging.stage(job, client, workflow);
@@ -212,7 +220,9 @@ public final class Dispatcher {
             return r.job().isTerminal() ? new DispatchResult(DispatchResult.Outcome.REJECTED, r.job(), failed.error().message())
                     : new DispatchResult(DispatchResult.Outcome.SKIPPED, r.job(), "the lease ran out while the input images were staged");
         }
-        PromptGraph graph = PromptGraph.of(job.id(), job.attempt(), ((StagingResult.Staged) staged).workflow());
+        Workflow stagedWorkflow = ((StagingResult.Staged) staged).workflow();
+        PromptGraph graph = prepared != null && prepared.madeFor(job.id(), job.attempt(), stagedWorkflow) ? prepared
+                : PromptGraph.of(job.id(), job.attempt(), stagedWorkflow);
         Optional<Job> leased = leaseCoveringOneCall(job, graph.sent());
         if (leased.isEmpty()) {
             return new DispatchResult(DispatchResult.Outcome.SKIPPED, job, "the lease was lost before sending");

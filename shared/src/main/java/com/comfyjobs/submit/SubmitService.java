@@ -113,7 +113,8 @@ public final class SubmitService {
                 return replay(userId, request, graph, idempotencyKey, claim, seen.get(), server);
             }
         }
-        Job job = newJob(PromptIds.newJobId(), userId, request, graph, idempotencyKey, server);
+        FirstAttempt first = newJob(PromptIds.newJobId(), userId, request, graph, idempotencyKey, server);
+        Job job = first.job();
         CreateResult created;
         try {
             created = store.create(new NewJob(job, graph.workflow(), settings.maxActiveJobs(), claim));
@@ -122,7 +123,7 @@ public final class SubmitService {
         }
         switch (created.outcome()) {
             case CREATED:
-                return dispatchNew(created.job(), graph.workflow());
+                return dispatchNew(created.job(), graph.workflow(), first.graph());
             case ACTIVE_LIMIT:
                 throw tooManyActive(created.activeJobs());
             case IDEMPOTENCY_MISMATCH:
@@ -159,11 +160,11 @@ public final class SubmitService {
         }
     }
 
-    private SubmitResult dispatchNew(Job job, Workflow workflow) {
+    private SubmitResult dispatchNew(Job job, Workflow workflow, PromptGraph firstGraph) {
         observer.jobSaved(job);
         DispatchResult d;
         try {
-            d = dispatcher.submitNew(job, workflow);
+            d = dispatcher.submitNew(job, workflow, firstGraph);
         } catch (RuntimeException e) {
             JsonLog.error("the job is stored but its submission failed half-way; recovery completes it", e, "jobId", job.id());
             return SubmitResult.accepted(job, false);
@@ -188,10 +189,10 @@ public final class SubmitService {
                 throw inFlight();
             }
             // The first request stored its key and died before storing the job: finish its admission.
-            Job job = newJob(previous.jobId(), userId, request, graph, idempotencyKey, server);
-            CreateResult resumed = store.create(new NewJob(job, graph.workflow(), settings.maxActiveJobs(), claim));
+            FirstAttempt first = newJob(previous.jobId(), userId, request, graph, idempotencyKey, server);
+            CreateResult resumed = store.create(new NewJob(first.job(), graph.workflow(), settings.maxActiveJobs(), claim));
             if (resumed.outcome() == CreateResult.Outcome.CREATED) {
-                return dispatchNew(resumed.job(), graph.workflow());
+                return dispatchNew(resumed.job(), graph.workflow(), first.graph());
             }
             if (resumed.outcome() == CreateResult.Outcome.ACTIVE_LIMIT) {
                 throw tooManyActive(resumed.activeJobs());
@@ -231,11 +232,12 @@ public final class SubmitService {
     /**
      * A job in its first state, its first dispatch owned by this request under a fresh lease, and the
      * graph its first attempt sends already recorded: the dispatcher then has nothing to write before
-     * sending it (the names its images are staged under are known now). The job takes its images now:
-     * they need its id. A template job names its template and seed.
+     * sending it (the names its images are staged under are known now), and sends the graph made here
+     * when staging leaves the workflow as it is. The job takes its images now: they need its id. A
+     * template job names its template and seed.
      */
-    private Job newJob(String id, String userId, SubmitRequest request, JobGraph graph, String idempotencyKey,
-                       Optional<ComfyUiClient> server) {
+    private FirstAttempt newJob(String id, String userId, SubmitRequest request, JobGraph graph, String idempotencyKey,
+                                Optional<ComfyUiClient> server) {
         List<JobInput> inputs = new ArrayList<>();
         for (ImageParam image : graph.images()) {
             inputs.add(images.accept(userId, id, image.param(), image.source(), image.binds()));
@@ -251,12 +253,13 @@ public final class SubmitService {
                 .leaseUntil(now.plus(settings.dispatchLease()))
                 .leaseOwner(Dispatcher.newLeaseOwner())
                 .inputs(inputs)
-                .webhook(request.webhook())
-                .sentGraph(PromptGraph.of(id, 1, InputStaging.expected(id, 1, inputs, graph.workflow())).sent());
+                .webhook(request.webhook());
+        PromptGraph sent = PromptGraph.of(id, 1, InputStaging.expected(id, 1, inputs, graph.workflow()));
+        b.sentGraph(sent.sent());
         if (graph.template() != null) {
             b.template(graph.template().name(), graph.template().version()).seed(graph.template().seed());
         }
-        return b.build();
+        return new FirstAttempt(b.build(), sent);
     }
 
     private static SubmissionRefusedException keyReused() {

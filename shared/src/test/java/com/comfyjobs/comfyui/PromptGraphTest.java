@@ -1,6 +1,7 @@
 package com.comfyjobs.comfyui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,5 +41,15 @@ class PromptGraphTest {
         assertEquals(first.workflow(), PromptGraph.of(JOB, 1, workflow).workflow());
         assertNotEquals(first.sent().sha256(), PromptGraph.of(JOB, 2, workflow).sent().sha256(), "another folder");
         assertNotEquals(first.sent().sha256(), PromptGraph.of("0b7e6d1c-0000-4000-8000-000000000002", 1, workflow).sent().sha256());
+    }
+
+    @Test
+    void aGraphStandsInOnlyForItsOwnJobAttemptAndWorkflow() {
+        Workflow workflow = JobFixtures.defaultWorkflow();
+        PromptGraph graph = PromptGraph.of(JOB, 1, workflow);
+        assertTrue(graph.madeFor(JOB, 1, workflow));
+        assertFalse(graph.madeFor(JOB, 2, workflow), "another attempt writes into another folder");
+        assertFalse(graph.madeFor("0b7e6d1c-0000-4000-8000-000000000002", 1, workflow), "another job");
+        assertFalse(graph.madeFor(JOB, 1, Workflow.parse(workflow.json())), "a workflow staging made, even an equal one");
     }
 }

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.Executors;
@@ -163,6 +164,11 @@ public final class ComfyUiSimulator implements AutoCloseable {
     /** Every prompt id POST /prompt accepted, in order, duplicates included; survives restarts. */
     public List<String> submittedPrompts() {
         return ledger.submittedPrompts();
+    }
+
+    /** Requests to ComfyUI's routes (not the /_sim/ admin ones) since start, by method and first path segment: "GET /history". */
+    public Map<String, Long> requestCounts() {
+        return server.requests().snapshot();
     }
 
     public WebhookStats webhookStats() {

@@ -10,6 +10,18 @@ import java.util.Set;
  * can inject. Immutable; build with {@link #builder()}.
  */
 public final class WebhookOptions {
+    /** Every event type ComfyUI sends through send_sync, as the bridge knows them. */
+    public static final Set<String> ALL_EVENTS = Set.of("status", "execution_start", "execution_cached", "executing", "progress",
+            "progress_state", "executed", "execution_success", "execution_error", "execution_interrupted");
+    /**
+     * The bridge's defaults (infra/comfyui-webhook, comfyjobs_webhook/config.py), so that the simulator
+     * sends what a ComfyUI with the bridge as shipped sends: what the receiver applies, progress as
+     * progress_state at most once a second per prompt, up to 20 of a prompt's waiting events per POST.
+     */
+    public static final Set<String> DEFAULT_EVENTS = Set.of("execution_start", "execution_cached", "progress_state", "executed",
+            "execution_success", "execution_error", "execution_interrupted");
+    public static final long DEFAULT_COALESCE_MILLIS = 1000;
+    public static final int DEFAULT_BATCH_SIZE = 20;
     private final URI url;
     private final String secret;
     private final long coalesceMillis;
@@ -22,6 +34,7 @@ public final class WebhookOptions {
     private final long maxBackoffMillis;
     private final long timeoutMillis;
     private final Set<String> neverSent;
+    private final Set<String> events;
 
     private WebhookOptions(Builder b) {
         this.url = Objects.requireNonNull(b.url, "url");
@@ -36,6 +49,7 @@ public final class WebhookOptions {
         this.maxBackoffMillis = b.maxBackoffMillis;
         this.timeoutMillis = b.timeoutMillis;
         this.neverSent = Set.copyOf(b.neverSent);
+        this.events = Set.copyOf(b.events);
         String scheme = url.getScheme();
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("webhook url must be http or https: " + url);
@@ -48,6 +62,7 @@ public final class WebhookOptions {
         require(maxAttempts >= 1, "maxAttempts must be >= 1");
         require(initialBackoffMillis >= 0 && maxBackoffMillis >= 0, "backoff must be >= 0");
         require(timeoutMillis > 0, "timeoutMillis must be > 0");
+        require(ALL_EVENTS.containsAll(events), "events must be among " + ALL_EVENTS);
     }
 
     private static void require(boolean condition, String message) {
@@ -69,12 +84,12 @@ public final class WebhookOptions {
         return secret;
     }
 
-    /** At most one progress and one progress_state per prompt per this many ms; 0 sends all. */
+    /** At most one progress and one progress_state per prompt per this many ms; 0 sends all. Default: the bridge's, 1000. */
     public long coalesceMillis() {
         return coalesceMillis;
     }
 
-    /** Envelopes per POST; above 1 every body is a JSON array. */
+    /** Most envelopes per POST, all of one prompt; above 1 every body is a JSON array. Default: the bridge's, 20. */
     public int batchSize() {
         return batchSize;
     }
@@ -108,6 +123,11 @@ public final class WebhookOptions {
         return timeoutMillis;
     }
 
+    /** The event types sent at all, as the bridge's COMFYJOBS_WEBHOOK_EVENTS; default {@link #DEFAULT_EVENTS}. */
+    public Set<String> events() {
+        return events;
+    }
+
     /** Event types (ComfyUI's, such as "executed") that are lost every time, as if every retry failed. */
     public Set<String> neverSent() {
         return neverSent;
@@ -116,8 +136,8 @@ public final class WebhookOptions {
     public static final class Builder {
         private URI url;
         private String secret;
-        private long coalesceMillis;
-        private int batchSize = 1;
+        private long coalesceMillis = DEFAULT_COALESCE_MILLIS;
+        private int batchSize = DEFAULT_BATCH_SIZE;
         private double dropPercent;
         private double duplicatePercent;
         private boolean reorder;
@@ -126,6 +146,7 @@ public final class WebhookOptions {
         private long maxBackoffMillis = 5000;
         private long timeoutMillis = 10_000;
         private Set<String> neverSent = Set.of();
+        private Set<String> events = DEFAULT_EVENTS;
 
         private Builder() {
         }
@@ -191,6 +212,12 @@ public final class WebhookOptions {
 
         public Builder neverSend(String... comfyEventTypes) {
             neverSent = Set.of(comfyEventTypes);
+            return this;
+        }
+
+        /** The event types to send, as the bridge's COMFYJOBS_WEBHOOK_EVENTS; {@link #ALL_EVENTS} for every one. */
+        public Builder events(Set<String> comfyEventTypes) {
+            events = comfyEventTypes;
             return this;
         }
 

@@ -48,8 +48,10 @@ class WebhookTest {
         assertEquals(List.of(), receiver.verificationFailures(), "every delivery verifies");
     }
 
+    /** Every event, each in a POST of its own, at once: the delivery tests choose coalescing and batching themselves. */
     private WebhookOptions.Builder options() {
-        return WebhookOptions.builder().url(receiver.url()).secret(secret).initialBackoffMillis(10).maxBackoffMillis(50);
+        return WebhookOptions.builder().url(receiver.url()).secret(secret).initialBackoffMillis(10).maxBackoffMillis(50)
+                .events(WebhookOptions.ALL_EVENTS).coalesceMillis(0).batchSize(1);
     }
 
     private void start(WebhookOptions options, int stepMillis) {
@@ -67,6 +69,12 @@ class WebhookTest {
     /** The WebSocket messages that went through send_sync (all but the greeting status). */
     private static List<JsonNode> sent(WsRecorder ws) {
         return ws.messages().subList(1, ws.messages().size());
+    }
+
+    private static Set<String> promptsOf(WebhookReceiver.Delivery delivery) {
+        Set<String> prompts = new HashSet<>();
+        delivery.json().forEach(e -> prompts.add(e.get("data").get("data").path("prompt_id").asText("")));
+        return prompts;
     }
 
     private static List<JsonNode> wrapped(List<JsonNode> envelopes) {
@@ -229,6 +237,25 @@ class WebhookTest {
     }
 
     @Test
+    void theBridgesDefaultsSendWhatTheReceiverAppliesWithTheLatestProgress() {
+        start(WebhookOptions.builder().url(receiver.url()).secret(secret).build(), 1);
+        try (WsRecorder ws = WsRecorder.connect(sim, "c")) {
+            run(ws, 1, 30);
+            List<JsonNode> received = wrapped(receiver.envelopes());
+            List<JsonNode> expected = sent(ws).stream().filter(m -> WebhookOptions.DEFAULT_EVENTS.contains(m.get("type").asText())).toList();
+            Predicate<JsonNode> progress = m -> m.get("type").asText().equals("progress_state");
+            assertEquals(expected.stream().filter(progress.negate()).toList(), received.stream().filter(progress.negate()).toList(),
+                    "every lifecycle event of the default types, in order, and nothing else");
+            List<JsonNode> states = received.stream().filter(progress).toList();
+            List<JsonNode> statesSent = expected.stream().filter(progress).toList();
+            assertTrue(states.size() < statesSent.size() / 4, states.size() + " of " + statesSent.size() + " progress_state sent");
+            assertEquals(statesSent.get(statesSent.size() - 1), states.get(states.size() - 1), "the latest progress is never held back");
+            assertTrue(receiver.deliveries().stream().allMatch(d -> d.json().isArray()), "batched: every body is an array");
+            assertTrue(receiver.deliveries().size() < received.size(), "some POSTs carry several events");
+        }
+    }
+
+    @Test
     void batchingSendsArraysUnderOneId() {
         receiver.delay(20);
         start(options().batchSize(5).build(), 1);
@@ -238,7 +265,12 @@ class WebhookTest {
             assertTrue(deliveries.stream().allMatch(d -> d.json().isArray()), "every body is an array, even of one");
             assertTrue(deliveries.stream().anyMatch(d -> d.json().size() > 1));
             assertTrue(deliveries.stream().allMatch(d -> d.json().size() <= 5));
-            assertEquals(sent(ws), wrapped(receiver.envelopes()));
+            assertTrue(deliveries.stream().allMatch(d -> promptsOf(d).size() == 1), "one prompt (or none) per batch");
+            Predicate<JsonNode> ofPrompt = m -> m.get("data").hasNonNull("prompt_id");
+            assertEquals(sent(ws).stream().filter(ofPrompt).toList(), wrapped(receiver.envelopes()).stream().filter(ofPrompt).toList(),
+                    "the prompt's events in order");
+            assertEquals(sent(ws).stream().filter(ofPrompt.negate()).toList(),
+                    wrapped(receiver.envelopes()).stream().filter(ofPrompt.negate()).toList(), "the status events in order");
             assertEquals(deliveries.size(), sim.webhookStats().delivered());
         }
     }

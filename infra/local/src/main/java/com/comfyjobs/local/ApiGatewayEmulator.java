@@ -22,9 +22,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * API Gateway (HttpApi, payload format 2.0) on a local port: each request is matched against the
@@ -60,6 +63,7 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     private final CallerIdentities identities;
     private final LocalAdmins admins;
     private final StaticSite site;
+    private final Map<String, LongAdder> invocations = new ConcurrentHashMap<>();
 
     /** {@code site} answers the GETs no route takes: the jobs page and the API's documentation. */
     public ApiGatewayEmulator(String host, int port, List<TemplateRoutes.Route> routes,
@@ -85,6 +89,13 @@ public final class ApiGatewayEmulator implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Handler class (as template.yaml names it) to the invocations it served: what Lambda would bill. */
+    public Map<String, Long> invocations() {
+        Map<String, Long> counts = new TreeMap<>();
+        invocations.forEach((handler, n) -> counts.put(handler, n.sum()));
+        return counts;
+    }
+
     private void serve(HttpExchange x) throws IOException {
         try (x) {
             String method = x.getRequestMethod().toUpperCase(Locale.ROOT);
@@ -106,6 +117,7 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                         return;
                     }
                     APIGatewayV2HTTPEvent event = event(x, r, path, params, body, caller.orElse(null));
+                    invocations.computeIfAbsent(r.handler(), h -> new LongAdder()).increment();
                     APIGatewayV2HTTPResponse response = handlers.get(r.handler())
                             .handleRequest(event, new LocalLambdaContext(r.handler(), Duration.ofSeconds(29), 1024));
                     respond(x, response);

@@ -338,6 +338,11 @@ public final class LocalStack implements AutoCloseable {
         return api.port();
     }
 
+    /** Handler class to the API requests it served since start (the Lambda invocations a deployment would bill). */
+    public Map<String, Long> invocations() {
+        return api.invocations();
+    }
+
     /** The WebSocket API: ws://HOST:PORT/ws; {@code ?user=NAME} names the caller here. */
     public URI webSocketUrl() {
         return URI.create("ws://" + webSocketHost + ":" + webSocket.port() + WebSocketApiEmulator.PATH);

@@ -1,6 +1,7 @@
 package com.comfyjobs.local;
 
 import com.comfyjobs.servers.S3Server;
+import com.comfyjobs.simulator.WebhookOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -42,6 +43,10 @@ final class TestStacks {
         o.env.remove("COMFYUI_URLS");
         o.env.remove("REDIS_URL");
         o.env.remove("S3_ENDPOINT");
+        // every event ComfyUI sends, each progress included, one per POST: the most events and deliveries a bridge can be
+        // set to send (all types, COMFYJOBS_WEBHOOK_COALESCE_MS=0, BATCH=1), and every step of a job for the tests that look
+        // at progress; a test that sets its own knobs starts from the bridge's defaults
+        o.webhook = b -> b.events(WebhookOptions.ALL_EVENTS).coalesceMillis(0).batchSize(1);
         return o;
     }
 }

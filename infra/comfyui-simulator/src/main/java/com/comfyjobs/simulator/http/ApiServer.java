@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 public final class ApiServer {
     private final NettyServer server;
     private final WebSocketHub hub = new WebSocketHub();
+    private final RequestCounts requests = new RequestCounts();
 
     /** Everything the routes read or act on. */
     public record Dependencies(PromptQueue queue, Validator validator, NodeCatalog catalog, Executor executor,
@@ -30,11 +31,15 @@ public final class ApiServer {
                 files, deps.argv());
         AdminRoutes admin = new AdminRoutes(deps.admin());
         this.server = new NettyServer(host, port, threadName, () -> new RequestHandler(api, admin, hub, deps.queue(),
-                deps.session(), deps.faults(), deps.errorRandom(), deps.bearerToken()));
+                deps.session(), deps.faults(), deps.errorRandom(), deps.bearerToken(), requests));
     }
 
     public WebSocketHub hub() {
         return hub;
+    }
+
+    public RequestCounts requests() {
+        return requests;
     }
 
     public void startListening() throws InterruptedException {

@@ -48,9 +48,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final FaultState faults;
     private final Random errorRandom;
     private final String bearerToken;
+    private final RequestCounts requests;
 
     RequestHandler(ApiRoutes api, AdminRoutes admin, WebSocketHub hub, PromptQueue queue, Session session,
-                   FaultState faults, Random errorRandom, String bearerToken) {
+                   FaultState faults, Random errorRandom, String bearerToken, RequestCounts requests) {
+        this.requests = requests;
         this.api = api;
         this.admin = admin;
         this.hub = hub;
@@ -79,6 +81,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             return;
         }
         String route = path.equals("/api") ? "/" : path.startsWith("/api/") ? path.substring(4) : path;
+        requests.count(request.method().name(), route);
         long delay = faults.slowResponseMillis();
         if (faults.serverErrorPercent() > 0 && nextPercent() < faults.serverErrorPercent()) {
             write(ctx, Reply.internalError(), keepAlive, delay);

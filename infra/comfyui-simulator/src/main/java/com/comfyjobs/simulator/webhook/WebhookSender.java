@@ -17,7 +17,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +32,8 @@ import java.util.concurrent.Executors;
 public final class WebhookSender implements EventListener {
     private static final int REORDER_WINDOW = 4;
     private static final long RETRY_AFTER_CAP_MILLIS = 300_000;
+    /** As the bridge: a batch stops growing at this many bytes, below the receiver's 1 MiB (one larger envelope goes alone). */
+    public static final int MAX_BATCH_BYTES = 256 * 1024;
 
     private final Object lock = new Object();
     private final Random random;
@@ -88,7 +92,7 @@ public final class WebhookSender implements EventListener {
     @Override
     public void event(String type, ObjectNode data, String sid) {
         synchronized (lock) {
-            if (target == null || gone || closed) {
+            if (target == null || gone || closed || !target.options().events().contains(type)) {
                 return;
             }
             if (target.options().neverSent().contains(type)) {
@@ -207,14 +211,29 @@ public final class WebhookSender implements EventListener {
         ready.addAll(formed);
     }
 
+    /**
+     * The oldest queued envelope and up to {@code size - 1} more of its prompt (prompt-less events are
+     * one more prompt) within {@link #MAX_BATCH_BYTES}, as the bridge cuts batches: one prompt per POST,
+     * so a refused batch holds back no other prompt's events.
+     */
     private byte[] batch(int size) {
+        String prompt = queued.peek().promptId();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write('[');
-        for (int i = 0; i < size && !queued.isEmpty(); i++) {
-            if (i > 0) {
+        int taken = 0;
+        for (Iterator<Envelope> it = queued.iterator(); it.hasNext() && taken < size; ) {
+            Envelope next = it.next();
+            if (!Objects.equals(prompt, next.promptId())) {
+                continue;
+            }
+            if (taken > 0 && body.size() + next.body().length + 1 > MAX_BATCH_BYTES) {
+                break;
+            }
+            it.remove();
+            if (taken++ > 0) {
                 body.write(',');
             }
-            body.writeBytes(queued.poll().body());
+            body.writeBytes(next.body());
         }
         body.write(']');
         return body.toByteArray();

@@ -142,7 +142,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String spec = specs.write(t, settings.retention());
         List<Object> r = redis.await(transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
-                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)}, spec));
+                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard),
+                        k.seenEvents(id)}, spec));
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
             return TransitionResult.notFound();

@@ -13,7 +13,8 @@ import java.util.zip.CRC32;
  * P:{s07}:active        zset: live job ids scored by heartbeat (ms) - stale detection is a range query
  * P:{s07}:ended         zset: ["status","user","id"] of terminal jobs scored by finish time (ms)
  * P:{s07}:counts        hash: status -> number of jobs
- * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID
+ * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID (an EID that is not a {@link NumberedEventId})
+ * P:{s07}:seen:ID       hash with TTL: the numbered events applied to job ID, group -> number ranges "1-57,59-100"
  * P:{s07}:lock          string with TTL: the shard's recovery lock
  * P:{s07}:outbox        zset: jobs with a callback delivery waiting, scored by when it is due (ms)
  * P:{s07}:listen        zset, all scores 0: live listeners j:JOB:CONN and u:USER:CONN of the shard's jobs
@@ -131,6 +132,11 @@ public final class RedisKeys {
             return shardTag(shardOf(jobId)) + "evt:";
         }
         return shardTag(shardOf(jobId)) + "evt:" + jobId + ":" + (layout == KeyLayout.RAW ? eventId : encode(eventId));
+    }
+
+    /** The numbered events ({@link NumberedEventId}) applied to a job. */
+    public String seenEvents(String jobId) {
+        return shardTag(shardOf(jobId)) + "seen:" + jobId;
     }
 
     public String lock(int shard) {

@@ -122,7 +122,7 @@ end
 -- ended included. A numbered id (NumberedEventId: the bridge's and the simulator's) goes into the
 -- job's one hash KEYS[11] as field group, value the sorted, merged ranges of numbers seen
 -- ("1-57,59,61-100"), and the hash lives eventTtlMs after the job's last event: every id is remembered
--- at least that long, a job's hundred events cost some 30 bytes instead of a hundred keys. Its old
+-- at least that long, and a job's hundred events take one small hash instead of a hundred keys. Its old
 -- marker (KEYS[6], one key per event, written before this layout) is still read, so an id recorded by
 -- the previous version in the last window is refused too. Any other id keeps its own key with TTL.
 local function seen_ranges(text)

@@ -9,7 +9,11 @@ final class Notes {
               Webhooks signature (HMAC-SHA256 over id, timestamp and body), one guarded transition (one EVALSHA).
               `bare` is an EVALSHA of the same `transition.lua` with the same kind of arguments on the same lettuce
               connection. Every delivery has its own webhook-id, so deduplication never short-cuts the path.
-              Round trips are counted on the client (lettuce command events) over 1,000 events.
+              Round trips are counted on the client (lettuce command events) over 1,000 events. **Bytes** per
+              progress event are Redis's own count (INFO `total_net_input_bytes` and `total_net_output_bytes`)
+              around 1,000 events of one running job through `WebhookService`, less the INFO calls' own bytes;
+              in: against the event's webhook body; out: against the same transitions asking for the whole job
+              (`returnJob`, what every event asked before), sent straight to the store in the same run.
               The **longest script** rows time single EVALSHAs of `transition.lua` at the limits one request can
               reach (the outputs cap in number and in bytes, a progress_state of the largest graph with the
               longest node ids), on the server (SLOWLOG, microseconds of execution, median of runs on fresh
@@ -42,7 +46,7 @@ final class Notes {
               All of it (callers, handler, Redis, simulator) shares the 2 cores, so the 32-caller rows are
               mostly queueing for CPU; the 1-caller rows show our own cost: three round trips and the JSON work
               (four with an Idempotency-Key: the key's record is marked once its job is written).
-            - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
+            - **recovery**: the scheduled sweep over all shards (24 by default) with the given number of active jobs, of which
               some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
               history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
               same per-server concurrency (8); with nothing stale it is one bare range query per shard.
@@ -52,7 +56,10 @@ final class Notes {
             - **memory**: `MEMORY USAGE` of the job hash and workflow key, against the size of the job's own JSON
               and, while it is live, the workflow JSON (a finished job keeps only the workflow's SHA-256 and size). A terminal job's artifacts field passes 64 bytes, so Redis turns its hash
               from a listpack into a hashtable; that costs ~800 B and varies by a few hundred bytes between
-              runs with the table's incremental rehashing.
+              runs with the table's incremental rehashing. **Replay markers**: `MEMORY USAGE` of what a job's
+              100 progress events leave to refuse their replays, against the 1 KB target: with the bridge's
+              webhook-ids (one stem, delivery numbers in a row but for every tenth, which another delivery
+              took) the job's `seen:ID` hash; with random webhook-ids, the 100 `evt:` keys summed.
             - **artifact**: a fresh JVM with `-Xmx256m` streams the output from the simulator's /view into
               S3Proxy (on disk) through `ComfyUiClient.download` and `ArtifactStore.copy` (8 MB parts), sampling
               its heap every 5 ms; the raw limit is another fresh JVM with the same flags piping the same /view

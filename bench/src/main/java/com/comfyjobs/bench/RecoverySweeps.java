@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 /**
- * The scheduled recovery sweep over all 16 shards with many active jobs, of which none, some or many
+ * The scheduled recovery sweep over all shards (24 by default) with many active jobs, of which none, some or many
  * are stale: ComfyUI lost them on their last attempt, so each is looked up and failed. The raw limit
  * per stale job is one bare GET /history plus one EVALSHA of transition.lua at the same per-server
  * concurrency; with nothing stale it is one bare range query per shard (target: under 100 ms).
@@ -105,7 +105,7 @@ final class RecoverySweeps {
 
     private static double rawReconcile(RedisJobStore store, ComfyUiSimulator sim, List<Job> jobs, boolean none) throws Exception {
         RedisConnection c = store.connection();
-        RedisKeys keys = new RedisKeys("cj", 16);
+        RedisKeys keys = new RedisKeys("cj", RedisSettings.DEFAULT_SHARDS);
         long t0 = System.nanoTime();
         if (none) {
             for (int s = 0; s < 16; s++) {

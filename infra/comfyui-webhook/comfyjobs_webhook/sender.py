@@ -26,7 +26,7 @@ from datetime import timezone
 from . import envelope
 from .config import Config, describe_url
 from .logs import LOG, OnceLog
-from .signing import new_message_id, signed_headers
+from .signing import MessageIds, signed_headers
 
 # Under pressure these are dropped first: each is superseded by the next one of
 # its kind, and the end marker (executing with node null) is backed by
@@ -70,6 +70,7 @@ class Sender:
         self._opener = urllib.request.build_opener(_NoRedirect, _HTTPHandler, _HTTPSHandler)
         self._log = OnceLog()
         self._seq = itertools.count()
+        self._message_ids = MessageIds()
         self._cond = threading.Condition()
         self._queue = collections.deque()
         self._droppable = 0
@@ -335,7 +336,7 @@ class Sender:
                     if batch:
                         self._in_flight += 1
                         self._first_in_flight = True
-                        return _Delivery(batch, self._config.batch > 1)
+                        return _Delivery(batch, self._config.batch > 1, self._message_ids.next())
                 self._cond.wait(None if wake is None else max(0.0, wake - now))
 
     def _take_batch(self):
@@ -472,14 +473,14 @@ class _Delivery:
 
     __slots__ = ("items", "lane", "body", "message_id", "attempts", "retried")
 
-    def __init__(self, items, as_array):
+    def __init__(self, items, as_array, message_id):
         self.items = items
         self.lane = items[0].lane
         # With batching on, every body is an array, even of one, so that a
         # receiver sees one shape per configuration.
         self.body = envelope.encode_batch(item.body for item in items) if as_array else items[0].body
         # One id for every attempt, so the receiver can recognise a retry it already applied.
-        self.message_id = new_message_id()
+        self.message_id = message_id
         self.attempts = 0
         self.retried = False
 

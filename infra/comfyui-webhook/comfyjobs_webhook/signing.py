@@ -4,6 +4,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import secrets
 
 SECRET_PREFIX = "whsec_"
@@ -25,8 +26,20 @@ def decode_secret(secret: str) -> bytes:
     return key
 
 
-def new_message_id() -> str:
-    return "msg_" + secrets.token_urlsafe(18)
+class MessageIds:
+    """Fresh webhook-ids: "msg_", 16 random URL-safe characters drawn once, "_" and a count.
+
+    The receiver keeps the ids it applied per job, and a job's events, numbered in
+    a row under one stem, fit in a few bytes there as number ranges; random ids
+    would cost it a marker each.
+    """
+
+    def __init__(self):
+        self._stem = "msg_" + secrets.token_urlsafe(12) + "_"
+        self._count = itertools.count(1)
+
+    def next(self) -> str:
+        return self._stem + str(next(self._count))
 
 
 def sign(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:

@@ -6,7 +6,7 @@ from webhook_support import KEY, PLAIN_SECRET, WHSEC_SECRET, Receiver, bridge_en
 from comfyjobs_webhook import envelope
 from comfyjobs_webhook.config import DEFAULT_EVENTS, KNOWN_EVENTS, ConfigError, describe_url, load_config
 from comfyjobs_webhook.sender import RETRY_AFTER_CAP, Sender, parse_retry_after
-from comfyjobs_webhook.signing import SecretError, decode_secret, new_message_id, sign
+from comfyjobs_webhook.signing import MessageIds, SecretError, decode_secret, sign
 
 
 class SigningTest(unittest.TestCase):
@@ -25,11 +25,13 @@ class SigningTest(unittest.TestCase):
             with self.subTest(secret), self.assertRaises(SecretError):
                 decode_secret(secret)
 
-    def test_message_ids_are_fresh_and_url_safe(self):
-        ids = {new_message_id() for _ in range(100)}
-        self.assertEqual(len(ids), 100)
-        for message_id in ids:
-            self.assertRegex(message_id, r"^msg_[A-Za-z0-9_-]{24}$")
+    def test_message_ids_are_fresh_url_safe_and_numbered_in_a_row(self):
+        self.assertEqual(len({MessageIds().next() for _ in range(3)}), 3, "each sender draws its own stem")
+        numbered = MessageIds()
+        ids = [numbered.next() for _ in range(100)]
+        stem = ids[0][: -len("1")]
+        self.assertEqual(ids, [stem + str(n) for n in range(1, 101)])
+        self.assertRegex(stem, r"^msg_[A-Za-z0-9_-]{16}_$")
 
     def test_both_secret_forms_produce_deliveries_the_receiver_verifies(self):
         for secret in (WHSEC_SECRET, PLAIN_SECRET):

@@ -14,6 +14,7 @@ import com.comfyjobs.job.PromptIds;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.redis.RedisConnection;
 import com.comfyjobs.job.redis.RedisKeys;
+import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.servers.LocalLambdaContext;
 import com.comfyjobs.servers.RedisNode;
 import io.micronaut.context.ApplicationContext;
@@ -62,7 +63,7 @@ public class GetJobBenchmark {
         handler = new GetJobHandler(context);
         event = Events.get(id, "bench-user");
         connection = ((com.comfyjobs.job.redis.RedisJobStore) store).connection();
-        jobKey = new RedisKeys("cj", 16).job(id);
+        jobKey = new RedisKeys("cj", RedisSettings.DEFAULT_SHARDS).job(id);
         if (ours().getStatusCode() != 200) {
             throw new IllegalStateException("GET did not answer 200");
         }

@@ -9,7 +9,11 @@ final class Notes {
               Webhooks signature (HMAC-SHA256 over id, timestamp and body), one guarded transition (one EVALSHA).
               `bare` is an EVALSHA of the same `transition.lua` with the same kind of arguments on the same lettuce
               connection. Every delivery has its own webhook-id, so deduplication never short-cuts the path.
-              Round trips are counted on the client (lettuce command events) over 1,000 events.
+              Round trips are counted on the client (lettuce command events) over 1,000 events. **Bytes** per
+              progress event are Redis's own count (INFO `total_net_input_bytes` and `total_net_output_bytes`)
+              around 1,000 events of one running job through `WebhookService`, less the INFO calls' own bytes;
+              in: against the event's webhook body; out: against the same transitions asking for the whole job
+              (`returnJob`, what every event asked before), sent straight to the store in the same run.
               The **longest script** rows time single EVALSHAs of `transition.lua` at the limits one request can
               reach (the outputs cap in number and in bytes, a progress_state of the largest graph with the
               longest node ids), on the server (SLOWLOG, microseconds of execution, median of runs on fresh
@@ -42,20 +46,6 @@ final class Notes {
               All of it (callers, handler, Redis, simulator) shares the 2 cores, so the 32-caller rows are
               mostly queueing for CPU; the 1-caller rows show our own cost: three round trips and the JSON work
               (four with an Idempotency-Key: the key's record is marked once its job is written).
-            - **recovery**: the scheduled sweep over every shard with the given number of active jobs, of which
-              some are stale (ComfyUI lost them on their last attempt, so each is found gone and failed). The
-              sweep first asks every shard in one round trip whether it has work, and visits only those; a server
-              with several stale jobs has its history and queue read once (a page of `/history`, `/queue`, the
-              page again) and the failures are written a batch at a time (`transitionAll`). Raw limits: with
-              nothing stale, one bare range query per shard, one after another (median of 9 runs after a
-              warm-up, for both); with stale jobs, the bare EVALSHAs of transition.lua failing twins of the same
-              jobs (the same guards, error and returned job as the sweep's), batched as the sweep batches them,
-              shard by shard, up to 200 of one shard written back to back and then awaited, on the same
-              connection; and, as a second row, the former per-job limit: one bare GET /history plus one EVALSHA
-              per job at 8 calls per server. One unmeasured sweep over 200 stale jobs first loads and compiles
-              the code. What the sweep adds to the bare EVALSHAs: per shard, its lock, the stale range and the
-              jobs' hashes, the check for jobs past retention and the unlock; per job that ended, the removal
-              from its user's live index (another slot).
               What the other cost of a submit is, under 32 callers: JFR (`-XX:StartFlightRecording=settings=profile`
               with `-XX:FlightRecorderOptions:stackdepth=512` on a JVM running `--only submit`; execution samples
               printed with `jfr print --stack-depth 300 --events jdk.ExecutionSample` and counted by frame). Of
@@ -99,17 +89,30 @@ final class Notes {
               the bridge's earlier defaults (every event type, progress every 500 ms, one envelope per POST) the
               same job cost 29 invocations and 31 commands; sending every event uncoalesced, 78 and 80. The
               trade-off (progress about once a second instead of at every step) is in the bridge's README.
-            - **recovery**: the scheduled sweep over all 16 shards with the given number of active jobs, of which
-              some are stale (ComfyUI lost them on their last attempt, so each is looked up in history, queue and
-              history again and failed). The raw limit per stale job is one GET /history plus one EVALSHA at the
-              same per-server concurrency (8); with nothing stale it is one bare range query per shard.
+            - **recovery**: the scheduled sweep over every shard with the given number of active jobs, of which
+              some are stale (ComfyUI lost them on their last attempt, so each is found gone and failed). The
+              sweep first asks every shard in one round trip whether it has work, and visits only those; a server
+              with several stale jobs has its history and queue read once (a page of `/history`, `/queue`, the
+              page again) and the failures are written a batch at a time (`transitionAll`). Raw limits: with
+              nothing stale, one bare range query per shard, one after another (median of 9 runs after a
+              warm-up, for both); with stale jobs, the bare EVALSHAs of transition.lua failing twins of the same
+              jobs (the same guards, error and returned job as the sweep's), batched as the sweep batches them,
+              shard by shard, up to 200 of one shard written back to back and then awaited, on the same
+              connection; and, as a second row, the former per-job limit: one bare GET /history plus one EVALSHA
+              per job at 8 calls per server. One unmeasured sweep over 200 stale jobs first loads and compiles
+              the code. What the sweep adds to the bare EVALSHAs: per shard, its lock, the stale range and the
+              jobs' hashes, the check for jobs past retention and the unlock; per job that ended, the removal
+              from its user's live index (another slot).
             - **cold start**: a fresh `java -XX:TieredStopAtLevel=1` process per run with only the shaded functions
               jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
               No SnapStart: with it, the init part of these numbers is paid once per version instead.
             - **memory**: `MEMORY USAGE` of the job hash and workflow key, against the size of the job's own JSON
               and, while it is live, the workflow JSON (a finished job keeps only the workflow's SHA-256 and size). A terminal job's artifacts field passes 64 bytes, so Redis turns its hash
               from a listpack into a hashtable; that costs ~800 B and varies by a few hundred bytes between
-              runs with the table's incremental rehashing.
+              runs with the table's incremental rehashing. **Replay markers**: `MEMORY USAGE` of what a job's
+              100 progress events leave to refuse their replays, against the 1 KB target: with the bridge's
+              webhook-ids (one stem, delivery numbers in a row but for every tenth, which another delivery
+              took) the job's `seen:ID` hash; with random webhook-ids, the 100 `evt:` keys summed.
             - **artifact**: a fresh JVM with `-Xmx256m` streams the output from the simulator's /view into
               S3Proxy (on disk) through `ComfyUiClient.download` and `ArtifactStore.copy` (8 MB parts), sampling
               its heap every 5 ms; the raw limit is another fresh JVM with the same flags piping the same /view

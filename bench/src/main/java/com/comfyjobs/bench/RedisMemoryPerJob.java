@@ -15,15 +15,17 @@ import com.comfyjobs.job.redis.RedisKeys;
 import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.query.JobJson;
 import com.comfyjobs.servers.RedisNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Redis memory per job ({@code MEMORY USAGE} of the job hash and the workflow key) for the default
  * workflow and a 20 KB one, while the job runs and once it has succeeded. The raw limit is the size of
  * the job's own JSON plus, while it is live, the workflow JSON: a finished job keeps only the workflow's
- * SHA-256 and size.
+ * SHA-256 and size. Then a job's replay markers after 100 webhook events.
  */
 final class RedisMemoryPerJob {
     private RedisMemoryPerJob() {
@@ -33,7 +35,7 @@ final class RedisMemoryPerJob {
         List<Row> rows = new ArrayList<>();
         try (RedisNode redis = RedisNode.standalone()) {
             RedisJobStore store = RedisJobStore.connect(RedisSettings.of(redis.uri(), false));
-            RedisKeys keys = new RedisKeys("cj", 16);
+            RedisKeys keys = new RedisKeys("cj", RedisSettings.DEFAULT_SHARDS);
             RedisConnection c = store.connection();
             for (Workflow wf : List.of(BenchWorkflows.standard(), BenchWorkflows.padded(20 * 1024))) {
                 String label = wf.json().length() > 10_000 ? "20 KB workflow" : "default workflow (" + wf.json().length() + " B)";
@@ -57,9 +59,40 @@ final class RedisMemoryPerJob {
                 rows.add(new Row("memory", "terminal job, " + label, "B", terminal, rawTerminal, "its JSON",
                         "kept for JOB_RETENTION_HOURS; the workflow is dropped, its SHA-256 and size kept"));
             }
+            rows.add(replayMarkers(store, keys, true));
+            rows.add(replayMarkers(store, keys, false));
             store.close();
         }
         return rows;
+    }
+
+    /**
+     * The replay markers of a job's 100 progress events: with the bridge's webhook-ids (one stem, the
+     * delivery numbers in a row but for every tenth, which another prompt's delivery took) the job's one
+     * hash of number ranges; with random ids, one key per event.
+     */
+    private static Row replayMarkers(RedisJobStore store, RedisKeys keys, boolean numbered) {
+        RedisConnection c = store.connection();
+        Instant now = Instant.now();
+        String id = PromptIds.newJobId();
+        store.create(new NewJob(Job.queued(id, "memory-user", JobType.IMAGE_GENERATION, now).promptId(PromptIds.of(id, 1))
+                .nodeCount(7).build(), BenchWorkflows.standard(), 100, null));
+        String stem = "msg_" + Long.toHexString(System.nanoTime()) + "_";
+        long bytes = 0;
+        for (int n = 1, events = 0; events < 100; n++) {
+            if (n % 10 == 0) {
+                continue;
+            }
+            String eventId = (numbered ? stem + n : "msg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)) + ":0";
+            store.transition(Transition.of(id, now).eventId(eventId, Duration.ofHours(1)).status(JobStatus.RUNNING)
+                    .graph(GraphUpdate.running("3", events % 20, 20)).build());
+            bytes += numbered ? 0 : usage(c, keys.event(id, eventId));
+            events++;
+        }
+        bytes += usage(c, keys.seenEvents(id));
+        return new Row("memory", "replay markers, 100 events, " + (numbered ? "the bridge's webhook-ids" : "random webhook-ids"), "B",
+                bytes, 1024, "target: 1 KB per job", numbered ? "one hash per job, \"1-9,11-19,...\"; kept WEBHOOK_EVENT_TTL_SECONDS after the last event"
+                        : "a sender without numbered ids: one key per event, as before");
     }
 
     private static long usage(RedisConnection c, String key) {

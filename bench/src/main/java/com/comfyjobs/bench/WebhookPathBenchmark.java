@@ -82,11 +82,12 @@ public class WebhookPathBenchmark {
         service = new WebhookService(store, WebhookVerifier.fromList(SECRET, "SECRET"), finalizer, pool, ServiceSettings.defaults(),
                 Clock.systemUTC(), JobObserver.NONE, null, LiveUpdates.NONE);
         transition = LuaScript.load("transition.lua");
-        keys = new RedisKeys("cj", 16);
+        keys = new RedisKeys("cj", RedisSettings.DEFAULT_SHARDS);
         bareSpecs = new String[JOBS];
         for (int i = 0; i < JOBS; i++) {
             bareSpecs[i] = "{\"now\":\"" + now.toEpochMilli() + "\",\"retentionMs\":86400000,\"expectAttempt\":1,\"eventTtlMs\":3600000,"
-                    + "\"status\":\"running\",\"graph\":{\"running\":{\"node\":\"3\",\"value\":5,\"max\":20}},\"returnJob\":true}";
+                    + "\"status\":\"running\",\"graph\":{\"running\":{\"node\":\"3\",\"value\":5,\"max\":20}},\"returnJobWhenActedOn\":true,"
+                    + "\"seen\":{\"group\":\"msg_bare_:0\",\"n\":\"";
         }
         store.connection().await(store.connection().commands().scriptLoad(transition.source()));
     }
@@ -117,8 +118,11 @@ public class WebhookPathBenchmark {
         int i = (int) (n % JOBS);
         String id = jobs.get(i).id();
         int s = keys.shardOf(id);
-        String[] k = {keys.job(id), keys.workflow(id), keys.active(s), keys.counts(s), keys.ended(s), keys.event(id, "bare-" + n), keys.outbox(s)};
-        return store.connection().await(store.connection().commands().evalsha(transition.sha(), ScriptOutputType.MULTI, k, bareSpecs[i]));
+        String eventId = "msg_bare_" + n + ":0";
+        String[] k = {keys.job(id), keys.workflow(id), keys.active(s), keys.counts(s), keys.ended(s), keys.event(id, eventId), keys.outbox(s),
+                keys.listeners(s), keys.listenerExpiry(s), keys.owedPushes(s), keys.seenEvents(id)};
+        return store.connection().await(store.connection().commands().evalsha(transition.sha(), ScriptOutputType.MULTI, k,
+                bareSpecs[i] + n + "\"}}"));
     }
 
     @TearDown(Level.Trial)

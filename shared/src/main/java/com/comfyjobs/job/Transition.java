@@ -63,6 +63,7 @@ public final class Transition {
     private final String metadataJson;
     private final SentGraph sentGraph;
     private final boolean returnJob;
+    private final boolean returnJobWhenActedOn;
 
     private Transition(Builder b) {
         jobId = Objects.requireNonNull(b.jobId, "jobId");
@@ -97,6 +98,7 @@ public final class Transition {
         metadataJson = b.metadataJson;
         sentGraph = b.sentGraph;
         returnJob = b.returnJob;
+        returnJobWhenActedOn = b.returnJobWhenActedOn;
         if (status != null && requeue != null) {
             throw new IllegalArgumentException("a transition either sets a status or requeues, not both");
         }
@@ -147,6 +149,22 @@ public final class Transition {
     public String metadataJson() { return metadataJson; }
     public SentGraph sentGraph() { return sentGraph; }
     public boolean returnJob() { return returnJob; }
+    public boolean returnJobWhenActedOn() { return returnJobWhenActedOn; }
+
+    /**
+     * Whether the answer carries the job, given the status before and the job after an applied change
+     * (every store follows this rule; a push to live listeners adds the job too).
+     */
+    public boolean answersWithJob(JobStatus before, Job after) {
+        if (returnJob) {
+            return true;
+        }
+        if (!returnJobWhenActedOn) {
+            return false;
+        }
+        CallbackDelivery waiting = after.callbacks() == null ? null : after.callbacks().pending();
+        return after.status() != before || waiting != null && waiting.attempts() == 0 && !waiting.due().isAfter(now);
+    }
 
     /**
      * Whether the change is one the job's owner can see in GET /jobs/{id} (status, attempt, progress,
@@ -188,6 +206,7 @@ public final class Transition {
         private String metadataJson;
         private SentGraph sentGraph;
         private boolean returnJob;
+        private boolean returnJobWhenActedOn;
 
         private Builder(String jobId, Instant now) {
             this.jobId = jobId;
@@ -344,6 +363,16 @@ public final class Transition {
         /** Returns the whole job after the change (free: it comes back in the same round trip). */
         public Builder returnJob() {
             returnJob = true;
+            return this;
+        }
+
+        /**
+         * Returns the job after the change only when its status changed or a callback delivery waits
+         * for its first try now: what a webhook event acts on. A progress event that does neither gets
+         * its answer without the job's fields, the bulk of the bytes Redis would send back.
+         */
+        public Builder returnJobWhenActedOn() {
+            returnJobWhenActedOn = true;
             return this;
         }
 

@@ -156,7 +156,7 @@ public final class WebhookService {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         int attempt = ours.get().attempt();
         Transition.Builder t = Transition.of(jobId, now).expectAttempt(attempt)
-                .eventId(e.eventId(), settings.webhookEventTtl()).observed().returnJob();
+                .eventId(e.eventId(), settings.webhookEventTtl()).observed().returnJobWhenActedOn();
         JsonNode d = e.data();
         switch (e.type()) {
             case "execution_start" -> t.status(JobStatus.RUNNING);
@@ -213,7 +213,8 @@ public final class WebhookService {
         if (r.statusChanged() && r.status() == JobStatus.FINALIZING) {
             toFinalize.add(r.job());
         }
-        CallbackDelivery waiting = r.job().callbacks() == null ? null : r.job().callbacks().pending();
+        // the job comes back with a status change or a callback due for its first try (returnJobWhenActedOn)
+        CallbackDelivery waiting = r.job() == null || r.job().callbacks() == null ? null : r.job().callbacks().pending();
         if (waiting != null && waiting.attempts() == 0 && !waiting.due().isAfter(now)) {
             withCallback.add(jobId);
         }

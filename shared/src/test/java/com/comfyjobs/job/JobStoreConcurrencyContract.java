@@ -77,8 +77,9 @@ public abstract class JobStoreConcurrencyContract {
                         int kindOfMove = rnd.nextInt(10);
                         TransitionResult r;
                         if (kindOfMove < 6) {
-                            // the same small set of event ids is fired by many workers: each must apply once
-                            String eventId = "evt-" + rnd.nextInt(20);
+                            // the same small set of event ids is fired by many workers: each must apply once, both
+                            // an id with its own marker and one numbered as the bridge numbers them (kept as ranges)
+                            String eventId = rnd.nextBoolean() ? "evt-" + rnd.nextInt(20) : "msg_race_" + rnd.nextInt(20) + ":0";
                             r = store.transition(Transition.of(j.id(), at).eventId(eventId, Duration.ofMinutes(5))
                                     .status(JobStatus.RUNNING).progress(rnd.nextDouble()).build());
                             if (r.applied()) {

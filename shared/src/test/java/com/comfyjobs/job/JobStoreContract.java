@@ -572,6 +572,31 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void numberedEventIdsAreAppliedOnceInAnyOrderAndRefusedAfterTheJobEnded() {
+        Job j = created(user(), 0);
+        List<Integer> order = List.of(5, 3, 4, 9, 1, 2, 8, 6, 7, 12);
+        for (int n : order) {
+            assertTrue(store.transition(Transition.of(j.id(), at(n)).eventId("msg_s3nd3r_" + n + ":0", EVENT_TTL).progress(n / 100.0).build())
+                    .applied(), "event " + n);
+        }
+        for (int n : order) {
+            assertEquals(TransitionOutcome.DUPLICATE_EVENT, store.transition(Transition.of(j.id(), at(20))
+                    .eventId("msg_s3nd3r_" + n + ":0", EVENT_TTL).progress(0.9).build()).outcome(), "replay of " + n);
+        }
+        assertEquals(0.12, store.findById(j.id()).orElseThrow().progress());
+        for (String other : List.of("msg_s3nd3r_10:0", "msg_s3nd3r_5:1", "msg_other_5:0", "msg_s3nd3r_05:0", "msg_s3nd3r5:0", "msg_s3nd3r_5")) {
+            assertTrue(store.transition(Transition.of(j.id(), at(21)).eventId(other, EVENT_TTL).build()).applied(), other + " is another event");
+        }
+        assertTrue(store.transition(Transition.of(j.id(), at(22)).eventId("msg_s3nd3r_13:0", EVENT_TTL).status(JobStatus.FAILED).build()).applied());
+        for (String replay : List.of("msg_s3nd3r_13:0", "msg_s3nd3r_1:0", "msg_s3nd3r_5")) {
+            assertEquals(TransitionOutcome.DUPLICATE_EVENT, store.transition(Transition.of(j.id(), at(23)).eventId(replay, EVENT_TTL)
+                    .status(JobStatus.FAILED).build()).outcome(), "replay of " + replay + " after the end");
+        }
+        assertTrue(store.transition(Transition.of(j.id(), at(24)).eventId("msg_s3nd3r_11:0", EVENT_TTL).build()).outcome()
+                != TransitionOutcome.DUPLICATE_EVENT, "a number never seen is no replay");
+    }
+
+    @Test
     void interruptedBecomesCanceledOnlyWhenCancelWasRequested() {
         Job asked = created(user(), 0);
         Job notAsked = created(user(), 0);
@@ -784,6 +809,29 @@ public abstract class JobStoreContract {
         store.updateProgress(job.id(), 1, 0.4, at(3));
         store.transition(Transition.of(job.id(), at(3)).status(JobStatus.RUNNING).build());
         assertEquals(CallbackDelivery.idOf(job.id(), 2), callbacksOf(job).pending().id(), "no rise of progress, no progress callback");
+    }
+
+    @Test
+    void askedForTheJobWhenActedOnATransitionGetsItOnAStatusChangeOrACallbackDueForItsFirstTryOnly() {
+        Job plain = created(user(), 0);
+        assertEquals(JobStatus.RUNNING, store.transition(Transition.of(plain.id(), at(1)).status(JobStatus.RUNNING).progress(0.1)
+                .returnJobWhenActedOn().build()).job().status());
+        TransitionResult progress = store.transition(Transition.of(plain.id(), at(2)).status(JobStatus.RUNNING).progress(0.2)
+                .returnJobWhenActedOn().build());
+        assertTrue(progress.applied());
+        assertNull(progress.job(), "a progress nobody acts on answers without the job");
+
+        Job hooked = withWebhook(0, "job.progress");
+        int shard = store.shardOf(hooked.id());
+        store.transition(Transition.of(hooked.id(), at(1)).status(JobStatus.RUNNING).build());
+        TransitionResult due = store.transition(Transition.of(hooked.id(), at(1)).progress(0.1).returnJobWhenActedOn().build());
+        assertEquals(0, due.job().callbacks().pending().attempts(), "its progress callback is due now: the caller tries it first");
+        Job claimed = store.claimDueCallbacks(shard, at(1), 10, "sender-a", leaseEnd(1)).get(0);
+        store.recordCallback(new CallbackAttempt(hooked.id(), claimed.callbacks().pending().id(), "sender-a", CallbackStatus.DELIVERED, 1,
+                null, null));
+        TransitionResult later = store.transition(Transition.of(hooked.id(), at(1).plusMillis(200)).progress(0.2).returnJobWhenActedOn().build());
+        assertTrue(later.applied());
+        assertNull(later.job(), "the next progress callback waits a second: nothing to act on now");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.job.redis.RedisJobStore;
+import com.comfyjobs.job.redis.RedisKeys;
 import com.comfyjobs.job.redis.RedisSettings;
 import com.comfyjobs.servers.RedisNode;
 import com.comfyjobs.testing.JobFixtures;
@@ -62,8 +63,12 @@ class RedisLayoutIT {
     }
 
     private String key(Job j, String kind) {
-        int s = store.shardOf(j.id());
-        return prefix + ":{s" + (s < 10 ? "0" : "") + s + "}:" + kind + ":" + j.id();
+        return names().shardTag(store.shardOf(j.id())) + kind + ":" + j.id();
+    }
+
+    /** The names of a fresh deployment's keys, which every test here writes. */
+    private RedisKeys names() {
+        return new RedisKeys(prefix, RedisSettings.DEFAULT_SHARDS);
     }
 
     @Test
@@ -98,9 +103,35 @@ class RedisLayoutIT {
         long idemTtl = raw.pttl(prefix + ":{user:u}:idem:key-1");
         assertTrue(idemTtl > Duration.ofHours(23).toMillis(), "idempotency ttl " + idemTtl);
         store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("msg_1", Duration.ofMinutes(10)).progress(0.1).build());
-        int s = store.shardOf(j.id());
-        long evtTtl = raw.pttl(prefix + ":{s" + (s < 10 ? "0" : "") + s + "}:evt:" + j.id() + ":msg_1");
+        long evtTtl = raw.pttl(names().event(j.id(), "msg_1"));
         assertTrue(evtTtl > 0 && evtTtl <= Duration.ofMinutes(10).toMillis(), "event ttl " + evtTtl);
+    }
+
+    @Test
+    void aJobsNumberedEventsShareOneSmallHashThatLivesTheWindowAfterTheLastOne() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        for (int n = 1; n <= 101; n++) {
+            if (n != 50) {
+                store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("msg_Kp3xQ9vLm2Rt7wYz_" + n + ":0", Duration.ofMinutes(10))
+                        .progress(n / 200.0).build());
+            }
+        }
+        String seen = key(j, "seen");
+        assertEquals(java.util.Map.of("msg_Kp3xQ9vLm2Rt7wYz_:0", "1-49,51-101"), raw.hgetall(seen));
+        long ttl = raw.pttl(seen);
+        assertTrue(ttl > 0 && ttl <= Duration.ofMinutes(10).toMillis(), "ttl " + ttl);
+        assertTrue(raw.memoryUsage(seen) <= 1024, "100 events in " + raw.memoryUsage(seen) + " B");
+        assertEquals(List.of(), raw.keys(prefix + ":*:evt:*"), "no key per event");
+    }
+
+    @Test
+    void anEventTheOneKeyPerEventVersionRecordedIsStillRefused() {
+        Job j = store.create(newJob("u", JobFixtures.now())).job();
+        raw.set(names().event(j.id(), "msg_Kp3xQ9vLm2Rt7wYz_7:0"), "1");
+        assertEquals(TransitionOutcome.DUPLICATE_EVENT, store.transition(Transition.of(j.id(), JobFixtures.now())
+                .eventId("msg_Kp3xQ9vLm2Rt7wYz_7:0", Duration.ofMinutes(10)).progress(0.5).build()).outcome());
+        assertTrue(store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("msg_Kp3xQ9vLm2Rt7wYz_8:0", Duration.ofMinutes(10))
+                .progress(0.5).build()).applied());
     }
 
     @Test
@@ -188,8 +219,7 @@ class RedisLayoutIT {
     void everyKeyOfAJobSharesOneHashSlot() {
         Job j = store.create(newJob("u", JobFixtures.now())).job();
         store.transition(Transition.of(j.id(), JobFixtures.now()).eventId("e1", Duration.ofMinutes(1)).progress(0.5).build());
-        int s = store.shardOf(j.id());
-        String tag = prefix + ":{s" + (s < 10 ? "0" : "") + s + "}:";
+        String tag = names().shardTag(store.shardOf(j.id()));
         int slot = SlotHash.getSlot(tag + "job:" + j.id());
         for (String k : raw.keys(tag + "*")) {
             assertEquals(slot, SlotHash.getSlot(k), k);

@@ -143,6 +143,24 @@ class ReplayedWritesIT {
     }
 
     @Test
+    void aNumberedEventWhoseReplyWasLostIsAnsweredAppliedAndItsRedeliveryRefused() {
+        for (boolean onCluster : new boolean[] {false, true}) {
+            try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {
+                store.prime();
+                Job j = store.create(JobFixtures.newJob("u", JobFixtures.now())).job();
+                int before = lost(onCluster);
+                TransitionResult r = losingTheReplyOf("transition.lua", onCluster, () -> store.transition(Transition.of(j.id(),
+                        JobFixtures.now()).eventId("msg_Kp3xQ9vLm2Rt7wYz_3:0", Duration.ofMinutes(10)).status(JobStatus.RUNNING).build()));
+                assertEquals(before + 1, lost(onCluster));
+                assertEquals(TransitionOutcome.APPLIED, r.outcome(), "the replayed script is the same write, not a duplicate event");
+                assertEquals(TransitionOutcome.DUPLICATE_EVENT, store.transition(Transition.of(j.id(), JobFixtures.now())
+                        .eventId("msg_Kp3xQ9vLm2Rt7wYz_3:0", Duration.ofMinutes(10)).status(JobStatus.RUNNING).build()).outcome(),
+                        "the webhook delivered again");
+            }
+        }
+    }
+
+    @Test
     void aTerminalChangeWhoseIndexCleanupIsCutIsStillAnsweredAsMade() {
         for (boolean onCluster : new boolean[] {false, true}) {
             try (RedisJobStore store = onCluster ? clusterStore() : nodeStore()) {

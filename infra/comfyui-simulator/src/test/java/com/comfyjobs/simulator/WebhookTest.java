@@ -95,7 +95,7 @@ class WebhookTest {
             }
             Set<String> ids = new HashSet<>();
             for (WebhookReceiver.Delivery delivery : receiver.deliveries()) {
-                assertTrue(delivery.id().matches("msg_[A-Za-z0-9_-]{24}"), delivery.id());
+                assertTrue(delivery.id().matches("msg_[A-Za-z0-9_-]{16}_[1-9][0-9]*"), delivery.id());
                 assertTrue(Math.abs(delivery.timestamp() - System.currentTimeMillis() / 1000) < 60);
                 assertTrue(delivery.headers().get("webhook-signature").get(0).startsWith("v1,"));
                 assertEquals("application/json", delivery.headers().get("content-type").get(0));

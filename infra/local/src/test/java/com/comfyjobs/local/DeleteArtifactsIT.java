@@ -65,7 +65,7 @@ class DeleteArtifactsIT {
         RedisSettings settings = RedisSettings.fromEnv(stack.env());
         RedisClient client = RedisClient.create(stack.redis().uri().toString());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
-            c.sync().hset(new RedisKeys(settings.keyPrefix(), settings.shards()).job(job), "inputs", inputs.append("]").toString());
+            c.sync().hset(new RedisKeys(settings.keyPrefix(), settings.shardsOfAFreshRedis()).job(job), "inputs", inputs.append("]").toString());
         } finally {
             client.shutdown();
         }

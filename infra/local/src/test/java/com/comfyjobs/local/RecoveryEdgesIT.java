@@ -8,6 +8,7 @@ import com.comfyjobs.job.JobStore;
 import com.comfyjobs.job.JobType;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.Workflow;
+import com.comfyjobs.job.redis.RedisKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -61,22 +62,23 @@ class RecoveryEdgesIT {
         RedisClient raw = RedisClient.create(stack.redis().uri().toString());
         try (StatefulRedisConnection<String, String> c = raw.connect()) {
             RedisCommands<String, String> redis = c.sync();
+            String shard = new RedisKeys("cj", 1).shardTag(0);
             for (int i = 0; i < 150; i++) {
                 // stays stale: another worker holds its dispatch lease for an hour
                 String id = UUID.randomUUID().toString();
                 Job stuck = Job.queued(id, "poison", JobType.IMAGE_GENERATION, old.plusMillis(i)).promptId(id + "_1")
                         .comfyServer(stack.simulator().baseUrl()).nodeCount(workflow.nodeCount()).build();
                 store.create(new NewJob(stuck, workflow, 1000, null));
-                redis.hset("cj:{s00}:job:" + id, Map.of("lease", Long.toString(Instant.now().plus(Duration.ofHours(1)).toEpochMilli()),
+                redis.hset(shard + "job:" + id, Map.of("lease", Long.toString(Instant.now().plus(Duration.ofHours(1)).toEpochMilli()),
                         "leaseby", "another-worker"));
             }
             for (int i = 0; i < 150; i++) {
                 // cannot be read: a status this code does not know
                 String id = UUID.randomUUID().toString();
-                redis.hset("cj:{s00}:job:" + id, Map.of("id", id, "user", "poison", "type", "image_generation", "status", "paused",
+                redis.hset(shard + "job:" + id, Map.of("id", id, "user", "poison", "type", "image_generation", "status", "paused",
                         "attempt", "1", "created", Long.toString(old.toEpochMilli()), "updated", Long.toString(old.toEpochMilli()),
                         "hb", Long.toString(old.toEpochMilli())));
-                redis.zadd("cj:{s00}:active", old.minusSeconds(60).toEpochMilli() + i, id);
+                redis.zadd(shard + "active", old.minusSeconds(60).toEpochMilli() + i, id);
             }
         } finally {
             raw.shutdown();

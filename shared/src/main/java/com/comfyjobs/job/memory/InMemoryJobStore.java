@@ -192,7 +192,7 @@ public final class InMemoryJobStore implements JobStore {
         if (t.opId().equals(lastOp.get(job.id()))) {
             Listening replayed = listeners.replayed(job, t);
             return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(),
-                    t.returnJob() || replayed.push() == Listening.Push.NOW ? job : null, replayed);
+                    t.answersWithJob(job.status(), job) || replayed.push() == Listening.Push.NOW ? job : null, replayed);
         }
         if (t.eventId() != null) {
             String key = t.jobId() + "\u0000" + t.eventId();
@@ -213,7 +213,7 @@ public final class InMemoryJobStore implements JobStore {
         }
         Listening listening = listeners.applied(after, t);
         return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
-                t.returnJob() || listening.push() == Listening.Push.NOW ? after : null, listening);
+                t.answersWithJob(job.status(), after) || listening.push() == Listening.Push.NOW ? after : null, listening);
     }
 
     @Override

@@ -47,8 +47,6 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     /** How often a container re-reads the key layout marker; a migration waits this long for every writer to switch. */
     static final Duration LAYOUT_REFRESH = Duration.ofSeconds(30);
 
-    /** Names that do not depend on the layout: shard count and shard of a job. */
-    private final RedisKeys shards;
     private final RedisTransitionSpec specs = new RedisTransitionSpec(json, codec);
     private final LuaScript transition = LuaScript.load("transition.lua");
     private final LuaScript delete = LuaScript.load("delete.lua");
@@ -66,12 +64,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
 
     /** {@code layoutRefresh}: how stale this container's view of the key layout may get (tests shorten it). */
     public RedisJobStore(RedisConnection redis, Clock clock, Duration layoutRefresh) {
-        this(redis, new RedisKeys(redis.settings().keyPrefix(), redis.settings().shards()), clock, layoutRefresh);
-    }
-
-    private RedisJobStore(RedisConnection redis, RedisKeys shards, Clock clock, Duration layoutRefresh) {
-        super(redis, new RedisLayout(redis, shards, redis.settings().keyPrefix(), layoutRefresh, clock), new ObjectMapper(), clock);
-        this.shards = shards;
+        super(redis, new RedisLayout(redis, redis.settings().shards(), redis.settings().keyPrefix(), layoutRefresh, clock),
+                new ObjectMapper(), clock);
         this.admission = new RedisAdmission(this);
         this.users = new RedisUserIndex(this);
         this.shardWork = new RedisShards(this, users);
@@ -102,14 +96,15 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         }
     }
 
+    /** The data's shard count: read from Redis on first use (REDIS_SHARDS may be unset). */
     @Override
     public int shardCount() {
-        return shards.shards();
+        return keys().shards();
     }
 
     @Override
     public int shardOf(String jobId) {
-        return shards.shardOf(jobId);
+        return keys().shardOf(jobId);
     }
 
     @Override
@@ -176,7 +171,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String spec = specs.write(t, settings.retention());
         return transition.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.job(id), k.workflow(id), k.active(shard), k.counts(shard), k.ended(shard),
-                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard)}, spec);
+                        k.event(id, t.eventId()), k.outbox(shard), k.listeners(shard), k.listenerExpiry(shard), k.owedPushes(shard),
+                        k.seenEvents(id)}, spec);
     }
 
     private Answer answer(Transition t, List<Object> r) {

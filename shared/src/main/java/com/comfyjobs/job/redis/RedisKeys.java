@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 
 /**
- * Key names. Everything about one job lives in its shard's hash slot ({@code {sNN}}), so a transition
- * and the shard's indexes change in one script; everything about one user lives in the user's slot.
+ * Key names. Everything about one job lives in its shard's hash slot ({@code {sNN.k}}, see
+ * {@link ShardTags}; {@code {sNN}} in data of the first version), so a transition and the shard's
+ * indexes change in one script; everything about one user lives in the user's slot.
  *
  * <pre>
  * P:{s07}:job:ID        hash: the job
@@ -13,7 +14,8 @@ import java.util.zip.CRC32;
  * P:{s07}:active        zset: live job ids scored by heartbeat (ms) - stale detection is a range query
  * P:{s07}:ended         zset: ["status","user","id"] of terminal jobs scored by finish time (ms)
  * P:{s07}:counts        hash: status -> number of jobs
- * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID
+ * P:{s07}:evt:ID:EID    string with TTL: event EID was applied to job ID (an EID that is not a {@link NumberedEventId})
+ * P:{s07}:seen:ID       hash with TTL: the numbered events applied to job ID, group -> number ranges "1-57,59-100"
  * P:{s07}:lock          string with TTL: the shard's recovery lock
  * P:{s07}:outbox        zset: jobs with a callback delivery waiting, scored by when it is due (ms)
  * P:{s07}:listen        zset, all scores 0: live listeners j:JOB:CONN and u:USER:CONN of the shard's jobs
@@ -23,7 +25,7 @@ import java.util.zip.CRC32;
  * P:{user:USER}:live    zset: the user's live job ids (the per-user cap)
  * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
  * P:{user:USER}:whsec   hash: the user's sealed callback signing secrets
- * P:{meta}:shards       string: the shard count the data was written with
+ * P:{meta}:shards       string: the shard count the data was written with, and its tags ({@link ShardTags#marker})
  * P:{meta}:layout       string: the key layout the data is written in (see {@link KeyLayout})
  * P:{tmpl}:live         set: the names of the templates not retired
  * P:{tmpl}:t:NAME       hash: template NAME's versions and its latest version's hash and publish op
@@ -39,22 +41,27 @@ import java.util.zip.CRC32;
  */
 public final class RedisKeys {
     private final String prefix;
-    private final int shards;
+    private final ShardTags tags;
     private final KeyLayout layout;
 
+    /** The names of a deployment written now: {@code shards} shards with {@link ShardTags#spaced} tags. */
     public RedisKeys(String prefix, int shards) {
-        this(prefix, shards, KeyLayout.CURRENT);
+        this(prefix, ShardTags.spaced(shards), KeyLayout.CURRENT);
     }
 
-    RedisKeys(String prefix, int shards, KeyLayout layout) {
+    RedisKeys(String prefix, ShardTags tags, KeyLayout layout) {
         this.prefix = prefix;
-        this.shards = shards;
+        this.tags = tags;
         this.layout = layout;
     }
 
     /** The same names in another layout. */
     RedisKeys in(KeyLayout other) {
-        return other == layout ? this : new RedisKeys(prefix, shards, other);
+        return other == layout ? this : new RedisKeys(prefix, tags, other);
+    }
+
+    ShardTags tags() {
+        return tags;
     }
 
     KeyLayout layout() {
@@ -92,17 +99,17 @@ public final class RedisKeys {
     }
 
     public int shards() {
-        return shards;
+        return tags.count();
     }
 
     public int shardOf(String jobId) {
         CRC32 crc = new CRC32();
         crc.update(jobId.getBytes(StandardCharsets.UTF_8));
-        return (int) (crc.getValue() % shards);
+        return (int) (crc.getValue() % tags.count());
     }
 
     public String shardTag(int shard) {
-        return prefix + ":{s" + (shard < 10 ? "0" : "") + shard + "}:";
+        return prefix + ":{" + tags.tag(shard) + "}:";
     }
 
     public String job(String jobId) {
@@ -131,6 +138,11 @@ public final class RedisKeys {
             return shardTag(shardOf(jobId)) + "evt:";
         }
         return shardTag(shardOf(jobId)) + "evt:" + jobId + ":" + (layout == KeyLayout.RAW ? eventId : encode(eventId));
+    }
+
+    /** The numbered events ({@link NumberedEventId}) applied to a job. */
+    public String seenEvents(String jobId) {
+        return shardTag(shardOf(jobId)) + "seen:" + jobId;
     }
 
     public String lock(int shard) {

@@ -36,8 +36,7 @@ final class RedisLayout {
     private static final int SCAN_COUNT = 500;
 
     private final RedisConnection redis;
-    private final RedisKeys current;
-    private final RedisKeys legacy;
+    private final int configuredShards;
     private final String keyPrefix;
     private final Duration refresh;
     private final Clock clock;
@@ -46,11 +45,14 @@ final class RedisLayout {
     private final Set<String> adopted = ConcurrentHashMap.newKeySet();
     private volatile KeyLayout.State state;
     private volatile Instant readAt = Instant.MIN;
+    /** Known once the markers are read: the names in layout 2 and layout 1, with the data's shard tags. */
+    private volatile RedisKeys current;
+    private volatile RedisKeys legacy;
 
-    RedisLayout(RedisConnection redis, RedisKeys keys, String keyPrefix, Duration refresh, Clock clock) {
+    /** {@code configuredShards}: REDIS_SHARDS, 0 when not set (the data decides). */
+    RedisLayout(RedisConnection redis, int configuredShards, String keyPrefix, Duration refresh, Clock clock) {
         this.redis = redis;
-        this.current = keys.in(KeyLayout.ENCODED);
-        this.legacy = keys.in(KeyLayout.RAW);
+        this.configuredShards = configuredShards;
         this.keyPrefix = keyPrefix;
         this.refresh = refresh;
         this.clock = clock;
@@ -61,21 +63,26 @@ final class RedisLayout {
     }
 
     /**
-     * The keys to write with now. The first call also checks the shard count and records the layout of
-     * a fresh deployment; a layout this code does not know stops it with a message that says so.
+     * The keys to write with now. The first call also reads the shard count and tags the data was
+     * written with (REDIS_SHARDS, when set, must be that count) and records both and the layout for a
+     * fresh deployment; a layout this code does not know stops it with a message that says so.
      */
     RedisKeys keys(RedisClusterAsyncCommands<String, String> c) {
         KeyLayout.State s = state;
         Instant now = clock.instant();
         if (s == null) {
+            RedisKeys names = new RedisKeys(keyPrefix, 1);
+            ShardTags fresh = ShardTags.spaced(configuredShards == 0 ? RedisSettings.DEFAULT_SHARDS : configuredShards);
             List<Object> r = redis.await(check.<List<Object>>call(c, ScriptOutputType.MULTI,
-                    new String[] {current.shardCountMarker(), current.layoutMarker()},
-                    Integer.toString(current.shards()), KeyLayout.CURRENT.marker()));
+                    new String[] {names.shardCountMarker(), names.layoutMarker()}, fresh.marker(), KeyLayout.CURRENT.marker()));
             String storedShards = (String) r.get(0);
-            if (!Integer.toString(current.shards()).equals(storedShards)) {
-                throw new ConfigException("REDIS_SHARDS is " + current.shards() + " but the jobs in this Redis (key prefix '"
-                        + keyPrefix + "') were written with " + storedShards + " shards; keep the original value");
+            ShardTags tags = storedShards.equals(fresh.marker()) ? fresh : ShardTags.ofMarker(storedShards, keyPrefix);
+            if (configuredShards != 0 && configuredShards != tags.count()) {
+                throw new ConfigException("REDIS_SHARDS is " + configuredShards + " but the jobs in this Redis (key prefix '"
+                        + keyPrefix + "') were written with " + tags.count() + " shards; keep the original value or unset it");
             }
+            current = new RedisKeys(keyPrefix, tags, KeyLayout.ENCODED);
+            legacy = current.in(KeyLayout.RAW);
             s = remember((String) r.get(1), now);
         } else if (now.isAfter(readAt.plus(refresh))) {
             s = remember(redis.await(c.get(current.layoutMarker())), now);
@@ -118,6 +125,7 @@ final class RedisLayout {
     }
 
     MigrationResult migrate(RedisClusterAsyncCommands<String, String> c, Instant deadline) {
+        keys(c);
         KeyLayout.State s = remember(redis.await(c.get(current.layoutMarker())), clock.instant());
         if (!s.migrating() && s.writes() == KeyLayout.CURRENT) {
             return new MigrationResult(true, 0, "the data is in layout " + KeyLayout.CURRENT.marker() + " already");

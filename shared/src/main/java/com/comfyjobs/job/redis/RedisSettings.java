@@ -17,7 +17,8 @@ import java.util.Objects;
  * <tr><td>REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS</td><td>unset, 6379, unset, unset, false</td>
  * <td>instead of REDIS_URL (not both), for local and one-box use ({@link RedisAddress})</td></tr>
  * <tr><td>REDIS_CLUSTER</td><td>false</td><td>true for Redis Cluster and ElastiCache Serverless</td></tr>
- * <tr><td>REDIS_SHARDS</td><td>16</td><td>slot groups jobs are spread over; fixed for the life of a deployment</td></tr>
+ * <tr><td>REDIS_SHARDS</td><td>unset</td><td>slot groups jobs are spread over; unset: as the data in Redis was
+ * written, {@value #DEFAULT_SHARDS} for a Redis without jobs; set: must match the data (1-1024)</td></tr>
  * <tr><td>REDIS_KEY_PREFIX</td><td>cj</td><td>prefix of every key, so deployments can share a Redis</td></tr>
  * <tr><td>REDIS_CONNECT_TIMEOUT_MS</td><td>1000</td><td>TCP (and TLS) connect timeout</td></tr>
  * <tr><td>REDIS_COMMAND_TIMEOUT_MS</td><td>2000</td><td>longest wait for one command's answer</td></tr>
@@ -38,6 +39,12 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
                             Duration commandTimeout, Duration retention, int reconnectAfterTimeouts,
                             Duration topologyRefresh, int maxRequestBytes, Path tlsCaFile) {
 
+    /**
+     * The shard count of a fresh deployment: divisible by 3 and by 6, so the shards split evenly over
+     * 3 or 6 masters (see {@link ShardTags}); 48 would also split over 4 and 8, at twice the per-shard
+     * work of every recovery, callback and push sweep.
+     */
+    public static final int DEFAULT_SHARDS = 24;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
@@ -52,7 +59,7 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
     public RedisSettings {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
-        if (shards < 1 || shards > 1024) {
+        if (shards < 0 || shards > 1024) {
             throw new ConfigException("REDIS_SHARDS must be between 1 and 1024, was " + shards);
         }
         if (!keyPrefix.matches("[A-Za-z0-9_.-]{1,32}")) {
@@ -78,7 +85,7 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
         return new RedisSettings(
                 RedisAddress.fromEnv(env),
                 env.bool("REDIS_CLUSTER", false),
-                env.integer("REDIS_SHARDS", 16, 1, 1024),
+                env.integer("REDIS_SHARDS", 0, 1, 1024),
                 env.string("REDIS_KEY_PREFIX", "cj"),
                 env.millis("REDIS_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(50), Duration.ofSeconds(30)),
                 env.millis("REDIS_COMMAND_TIMEOUT_MS", DEFAULT_COMMAND_TIMEOUT, Duration.ofMillis(50), Duration.ofSeconds(60)),
@@ -91,8 +98,13 @@ public record RedisSettings(URI url, boolean cluster, int shards, String keyPref
 
     /** Defaults for a server at {@code url}; tests and tools change single fields with the withers. */
     public static RedisSettings of(URI url, boolean cluster) {
-        return new RedisSettings(url, cluster, 16, "cj", DEFAULT_CONNECT_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_RETENTION,
+        return new RedisSettings(url, cluster, 0, "cj", DEFAULT_CONNECT_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_RETENTION,
                 DEFAULT_RECONNECT_AFTER_TIMEOUTS, DEFAULT_TOPOLOGY_REFRESH, DEFAULT_MAX_REQUEST_BYTES, null);
+    }
+
+    /** The shard count a Redis without jobs gets: REDIS_SHARDS, else {@link #DEFAULT_SHARDS} ({@code shards} 0: not set, the data decides). */
+    public int shardsOfAFreshRedis() {
+        return shards == 0 ? DEFAULT_SHARDS : shards;
     }
 
     public RedisSettings withShards(int n) {

@@ -37,6 +37,7 @@ final class RedisTransitionSpec {
         }
         if (t.eventId() != null) {
             s.put("eventTtlMs", t.eventTtl().toMillis());
+            NumberedEventId.parse(t.eventId()).ifPresent(n -> s.putObject("seen").put("group", n.group()).put("n", Long.toString(n.number())));
         }
         if (t.acquireLeaseUntil() != null) {
             s.put("lease", Long.toString(t.acquireLeaseUntil().toEpochMilli()));
@@ -92,6 +93,7 @@ final class RedisTransitionSpec {
             s.put("sent", t.sentGraph().stored());
         }
         flag(s, "returnJob", t.returnJob());
+        flag(s, "returnJobWhenActedOn", t.returnJobWhenActedOn());
         if (t.visibleToOwner()) {
             s.put("push", true);
             s.put("pushGapMs", Listening.MIN_GAP.toMillis());

@@ -27,7 +27,7 @@ public final class RedisLiveConnections implements LiveConnections {
 
     public RedisLiveConnections(RedisConnection redis) {
         this.redis = redis;
-        this.keys = new RedisKeys(redis.settings().keyPrefix(), redis.settings().shards());
+        this.keys = new RedisKeys(redis.settings().keyPrefix(), redis.settings().shardsOfAFreshRedis());
     }
 
     @Override

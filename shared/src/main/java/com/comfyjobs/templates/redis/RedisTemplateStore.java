@@ -34,7 +34,7 @@ public final class RedisTemplateStore implements TemplateStore {
 
     public RedisTemplateStore(RedisConnection redis) {
         this.redis = redis;
-        this.keys = new RedisKeys(redis.settings().keyPrefix(), redis.settings().shards());
+        this.keys = new RedisKeys(redis.settings().keyPrefix(), redis.settings().shardsOfAFreshRedis());
     }
 
     @Override

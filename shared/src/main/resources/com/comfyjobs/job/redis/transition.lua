@@ -8,23 +8,27 @@
 -- KEYS[4] P:{sNN}:counts     status -> count
 -- KEYS[5] P:{sNN}:ended      terminal jobs ["status","user","id"] scored by finish time
 -- KEYS[6] P:{sNN}:evt:ID:EID the event id marker (P:{sNN}:evt: when the transition has no event id)
+--                            of an event id that is not numbered (see the replay block)
 -- KEYS[7] P:{sNN}:outbox     jobs with a callback delivery waiting, scored by when it is due (callbacks)
 -- KEYS[8] P:{sNN}:listen     live listeners of the shard's jobs (see live_listeners.lua)
 -- KEYS[9] P:{sNN}:listen:exp their connections' ends
 -- KEYS[10] P:{sNN}:pushes:owed the shard's jobs that owe a push, scored by its due time (ms)
+-- KEYS[11] P:{sNN}:seen:ID   the job's numbered events: group -> number ranges (see the replay block)
 -- ARGV[1] the transition as JSON, written by RedisTransitionSpec:
 --   op (the transition's random id), now (ms, string), retentionMs, expectStatus [..], expectAttempt,
---   expectUpdated (ms, string), eventTtlMs, lease (ms, string) with leaseBy (owner), under (owner whose
+--   expectUpdated (ms, string), eventTtlMs with seen {group, n (string)} for a numbered event id, lease (ms, string) with leaseBy (owner), under (owner whose
 --   lease must be held), releaseLease, status, cancelStatus, requestCancel, requeue {attempt, server,
 --   prompt}, progress, graph {cached [..], finished [..], executing, running {node, value, max}},
 --   addOutputs [..] with maxOutputs and maxOutputBytes (the stored list's limits), artifacts (JSON text), error (JSON text), markSubmitted, observed,
 --   server, char, meta (JSON text), sent (<attempt>:<sha256> of the graph sent to ComfyUI), returnJob,
+--   returnJobWhenActedOn (Transition.answersWithJob: the job only when its status changed or a callback
+--   delivery waits for its first try now),
 --   push (the change is visible to the job's owner) with pushGapMs (Listening.MIN_GAP)
 -- Returns {outcome, previousStatus, status, attempt, userId, live[, field, value, ...]} where outcome is
 --   applied | duplicate_event | wrong_attempt | changed | status_conflict | lease_held | lease_lost, or
 --   {not_found}; live is {push, due, lastPushedStatus, connection...} (push: now | later | no, see the
---   live listeners block). The job's fields follow when the outcome is applied and returnJob was asked or
---   push is now.
+--   live listeners block). The job's fields follow when the outcome is applied and returnJob was asked,
+--   returnJobWhenActedOn was and the job is acted on, or push is now.
 -- A call whose op is the one the job last applied is the same write sent again (a client replays a
 --   command whose reply it lost): it answers applied, with the job as it is, and changes nothing; its live
 --   answer is the first run's (now again if that run pushed: a second message is harmless).
@@ -86,6 +90,15 @@ local now = spec.now
 local now_n = tonumber(now)
 local progress_before = tonumber(job.progress or '0')  -- callbacks: did this transition raise it?
 
+-- ---- the answer's size ----
+-- A progress event that changes no status and makes no callback due answers without the job's
+-- fields: those are most of the bytes of an event's round trip (Transition.answersWithJob).
+local function acted_on(before, after)
+  if after ~= before then return true end
+  local cb = redis.call('HMGET', KEYS[1], 'cbid', 'cbpa', 'cbdue')
+  return cb[1] ~= false and cb[2] == '0' and tonumber(cb[3]) <= now_n
+end
+
 local NO_PUSH = {'no', '', ''}
 
 local function reject(outcome)
@@ -101,14 +114,71 @@ if job.op and job.op == spec.op then
     live = {'later', string.match(job.pushowe, '^(%d+):'), job.pushst or ''}
   end
   local replayed = {'applied', status, status, attempt, job.user, live}
-  if spec.returnJob or live[1] == 'now' then return with_job(replayed) end
+  if spec.returnJob or live[1] == 'now' or spec.returnJobWhenActedOn and acted_on(status, status) then return with_job(replayed) end
   return replayed
 end
+-- ---- replay markers ----
+-- An event id is recorded before any guard, so a replay is refused whatever became of the job since,
+-- ended included. A numbered id (NumberedEventId: the bridge's and the simulator's) goes into the
+-- job's one hash KEYS[11] as field group, value the sorted, merged ranges of numbers seen
+-- ("1-57,59,61-100"), and the hash lives eventTtlMs after the job's last event: every id is remembered
+-- at least that long, and a job's hundred events take one small hash instead of a hundred keys. Its old
+-- marker (KEYS[6], one key per event, written before this layout) is still read, so an id recorded by
+-- the previous version in the last window is refused too. Any other id keeps its own key with TTL.
+local function seen_ranges(text)
+  local ranges = {}
+  if text then
+    for part in string.gmatch(text, '[^,]+') do
+      local lo, hi = string.match(part, '^(%d+)-(%d+)$')
+      if lo then
+        ranges[#ranges + 1] = {tonumber(lo), tonumber(hi)}
+      else
+        ranges[#ranges + 1] = {tonumber(part), tonumber(part)}
+      end
+    end
+  end
+  return ranges
+end
+
+-- adds n to the job's ranges of group; false when n is there already
+local function mark_seen(group, n)
+  local ranges = seen_ranges(redis.call('HGET', KEYS[11], group))
+  local at = #ranges + 1
+  for i, r in ipairs(ranges) do
+    if n >= r[1] and n <= r[2] then return false end
+    if n < r[1] then
+      at = i
+      break
+    end
+  end
+  table.insert(ranges, at, {n, n})
+  if at < #ranges and ranges[at + 1][1] == n + 1 then
+    ranges[at][2] = ranges[at + 1][2]
+    table.remove(ranges, at + 1)
+  end
+  if at > 1 and ranges[at - 1][2] == n - 1 then
+    ranges[at - 1][2] = ranges[at][2]
+    table.remove(ranges, at)
+  end
+  local parts = {}
+  for i, r in ipairs(ranges) do
+    parts[i] = r[1] == r[2] and string.format('%.0f', r[1]) or string.format('%.0f-%.0f', r[1], r[2])
+  end
+  redis.call('HSET', KEYS[11], group, table.concat(parts, ','))
+  redis.call('PEXPIRE', KEYS[11], spec.eventTtlMs)
+  return true
+end
+
 if spec.eventTtlMs then
-  if not redis.call('SET', KEYS[6], '1', 'NX', 'PX', spec.eventTtlMs) then
+  if spec.seen then
+    if redis.call('EXISTS', KEYS[6]) == 1 or not mark_seen(spec.seen.group, tonumber(spec.seen.n)) then
+      return reject('duplicate_event')
+    end
+  elseif not redis.call('SET', KEYS[6], '1', 'NX', 'PX', spec.eventTtlMs) then
     return reject('duplicate_event')
   end
 end
+-- ---- end of replay markers ----
 if spec.expectAttempt and attempt ~= spec.expectAttempt then return reject('wrong_attempt') end
 if spec.expectUpdated and job.updated ~= spec.expectUpdated then return reject('changed') end
 if not LIVE[status] then return reject('status_conflict') end
@@ -401,5 +471,5 @@ else
 end
 
 local result = {'applied', status, new_status, attempt, job.user, live}
-if spec.returnJob or live[1] == 'now' then return with_job(result) end
+if spec.returnJob or live[1] == 'now' or spec.returnJobWhenActedOn and acted_on(status, new_status) then return with_job(result) end
 return result

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -14,10 +15,17 @@ public final class Signer {
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
 
     private final byte[] key;
-    private final SecureRandom ids = new SecureRandom();
+    private final String idStem;
+    private final AtomicLong deliveries = new AtomicLong();
 
     public Signer(String secret) {
         this.key = decodeSecret(secret);
+        SecureRandom random = new SecureRandom();
+        StringBuilder stem = new StringBuilder("msg_");
+        for (int i = 0; i < 16; i++) {
+            stem.append(ID_ALPHABET[random.nextInt(ID_ALPHABET.length)]);
+        }
+        this.idStem = stem.append('_').toString();
     }
 
     /** The HMAC key of "whsec_&lt;base64&gt;" or plain base64; rejects anything else. */
@@ -35,13 +43,13 @@ public final class Signer {
         return key;
     }
 
-    /** A fresh webhook-id: "msg_" and 24 URL-safe random characters. */
+    /**
+     * A fresh webhook-id, as the bridge makes them: "msg_", 16 URL-safe random characters drawn once per
+     * signer, "_" and the number of the delivery. A job's events then carry consecutive numbers under
+     * one stem, which the receiver keeps as number ranges rather than one replay marker per event.
+     */
     public String newMessageId() {
-        StringBuilder id = new StringBuilder("msg_");
-        for (int i = 0; i < 24; i++) {
-            id.append(ID_ALPHABET[ids.nextInt(ID_ALPHABET.length)]);
-        }
-        return id.toString();
+        return idStem + deliveries.incrementAndGet();
     }
 
     public String sign(String messageId, long timestampSeconds, byte[] body) {

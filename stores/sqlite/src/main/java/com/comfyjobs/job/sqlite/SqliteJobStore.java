@@ -335,7 +335,7 @@ public final class SqliteJobStore implements JobStore {
             if (t.opId().equals(stored.lastOp())) {
                 Listening replayed = listeners.replayed(s, job, t);
                 return new TransitionResult(TransitionOutcome.APPLIED, job.status(), job.status(), job.attempt(),
-                        t.returnJob() || replayed.push() == Listening.Push.NOW ? job : null, replayed);
+                        t.answersWithJob(job.status(), job) || replayed.push() == Listening.Push.NOW ? job : null, replayed);
             }
             // the marker is kept whatever the guards decide: an event is applied or judged once, as in transition.lua
             if (t.eventId() != null && !markEvent(s, t, shard)) {
@@ -352,7 +352,7 @@ public final class SqliteJobStore implements JobStore {
             }
             Listening listening = listeners.applied(s, after, shard, t);
             return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
-                    t.returnJob() || listening.push() == Listening.Push.NOW ? after : null, listening);
+                    t.answersWithJob(job.status(), after) || listening.push() == Listening.Push.NOW ? after : null, listening);
         });
     }
 

@@ -49,6 +49,18 @@ public interface JobObserver {
      */
     void stateStoreError();
 
+    /**
+     * One ComfyUI server's queue as the recovery run read it (metrics QueueDepth and Running, by
+     * Server): what scaling the fleet goes by. {@code server} is the server's name, never a URL that
+     * may carry credentials.
+     */
+    default void serverLoad(String server, int pending, int running) {
+    }
+
+    /** The recovery run could not read one ComfyUI server's queue (metric ServerUnreachable, by Server). */
+    default void serverUnreachable(String server) {
+    }
+
     /** The invocation is ending: write what was collected (one EMF record) and send pending events. */
     void flush();
 

@@ -34,6 +34,14 @@ public interface JobObserver {
     /** One webhook event's fate: applied, duplicate, ignored or rejected. */
     void webhookEvent(String outcome);
 
+    /**
+     * How long after its sender signed it a verified webhook delivery was handled (metric
+     * WebhookLag): transit, API Gateway and a cold start, to the second of webhook-timestamp and
+     * with the two clocks' skew.
+     */
+    default void webhookLag(Duration lag) {
+    }
+
     /** A recovery run ended with these counts. */
     void recoveryRun(RecoveryRunCounts counts);
 

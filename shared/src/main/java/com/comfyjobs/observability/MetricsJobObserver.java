@@ -109,6 +109,11 @@ public final class MetricsJobObserver implements JobObserver {
     }
 
     @Override
+    public synchronized void webhookLag(Duration lag) {
+        put("WebhookLag", Math.max(0, lag.toMillis()), Unit.MILLISECONDS);
+    }
+
+    @Override
     public synchronized void recoveryRun(RecoveryRunCounts c) {
         put("RecoveryScanned", c.scanned(), Unit.COUNT);
         put("RecoveryRecovered", c.recovered(), Unit.COUNT);

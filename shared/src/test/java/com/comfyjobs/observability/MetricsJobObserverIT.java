@@ -85,6 +85,7 @@ class MetricsJobObserverIT {
         observer.serverLoad("http://gpu-1:8188", 12, 1);
         observer.serverLoad("https://gpu-2.example.com/comfy", 0, 0);
         observer.serverUnreachable("http://gpu-3:8188");
+        observer.webhookLag(Duration.ofMillis(-800));
         observer.flush();
 
         Map<String, JsonNode> byServer = new HashMap<>();
@@ -108,6 +109,7 @@ class MetricsJobObserverIT {
         assertEquals(1, byServer.get("http://gpu-3:8188").get("ServerUnreachable").asInt());
         assertTrue(!byServer.get("http://gpu-3:8188").has("QueueDepth"), "an unread queue is no depth of 0");
         assertEquals(7, plain.get("RecoveryDuration").asInt());
+        assertEquals(0, plain.get("WebhookLag").asInt(), "a sender's clock ahead of ours is no negative lag");
 
         out.reset();
         observer.flush();

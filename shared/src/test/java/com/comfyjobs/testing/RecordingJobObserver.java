@@ -12,6 +12,17 @@ public final class RecordingJobObserver implements JobObserver {
     private final List<String> outputsNotFromThisJob = new CopyOnWriteArrayList<>();
     private final List<String> callbacks = new CopyOnWriteArrayList<>();
     private final List<String> serverLoads = new CopyOnWriteArrayList<>();
+    private final List<Duration> webhookLags = new CopyOnWriteArrayList<>();
+
+    /** The lag of each verified webhook delivery, in order (the metric WebhookLag). */
+    public List<Duration> webhookLags() {
+        return List.copyOf(webhookLags);
+    }
+
+    @Override
+    public void webhookLag(Duration lag) {
+        webhookLags.add(lag);
+    }
 
     /**
      * Each server load reported, in order: {@code "<server> pending=<n> running=<n>"}, or

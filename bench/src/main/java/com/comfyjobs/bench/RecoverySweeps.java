@@ -71,6 +71,9 @@ final class RecoverySweeps {
             Dispatcher dispatcher = new Dispatcher(store, pool, new InputStaging(pool, null), settings, Clock.systemUTC(), JobObserver.NONE);
             RecoveryService recovery = new RecoveryService(store, pool, dispatcher, new Finalizer(store, pool, null, Clock.systemUTC(),
                     JobObserver.NONE), settings, Clock.systemUTC(), JobObserver.NONE);
+            // each run also reads every server's /queue beside the sweep (the per-server load metrics); the HTTP client's
+            // first exchange in this JVM (about a second cold) is not what the rows measure
+            pool.client(sim.baseUrl()).queue();
             // the live jobs that are not stale: a heartbeat far ahead keeps them out of every sweep, however long seeding takes
             seed(store, active, Instant.now().plus(Duration.ofDays(1)), sim.baseUrl(), settings.maxAttempts());
             int shards = store.shardCount();

@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The ComfyUI servers of COMFYUI_URLS. A new job goes to the reachable server with the fewest
  * queue_remaining; all servers are asked at once with a short timeout and the answers are reused for
- * a few seconds, so a submit pays at most one probe round and usually none.
+ * a few seconds, so a submit pays at most one probe round and usually none. A drained server
+ * (COMFYUI_DRAIN) is never chosen, so it gets no new job nor a next attempt, while its jobs are
+ * still followed, stopped and reconciled there through {@link #client(String)}.
  */
 public final class ComfyUiPool {
     /**
@@ -66,7 +68,12 @@ public final class ComfyUiPool {
         return c != null ? c : new ComfyUiClient(u, http, settings);
     }
 
-    /** The least loaded reachable server, or empty when none answers. */
+    /** Whether the server recorded on a job takes no new job (COMFYUI_DRAIN). */
+    public boolean drained(String server) {
+        return settings.drained().contains(ComfyUiSettings.normalize(URI.create(server)));
+    }
+
+    /** The least loaded reachable server that is not drained, or empty when none answers. */
     public Optional<ComfyUiClient> choose() {
         return chooseExcept(List.of());
     }
@@ -122,7 +129,11 @@ public final class ComfyUiPool {
             return p.load();
         }
         Map<URI, CompletableFuture<Reply<Integer>>> asks = new LinkedHashMap<>();
-        clients.forEach((u, c) -> asks.put(u, c.queueRemainingAsync(settings.healthTimeout())));
+        clients.forEach((u, c) -> {
+            if (!settings.drained().contains(u)) {
+                asks.put(u, c.queueRemainingAsync(settings.healthTimeout()));
+            }
+        });
         Map<URI, Integer> load = new LinkedHashMap<>();
         for (Map.Entry<URI, CompletableFuture<Reply<Integer>>> e : asks.entrySet()) {
             Reply<Integer> r = e.getValue().join();

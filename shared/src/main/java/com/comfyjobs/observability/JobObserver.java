@@ -34,6 +34,14 @@ public interface JobObserver {
     /** One webhook event's fate: applied, duplicate, ignored or rejected. */
     void webhookEvent(String outcome);
 
+    /**
+     * How long after its sender signed it a verified webhook delivery was handled (metric
+     * WebhookLag): transit, API Gateway and a cold start, to the second of webhook-timestamp and
+     * with the two clocks' skew.
+     */
+    default void webhookLag(Duration lag) {
+    }
+
     /** A recovery run ended with these counts. */
     void recoveryRun(RecoveryRunCounts counts);
 
@@ -48,6 +56,18 @@ public interface JobObserver {
      * type): a request failed and someone has to look (metrics: StateStoreErrors).
      */
     void stateStoreError();
+
+    /**
+     * One ComfyUI server's queue as the recovery run read it (metrics QueueDepth and Running, by
+     * Server): what scaling the fleet goes by. {@code server} is the server's name, never a URL that
+     * may carry credentials.
+     */
+    default void serverLoad(String server, int pending, int running) {
+    }
+
+    /** The recovery run could not read one ComfyUI server's queue (metric ServerUnreachable, by Server). */
+    default void serverUnreachable(String server) {
+    }
 
     /** The invocation is ending: write what was collected (one EMF record) and send pending events. */
     void flush();

@@ -14,7 +14,8 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
 /**
  * CloudWatch EMF metrics (jobs by final status, job duration, queue wait, webhook
  * deliveries, recovery outcomes, state store errors, outputs refused as not the job's own, callbacks to callers by outcome) collected during an invocation and written by
- * {@link #flush()} at its end as one EMF record; the three analytics events as structured log
+ * {@link #flush()} at its end as one EMF record, plus one per ComfyUI server whose load was
+ * reported (those carry the Server dimension besides Service); the three analytics events as structured log
  * records and, when configured, to PostHog. Nothing here throws into a request.
  */
 public final class MetricsJobObserver implements JobObserver {
@@ -24,6 +25,7 @@ public final class MetricsJobObserver implements JobObserver {
     private final String service;
     private MetricsLogger metrics;
     private int recorded;
+    private final Map<String, MetricsLogger> perServer = new LinkedHashMap<>();
 
     public MetricsJobObserver(ObservabilitySettings settings, String service, PrintStream out) {
         this.settings = settings;
@@ -41,6 +43,24 @@ public final class MetricsJobObserver implements JobObserver {
         } catch (Exception e) {
             throw new IllegalArgumentException("METRICS_NAMESPACE is not a valid CloudWatch namespace: " + settings.namespace(), e);
         }
+        return m;
+    }
+
+    /** The record of one server's metrics; null when its name cannot be a dimension value. */
+    private MetricsLogger serverLogger(String server) {
+        MetricsLogger known = perServer.get(server);
+        if (known != null) {
+            return known;
+        }
+        MetricsLogger m = new MetricsLogger(new EmfEnvironment(service, out));
+        try {
+            m.setNamespace(settings.namespace());
+            m.setDimensions(DimensionSet.of("Service", service, "Server", server));
+        } catch (Exception e) {
+            JsonLog.warn("server metrics dropped", "server", server, "reason", e.getMessage());
+            return null;
+        }
+        perServer.put(server, m);
         return m;
     }
 
@@ -89,6 +109,11 @@ public final class MetricsJobObserver implements JobObserver {
     }
 
     @Override
+    public synchronized void webhookLag(Duration lag) {
+        put("WebhookLag", Math.max(0, lag.toMillis()), Unit.MILLISECONDS);
+    }
+
+    @Override
     public synchronized void recoveryRun(RecoveryRunCounts c) {
         put("RecoveryScanned", c.scanned(), Unit.COUNT);
         put("RecoveryRecovered", c.recovered(), Unit.COUNT);
@@ -111,13 +136,34 @@ public final class MetricsJobObserver implements JobObserver {
     }
 
     @Override
+    public synchronized void serverLoad(String server, int pending, int running) {
+        MetricsLogger m = serverLogger(server);
+        if (m != null) {
+            put(m, "QueueDepth", pending, Unit.COUNT);
+            put(m, "Running", running, Unit.COUNT);
+        }
+    }
+
+    @Override
+    public synchronized void serverUnreachable(String server) {
+        MetricsLogger m = serverLogger(server);
+        if (m != null) {
+            put(m, "ServerUnreachable", 1, Unit.COUNT);
+        }
+    }
+
+    @Override
     public void flush() {
         synchronized (this) {
-            if (recorded > 0 && settings.metricsEnabled()) {
-                metrics.flush();
+            if (settings.metricsEnabled()) {
+                if (recorded > 0) {
+                    metrics.flush();
+                }
+                perServer.values().forEach(MetricsLogger::flush);
             }
             metrics = newLogger();
             recorded = 0;
+            perServer.clear();
         }
         if (postHog != null) {
             postHog.flush(Duration.ofSeconds(2));
@@ -125,11 +171,18 @@ public final class MetricsJobObserver implements JobObserver {
     }
 
     private void put(String name, double value, Unit unit) {
-        try {
-            metrics.putMetric(name, value, unit);
+        if (put(metrics, name, value, unit)) {
             recorded++;
+        }
+    }
+
+    private static boolean put(MetricsLogger into, String name, double value, Unit unit) {
+        try {
+            into.putMetric(name, value, unit);
+            return true;
         } catch (Exception e) {
             JsonLog.warn("metric dropped", "metric", name, "reason", e.getMessage());
+            return false;
         }
     }
 

@@ -108,6 +108,7 @@ public final class WebhookService {
             rejections.rejected(e.getMessage(), webhookIdOf(headers));
             throw e;
         }
+        signedAt(headers).ifPresent(at -> observer.webhookLag(Duration.between(at, clock.instant())));
         List<ComfyEvent> events;
         try {
             events = WebhookEnvelopes.parse(body, webhookId);
@@ -139,6 +140,18 @@ public final class WebhookService {
             callbacks.attemptFirst(withCallback, CallbackSender.FIRST_TRY_BUDGET);
         }
         return new WebhookResult(applied, duplicates, ignored);
+    }
+
+    /** When the sender signed this delivery (webhook-timestamp, whole seconds), once its signature was checked. */
+    private static Optional<Instant> signedAt(Map<String, String> headers) {
+        return headers.entrySet().stream().filter(h -> "webhook-timestamp".equalsIgnoreCase(h.getKey())).map(Map.Entry::getValue)
+                .findFirst().flatMap(v -> {
+                    try {
+                        return Optional.of(Instant.ofEpochSecond(Long.parseLong(v.trim())));
+                    } catch (NumberFormatException e) {
+                        return Optional.empty();
+                    }
+                });
     }
 
     /** The webhook-id header as sent (headers are case-insensitive), for the log of a rejected delivery. */

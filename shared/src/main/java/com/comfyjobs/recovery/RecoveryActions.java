@@ -2,9 +2,12 @@ package com.comfyjobs.recovery;
 
 import com.comfyjobs.comfyui.ComfyUiClient;
 import com.comfyjobs.comfyui.ComfyUiPool;
+import com.comfyjobs.comfyui.ComfyUiSettings;
 import com.comfyjobs.comfyui.HistoryEntry;
 import com.comfyjobs.comfyui.PromptLocation;
 import com.comfyjobs.comfyui.PromptStopper;
+import com.comfyjobs.comfyui.QueueSnapshot;
+import com.comfyjobs.comfyui.Reply;
 import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.job.JobError;
@@ -21,6 +24,7 @@ import com.comfyjobs.progress.FinalizeOutcome;
 import com.comfyjobs.progress.Finalizer;
 import com.comfyjobs.submit.DispatchResult;
 import com.comfyjobs.submit.Dispatcher;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +34,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Carries out what {@link Reconciler} decided for one stale job: every change is guarded by the
@@ -52,6 +59,11 @@ final class RecoveryActions {
     private final ServerGate gate = new ServerGate();
     private final Map<String, QueueCache> queues = new ConcurrentHashMap<>();
     private final RecoverySettings recoverySettings;
+    private final ExecutorService queueReaders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "recovery-queue-read");
+        t.setDaemon(true);
+        return t;
+    });
 
     RecoveryActions(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
                     RecoverySettings recoverySettings, Clock clock, JobObserver observer, LiveUpdates live) {
@@ -253,8 +265,33 @@ final class RecoveryActions {
     /** Where the job's current prompt is on its server, sharing one /queue answer per server per sweep. */
     private PromptLocation locate(Job job) {
         ComfyUiClient client = pool.client(job.comfyServer());
-        QueueCache queue = queues.computeIfAbsent(job.comfyServer(), s -> new QueueCache(client, clock));
+        QueueCache queue = queueOf(job.comfyServer());
         return gate.call(job.comfyServer(), () -> PromptLocation.find(client, job.promptId(), queue::get));
+    }
+
+    private QueueCache queueOf(String server) {
+        return queues.computeIfAbsent(server, s -> new QueueCache(pool.client(s), clock));
+    }
+
+    /**
+     * Reads every pool server's /queue, drained ones included, all at once and beside the sweep,
+     * whose lookups share the answers, and reports each server's load; a server that does not answer
+     * is reported unreachable. Completes when every server was reported.
+     */
+    CompletableFuture<Void> reportServerLoad() {
+        List<CompletableFuture<Void>> reads = new ArrayList<>();
+        for (URI server : pool.servers()) {
+            String s = server.toString();
+            reads.add(CompletableFuture.runAsync(() -> {
+                Reply<QueueSnapshot> queue = gate.call(s, () -> queueOf(s).get());
+                if (queue instanceof Reply.Ok<QueueSnapshot> ok) {
+                    observer.serverLoad(ComfyUiSettings.nameOf(server), ok.value().pending().size(), ok.value().running().size());
+                } else {
+                    observer.serverUnreachable(ComfyUiSettings.nameOf(server));
+                }
+            }, queueReaders));
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new));
     }
 
     /**
@@ -284,7 +321,15 @@ final class RecoveryActions {
             settle(job, JobStatus.FAILED, JobError.of("workflow_missing", "the stored workflow is gone; the job cannot be resubmitted"), summary);
             return;
         }
-        ComfyUiClient target = pool.choose().orElse(pool.client(job.comfyServer()));
+        // none answered the probe: the job's own server just answered the lookup, so it runs there
+        // again, unless it is drained; then the job waits for a server to take it
+        Optional<ComfyUiClient> chosen = pool.choose();
+        if (chosen.isEmpty() && pool.drained(job.comfyServer())) {
+            store.refreshHeartbeat(job.id(), job.attempt(), now());
+            summary.skipped.incrementAndGet();
+            return;
+        }
+        ComfyUiClient target = chosen.orElse(pool.client(job.comfyServer()));
         int attempt = job.attempt() + 1;
         TransitionResult r = store.transition(Transition.of(job.id(), now()).expectAttempt(job.attempt())
                 .expectUnchangedSince(job.updatedAt())

@@ -13,6 +13,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The scheduled reconciler. Per shard, under a lock, it reads only the live jobs whose heartbeat is
@@ -35,6 +39,7 @@ public final class RecoveryService {
     private final Sweep sweep;
     private final RecoveryActions actions;
     private final LiveUpdates live;
+    private final Clock clock;
 
     /** Without live pushes. */
     public RecoveryService(JobStore store, ComfyUiPool pool, Dispatcher dispatcher, Finalizer finalizer, ServiceSettings settings,
@@ -53,6 +58,7 @@ public final class RecoveryService {
                            RecoverySettings recoverySettings, Clock clock, JobObserver observer, LiveUpdates live) {
         this.store = store;
         this.live = live;
+        this.clock = clock;
         this.settings = settings;
         this.observer = observer;
         this.sweep = new Sweep(store, settings.retention(), clock);
@@ -65,9 +71,24 @@ public final class RecoveryService {
      */
     public RecoverySummary run(Instant deadline) {
         ServerSnapshots snapshots = actions.snapshots(deadline);
+        CompletableFuture<Void> load = actions.reportServerLoad();
         RecoverySummary summary = sweep.run(deadline, settings.staleAfter(), (batch, counts) -> actions.plan(batch, counts, snapshots));
         live.pushOwed();
+        awaitUntil(load, deadline);
         return reported("recovery summary", summary);
+    }
+
+    /** A server whose queue is not read by the deadline goes unreported in this run rather than hold it up. */
+    private void awaitUntil(CompletableFuture<Void> load, Instant deadline) {
+        try {
+            load.get(Math.max(0, Duration.between(clock.instant(), deadline).toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            JsonLog.warn("ComfyUI queues still unread at the run's deadline; their load is not reported this run");
+        } catch (ExecutionException e) {
+            JsonLog.warn("ComfyUI server load not reported", "reason", String.valueOf(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -153,7 +153,8 @@ public final class Dispatcher {
             return new DispatchResult(r.applied() ? DispatchResult.Outcome.ALREADY_THERE : DispatchResult.Outcome.SKIPPED,
                     r.applied() ? r.job() : job, null);
         }
-        if (where.place() == PromptLocation.Place.ABSENT) {
+        // a drained server keeps the jobs it has, but one it never took goes elsewhere
+        if (where.place() == PromptLocation.Place.ABSENT && !pool.drained(job.comfyServer())) {
             return send(job, workflow.get(), recorded, null);
         }
         return move(job, workflow.get(), List.of(job.comfyServer()), true);

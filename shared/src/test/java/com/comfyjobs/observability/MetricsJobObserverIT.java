@@ -77,6 +77,46 @@ class MetricsJobObserverIT {
     }
 
     @Test
+    void eachServersLoadIsARecordOfItsOwnByServerAndService() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MetricsJobObserver observer = new MetricsJobObserver(new ObservabilitySettings("ComfyJobs/Test", true, null, null), "recovery",
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        observer.recoveryRun(new RecoveryRunCounts(0, 0, 0, 0, 0, 0, 0, 7));
+        observer.serverLoad("http://gpu-1:8188", 12, 1);
+        observer.serverLoad("https://gpu-2.example.com/comfy", 0, 0);
+        observer.serverUnreachable("http://gpu-3:8188");
+        observer.webhookLag(Duration.ofMillis(-800));
+        observer.flush();
+
+        Map<String, JsonNode> byServer = new HashMap<>();
+        JsonNode plain = null;
+        for (String line : out.toString(StandardCharsets.UTF_8).trim().split("\n")) {
+            JsonNode record = JSON.readTree(line);
+            JsonNode directive = record.get("_aws").get("CloudWatchMetrics").get(0);
+            assertEquals("ComfyJobs/Test", directive.get("Namespace").asText());
+            assertEquals("recovery", record.get("Service").asText());
+            if (record.has("Server")) {
+                assertEquals("[[\"Service\",\"Server\"]]", directive.get("Dimensions").toString());
+                byServer.put(record.get("Server").asText(), record);
+            } else {
+                plain = record;
+            }
+        }
+        assertEquals(3, byServer.size(), out.toString(StandardCharsets.UTF_8));
+        assertEquals(12, byServer.get("http://gpu-1:8188").get("QueueDepth").asInt());
+        assertEquals(1, byServer.get("http://gpu-1:8188").get("Running").asInt());
+        assertEquals(0, byServer.get("https://gpu-2.example.com/comfy").get("QueueDepth").asInt());
+        assertEquals(1, byServer.get("http://gpu-3:8188").get("ServerUnreachable").asInt());
+        assertTrue(!byServer.get("http://gpu-3:8188").has("QueueDepth"), "an unread queue is no depth of 0");
+        assertEquals(7, plain.get("RecoveryDuration").asInt());
+        assertEquals(0, plain.get("WebhookLag").asInt(), "a sender's clock ahead of ours is no negative lag");
+
+        out.reset();
+        observer.flush();
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "the servers' records are written once");
+    }
+
+    @Test
     void metricsCanBeSilencedAndAnalyticsGoToPostHog() throws Exception {
         List<JsonNode> captured = Collections.synchronizedList(new ArrayList<>());
         Map<String, String> paths = new HashMap<>();

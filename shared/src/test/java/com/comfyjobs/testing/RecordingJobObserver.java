@@ -11,6 +11,36 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class RecordingJobObserver implements JobObserver {
     private final List<String> outputsNotFromThisJob = new CopyOnWriteArrayList<>();
     private final List<String> callbacks = new CopyOnWriteArrayList<>();
+    private final List<String> serverLoads = new CopyOnWriteArrayList<>();
+    private final List<Duration> webhookLags = new CopyOnWriteArrayList<>();
+
+    /** The lag of each verified webhook delivery, in order (the metric WebhookLag). */
+    public List<Duration> webhookLags() {
+        return List.copyOf(webhookLags);
+    }
+
+    @Override
+    public void webhookLag(Duration lag) {
+        webhookLags.add(lag);
+    }
+
+    /**
+     * Each server load reported, in order: {@code "<server> pending=<n> running=<n>"}, or
+     * {@code "<server> unreachable"} (the metrics QueueDepth, Running and ServerUnreachable).
+     */
+    public List<String> serverLoads() {
+        return List.copyOf(serverLoads);
+    }
+
+    @Override
+    public void serverLoad(String server, int pending, int running) {
+        serverLoads.add(server + " pending=" + pending + " running=" + running);
+    }
+
+    @Override
+    public void serverUnreachable(String server) {
+        serverLoads.add(server + " unreachable");
+    }
 
     /** The outcome of each callback try, in order (the metric Callback&lt;Outcome&gt; counts them). */
     public List<String> callbacks() {

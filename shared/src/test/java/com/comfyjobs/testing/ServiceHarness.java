@@ -68,6 +68,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -142,7 +143,7 @@ public final class ServiceHarness implements AutoCloseable {
     /** What the services reported (every service reports here). */
     public final RecordingJobObserver observed = new RecordingJobObserver();
 
-    private ServiceHarness(int servers, Map<String, String> env) {
+    private ServiceHarness(int servers, Map<String, String> env, int... drained) {
         List<ComfyUiSimulator> started = new ArrayList<>();
         List<URI> urls = new ArrayList<>();
         for (int i = 0; i < servers; i++) {
@@ -159,7 +160,8 @@ public final class ServiceHarness implements AutoCloseable {
         store = new InMemoryJobStore(16, settings.retention(), clock);
         // no cached probe: a server the test just stopped is seen as stopped by the next choice
         pool = new ComfyUiPool(ComfyUiSettings.of(urls).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))
-                .withHealth(Duration.ofSeconds(1), Duration.ZERO), clock);
+                .withHealth(Duration.ofSeconds(1), Duration.ZERO)
+                .withDrained(String.join(",", Arrays.stream(drained).mapToObj(i -> urls.get(i).toString()).toList())), clock);
         String bucket = "harness-" + UUID.randomUUID().toString().substring(0, 8);
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)));
@@ -208,6 +210,11 @@ public final class ServiceHarness implements AutoCloseable {
     /** {@code servers} simulators in the pool. */
     public static ServiceHarness start(int servers, Map<String, String> env) {
         return new ServiceHarness(servers, env);
+    }
+
+    /** {@code servers} simulators in the pool, those at the indexes {@code drained} drained (COMFYUI_DRAIN). */
+    public static ServiceHarness startDraining(int servers, Map<String, String> env, int... drained) {
+        return new ServiceHarness(servers, env, drained);
     }
 
     private static synchronized S3Server s3() {

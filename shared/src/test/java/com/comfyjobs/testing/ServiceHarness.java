@@ -158,9 +158,10 @@ public final class ServiceHarness implements AutoCloseable {
         Env environment = new Env(vars);
         settings = ServiceSettings.fromEnv(environment);
         store = new InMemoryJobStore(16, settings.retention(), clock);
-        // no cached probe: a server the test just stopped is seen as stopped by the next choice
+        // no cached probe: a server the test just stopped is seen as stopped by the next choice; 3 s for the
+        // probe itself, since a loaded 2-core machine let a simulator just started miss 1 s and the job go unplaced
         pool = new ComfyUiPool(ComfyUiSettings.of(urls).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5))
-                .withHealth(Duration.ofSeconds(1), Duration.ZERO)
+                .withHealth(Duration.ofSeconds(3), Duration.ZERO)
                 .withDrained(String.join(",", Arrays.stream(drained).mapToObj(i -> urls.get(i).toString()).toList())), clock);
         String bucket = "harness-" + UUID.randomUUID().toString().substring(0, 8);
         artifacts = ArtifactStore.create(ArtifactSettings.of(bucket, s3().endpoint()),

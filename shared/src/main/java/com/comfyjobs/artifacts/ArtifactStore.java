@@ -67,6 +67,17 @@ public final class ArtifactStore implements AutoCloseable {
 
     public static ArtifactStore create(ArtifactSettings settings, AwsCredentialsProvider credentials) {
         S3Configuration config = S3Configuration.builder().pathStyleAccessEnabled(settings.endpoint() != null).build();
+        var presigner = S3Presigner.builder()
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials)
+                .serviceConfiguration(config);
+        if (settings.endpoint() != null) {
+            presigner.endpointOverride(settings.endpoint());
+        }
+        return new ArtifactStore(() -> client(settings, credentials, config), presigner.build(), settings);
+    }
+
+    private static S3Client client(ArtifactSettings settings, AwsCredentialsProvider credentials, S3Configuration config) {
         var s3 = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(2))
@@ -78,15 +89,10 @@ public final class ArtifactStore implements AutoCloseable {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .serviceConfiguration(config);
-        var presigner = S3Presigner.builder()
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials)
-                .serviceConfiguration(config);
         if (settings.endpoint() != null) {
             s3.endpointOverride(settings.endpoint());
-            presigner.endpointOverride(settings.endpoint());
         }
-        return new ArtifactStore(s3::build, presigner.build(), settings);
+        return s3.build();
     }
 
     public String bucket() {

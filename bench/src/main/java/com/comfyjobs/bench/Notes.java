@@ -62,9 +62,10 @@ final class Notes {
               more than the first-answer row, as each part has its own set-up. *First request after SnapStart
               priming*: the handler is built, then the checkpoint and restore hooks run through org.crac (the
               bench supplies the runtime half, `com.comfyjobs.bench.crac`, notifying as Lambda does); the first
-              request after them is timed against the median of the last 200 of 400 warm requests in the same JVM.
-              This is the part SnapStart cannot hide beyond the restore itself: the request opens a new Redis
-              connection (the hooks close it before the snapshot) and runs whatever priming did not compile. The
+              request after them, and the second, are timed against the median of the last 200 of 400 warm requests
+              in the same JVM. This is the part SnapStart cannot hide beyond the restore itself: the first request
+              opens a new Redis connection (the hooks close it before the snapshot) and runs whatever priming did not
+              compile; the second has the connection open. The
               JVM is not frozen and thawed here, so the pages a restored copy faults in from the snapshot are not
               in these numbers. Without SnapStart, the init part of the first-answer rows is paid at every cold
               start; with it, once per version.

@@ -8,12 +8,12 @@ import io.micronaut.function.aws.MicronautRequestHandler;
 
 /**
  * The floor for cold starts: a MicronautRequestHandler that injects nothing and answers 200. Its
- * context is built like ours (no eager singletons), or it would build every service in the jar.
+ * context is built like ours (no eager singletons or configuration), or it would build every service in the jar.
  */
 public class BareHandler extends MicronautRequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     @Override
     protected ApplicationContextBuilder newApplicationContextBuilder() {
-        return ApplicationContext.builder().environments("function", "lambda").eagerInitConfiguration(true);
+        return ApplicationContext.builder().environments("function", "lambda");
     }
 
     @Override

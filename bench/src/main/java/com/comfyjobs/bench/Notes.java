@@ -103,9 +103,29 @@ final class Notes {
               the code. What the sweep adds to the bare EVALSHAs: per shard, its lock, the stale range and the
               jobs' hashes, the check for jobs past retention and the unlock; per job that ended, the removal
               from its user's live index (another slot).
-            - **cold start**: a fresh `java -XX:TieredStopAtLevel=1` process per run with only the shaded functions
-              jar and the probe class on the classpath, building the handler as Lambda does and answering one event.
-              No SnapStart: with it, the init part of these numbers is paid once per version instead.
+            - **cold start** (`--only coldstart`, about two minutes): fresh JVMs with the JAVA_TOOL_OPTIONS that
+              template.yaml gives the functions, only the shaded functions jar and the probe's classes on the
+              classpath, building the handler as Lambda does (default constructor, configuration from the
+              environment) against a redis-server and the ComfyUI simulator on loopback; medians of 3 runs.
+              *JVM start to first answer*: from the JVM's start time to the first answer. Its two floors: a bare
+              `MicronautRequestHandler` that injects nothing, and a hand-written `RequestHandler` that builds a
+              lettuce connection, an `S3Presigner` and a Jackson mapper and answers GET's work (one HGETALL of the
+              job, one presigned URL, JSON) with no framework and no checks. The GET probe reads a finished job
+              with one output, so ours presigns once too. *Split into parts*: in a fresh JVM, before the handler,
+              the libraries are started alone in the order a request meets them: a bare Micronaut context,
+              Jackson's first job JSON, our artifact store with one presign, a lettuce connection with one HGETALL;
+              then the handler is built and answers. A part pays for the classes it is the first to load, so
+              *handler build* and *first request* are what our code adds beyond the libraries; the parts add up to
+              more than the first-answer row, as each part has its own set-up. *First request after SnapStart
+              priming*: the handler is built, then the checkpoint and restore hooks run through org.crac (the
+              bench supplies the runtime half, `com.comfyjobs.bench.crac`, notifying as Lambda does); the first
+              request after them, and the second, are timed against the median of the last 200 of 400 warm requests
+              in the same JVM. This is the part SnapStart cannot hide beyond the restore itself: the first request
+              opens a new Redis connection (the hooks close it before the snapshot) and runs whatever priming did not
+              compile; the second has the connection open. The
+              JVM is not frozen and thawed here, so the pages a restored copy faults in from the snapshot are not
+              in these numbers. Without SnapStart, the init part of the first-answer rows is paid at every cold
+              start; with it, once per version.
             - **memory**: `MEMORY USAGE` of the job hash and workflow key, against the size of the job's own JSON
               and, while it is live, the workflow JSON (a finished job keeps only the workflow's SHA-256 and size). A terminal job's artifacts field passes 64 bytes, so Redis turns its hash
               from a listpack into a hashtable; that costs ~800 B and varies by a few hundred bytes between

@@ -5,7 +5,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.functions.http.PrimingRequests;
 import com.comfyjobs.job.Caller;
+import com.comfyjobs.progress.WebhookRehearsal;
 import com.comfyjobs.progress.WebhookService;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
@@ -36,5 +38,12 @@ public class ComfyWebhookHandler extends ApiHandler {
     protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Caller unsigned) {
         service.handle(HttpRequests.body(event), HttpRequests.headers(event));
         return HttpResponses.noContent();
+    }
+
+    /** A synthetic delivery about a job that cannot exist, signed, verified and read (see {@link WebhookRehearsal}); nothing is written. */
+    @Override
+    protected void prime() {
+        WebhookRehearsal.run(PrimingRequests.NO_JOB);
+        HttpResponses.noContent();
     }
 }

@@ -6,6 +6,7 @@ import com.comfyjobs.config.ServiceSettings;
 import com.comfyjobs.functions.http.ApiHandler;
 import com.comfyjobs.functions.http.HttpRequests;
 import com.comfyjobs.functions.http.HttpResponses;
+import com.comfyjobs.functions.http.PrimingRequests;
 import com.comfyjobs.job.Caller;
 import com.comfyjobs.job.Job;
 import com.comfyjobs.observability.JsonLog;
@@ -17,6 +18,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.context.ApplicationContext;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -25,6 +28,12 @@ import java.util.Map;
  * RAW_WORKFLOWS does not let the caller submit one.
  */
 public class SubmitJobHandler extends ApiHandler {
+    /** A small raw graph for priming; it is parsed and checked, never sent. */
+    private static final byte[] PRIMING_BODY = ("{\"workflow\":{"
+            + "\"1\":{\"class_type\":\"EmptyLatentImage\",\"inputs\":{\"width\":64,\"height\":64,\"batch_size\":1}},"
+            + "\"2\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"1\",0],\"filename_prefix\":\"priming\"}}}}")
+            .getBytes(StandardCharsets.UTF_8);
+
     @Inject
     SubmitService service;
 
@@ -63,5 +72,18 @@ public class SubmitJobHandler extends ApiHandler {
             ext.set("node_errors", details.get("node_errors"));
         }
         return HttpResponses.problem(422, "Workflow rejected by ComfyUI", job.error().message(), ext, headers);
+    }
+
+    /**
+     * A request without a workflow through the whole handler (400, refused before anything is read or
+     * written), then a synthetic workflow parsed and held to the submit rules without submitting it,
+     * and the 202 answer rendered.
+     */
+    @Override
+    protected void prime() {
+        primeWith("POST /jobs", "/jobs", null, "{}", Map.of("content-type", "application/json"));
+        service.rehearse(SubmitRequest.parse(PRIMING_BODY, settings.maxRequestBytes()));
+        HttpResponses.json(202, HttpResponses.object().put("jobId", PrimingRequests.NO_JOB).put("status", "queued")
+                .put("createdAt", JobJson.timestamp(Instant.now())), Map.of("Location", "/jobs/" + PrimingRequests.NO_JOB));
     }
 }

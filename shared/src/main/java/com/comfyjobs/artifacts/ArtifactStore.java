@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -39,12 +40,22 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 public final class ArtifactStore implements AutoCloseable {
     /** S3's limit on the keys of one DeleteObjects request. */
     private static final int DELETE_BATCH = 1000;
-    private final S3Client s3;
+    /**
+     * Built on first use: a function that only presigns (GET, list) never loads the S3 client's
+     * several hundred classes at a cold start. Under SnapStart it is built before the snapshot, so a
+     * restored copy has it either way.
+     */
+    private final Supplier<S3Client> buildS3;
+    private volatile S3Client s3;
     private final S3Presigner presigner;
     private final ArtifactSettings settings;
 
     public ArtifactStore(S3Client s3, S3Presigner presigner, ArtifactSettings settings) {
-        this.s3 = s3;
+        this(() -> s3, presigner, settings);
+    }
+
+    private ArtifactStore(Supplier<S3Client> buildS3, S3Presigner presigner, ArtifactSettings settings) {
+        this.buildS3 = buildS3;
         this.presigner = presigner;
         this.settings = settings;
     }
@@ -56,6 +67,17 @@ public final class ArtifactStore implements AutoCloseable {
 
     public static ArtifactStore create(ArtifactSettings settings, AwsCredentialsProvider credentials) {
         S3Configuration config = S3Configuration.builder().pathStyleAccessEnabled(settings.endpoint() != null).build();
+        var presigner = S3Presigner.builder()
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials)
+                .serviceConfiguration(config);
+        if (settings.endpoint() != null) {
+            presigner.endpointOverride(settings.endpoint());
+        }
+        return new ArtifactStore(() -> client(settings, credentials, config), presigner.build(), settings);
+    }
+
+    private static S3Client client(ArtifactSettings settings, AwsCredentialsProvider credentials, S3Configuration config) {
         var s3 = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(2))
@@ -67,23 +89,29 @@ public final class ArtifactStore implements AutoCloseable {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .serviceConfiguration(config);
-        var presigner = S3Presigner.builder()
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials)
-                .serviceConfiguration(config);
         if (settings.endpoint() != null) {
             s3.endpointOverride(settings.endpoint());
-            presigner.endpointOverride(settings.endpoint());
         }
-        return new ArtifactStore(s3.build(), presigner.build(), settings);
+        return s3.build();
     }
 
     public String bucket() {
         return settings.bucket();
     }
 
+    /** The S3 client, built on the first call; SnapStart priming calls this so that the snapshot holds it. */
     public S3Client client() {
-        return s3;
+        S3Client c = s3;
+        if (c == null) {
+            synchronized (this) {
+                c = s3;
+                if (c == null) {
+                    c = buildS3.get();
+                    s3 = c;
+                }
+            }
+        }
+        return c;
     }
 
     public S3Presigner presigner() {
@@ -105,7 +133,7 @@ public final class ArtifactStore implements AutoCloseable {
                 if (bytes.length != length || body.read() != -1) {
                     throw new IOException("ComfyUI announced " + length + " bytes and sent " + (bytes.length == length ? "more" : bytes.length));
                 }
-                s3.putObject(b -> b.bucket(settings.bucket()).key(key).contentType(type).contentLength(length),
+                client().putObject(b -> b.bucket(settings.bucket()).key(key).contentType(type).contentLength(length),
                         RequestBody.fromInputStream(new ByteArrayInputStream(bytes), length));
                 return new JobArtifact(key, filename, type, length);
             }
@@ -116,7 +144,7 @@ public final class ArtifactStore implements AutoCloseable {
     }
 
     private long multipart(InputStream body, String key, String type) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(key).contentType(type)).uploadId();
+        String uploadId = client().createMultipartUpload(b -> b.bucket(settings.bucket()).key(key).contentType(type)).uploadId();
         try {
             byte[] buffer = new byte[settings.partSize()];
             List<CompletedPart> parts = new ArrayList<>();
@@ -125,7 +153,7 @@ public final class ArtifactStore implements AutoCloseable {
             while ((n = body.readNBytes(buffer, 0, buffer.length)) > 0 || parts.isEmpty()) {
                 int partNumber = parts.size() + 1;
                 int size = n;
-                String etag = s3.uploadPart(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
+                String etag = client().uploadPart(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
                         .partNumber(partNumber).contentLength((long) size), RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, size), size)).eTag();
                 parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
                 total += size;
@@ -133,12 +161,12 @@ public final class ArtifactStore implements AutoCloseable {
                     break;
                 }
             }
-            s3.completeMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
+            client().completeMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
             return total;
         } catch (IOException | RuntimeException e) {
             try {
-                s3.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId));
+                client().abortMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId));
             } catch (SdkException abortFailed) {
                 e.addSuppressed(abortFailed);
             }
@@ -155,7 +183,7 @@ public final class ArtifactStore implements AutoCloseable {
      */
     public long sizeOf(String key) {
         try {
-            HeadObjectResponse h = s3.headObject(b -> b.bucket(settings.bucket()).key(key));
+            HeadObjectResponse h = client().headObject(b -> b.bucket(settings.bucket()).key(key));
             return h.contentLength();
         } catch (NoSuchKeyException e) {
             return -1;
@@ -174,7 +202,7 @@ public final class ArtifactStore implements AutoCloseable {
      */
     public Optional<byte[]> read(String key) {
         try {
-            return Optional.of(s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray());
+            return Optional.of(client().getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key)).asByteArray());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
@@ -205,7 +233,7 @@ public final class ArtifactStore implements AutoCloseable {
     /** Every key under {@code prefix}. */
     public List<String> keysUnder(String prefix) {
         try {
-            return s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)).contents().stream()
+            return client().listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)).contents().stream()
                     .map(S3Object::key).toList();
         } catch (SdkException e) {
             throw new ArtifactStoreUnavailableException("listing s3://" + settings.bucket() + "/" + prefix + " failed: " + e.getMessage(), e);
@@ -220,7 +248,7 @@ public final class ArtifactStore implements AutoCloseable {
                     .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
             DeleteObjectsResponse r;
             try {
-                r = s3.deleteObjects(b -> b.bucket(settings.bucket()).delete(d -> d.objects(batch).quiet(true)));
+                r = client().deleteObjects(b -> b.bucket(settings.bucket()).delete(d -> d.objects(batch).quiet(true)));
             } catch (SdkException e) {
                 throw new ArtifactStoreUnavailableException("deleting from s3://" + settings.bucket() + " failed: " + e.getMessage(), e);
             }
@@ -245,7 +273,10 @@ public final class ArtifactStore implements AutoCloseable {
 
     @Override
     public void close() {
-        s3.close();
+        S3Client c = s3;
+        if (c != null) {
+            c.close();
+        }
         presigner.close();
     }
 }

@@ -136,6 +136,17 @@ public final class SubmitService {
         }
     }
 
+    /**
+     * What {@link #submit} works out of a raw workflow before it reads or writes anything, and nothing
+     * more: for SnapStart priming. The graph is built and held to the file rules as if no server had
+     * answered /object_info, and the request's fingerprint taken; no store, ComfyUI or URL is touched.
+     */
+    public void rehearse(SubmitRequest request) {
+        JobGraph graph = JobGraph.raw(request);
+        FileInputs.check(graph.workflow(), graph.filledByImages(), ObjectInfo.unknown());
+        request.fingerprint();
+    }
+
     private JobGraph raw(Caller caller, SubmitRequest request) {
         if (!rawWorkflows.allows(caller)) {
             throw new SubmissionRefusedException(SubmissionRefusedException.Reason.RAW_WORKFLOW_FORBIDDEN,

@@ -82,6 +82,15 @@ public abstract class ApiHandler extends LazyHandler<APIGatewayV2HTTPEvent, APIG
         }
     }
 
+    /**
+     * Answers a synthetic request of {@link PrimingRequests#USER} on {@code route} through the whole of
+     * {@link #execute}, identity included: for {@link #prime()}, with a request that ends in a read.
+     */
+    protected final APIGatewayV2HTTPResponse primeWith(String route, String path, Map<String, String> pathParameters, String body,
+                                                       Map<String, String> headers) {
+        return execute(PrimingRequests.request(identity, route, path, pathParameters, body, headers));
+    }
+
     private static APIGatewayV2HTTPResponse internalError() {
         return HttpResponses.problem(500, "Internal error", "the request failed unexpectedly; it has been logged", null, Map.of());
     }

@@ -154,7 +154,9 @@ public class ComfyJobsFactory {
     @Singleton
     @Bean(preDestroy = "close")
     ArtifactStore artifactStore(Env env) {
-        return ArtifactStore.create(ArtifactSettings.fromEnv(env));
+        ArtifactStore artifacts = ArtifactStore.create(ArtifactSettings.fromEnv(env));
+        SnapStartHooks.register(artifacts);
+        return artifacts;
     }
 
     @Singleton

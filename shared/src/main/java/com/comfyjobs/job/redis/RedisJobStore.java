@@ -19,6 +19,7 @@ import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.UsageDay;
 import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +28,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,6 +61,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     private final RedisUserIndex users;
     private final RedisShards shardWork;
     private final RedisCallbacks callbacks;
+    private final RedisUsage usage;
 
     public RedisJobStore(RedisConnection redis, Clock clock) {
         this(redis, clock, LAYOUT_REFRESH);
@@ -72,7 +75,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     private RedisJobStore(RedisConnection redis, RedisKeys shards, Clock clock, Duration layoutRefresh) {
         super(redis, new RedisLayout(redis, shards, redis.settings().keyPrefix(), layoutRefresh, clock), new ObjectMapper(), clock);
         this.shards = shards;
-        this.admission = new RedisAdmission(this);
+        this.usage = new RedisUsage(this);
+        this.admission = new RedisAdmission(this, usage);
         this.users = new RedisUserIndex(this);
         this.shardWork = new RedisShards(this, users);
         this.callbacks = new RedisCallbacks(this);
@@ -97,6 +101,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         all.addAll(admission.scripts());
         all.addAll(shardWork.scripts());
         all.addAll(callbacks.scripts());
+        all.addAll(usage.scripts());
         for (LuaScript s : all) {
             redis.await(c.scriptLoad(s.source()));
         }
@@ -156,13 +161,11 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         TransitionResult result = new TransitionResult(outcome(outcome), previous, now, attempt, job, listening);
         if (result.becameTerminal()) {
             try {
-                redis.await(cmd().zrem(k.userLive(user), id));
-                if (layout.migrating()) {
-                    redis.await(cmd().zrem(layout.legacyKeys().userLive(user), id));
-                }
+                usage.countEnded(user, id, now, t.now(), job != null ? job.gpuMillis() : usage.gpuMillis(id));
             } catch (StateStoreUnavailableException e) {
-                // the change is made and must be answered as made; a live-index entry left behind is
-                // dropped when the user next reaches the cap (repairLiveIndex)
+                // the change is made and must be answered as made; the live-index entry left behind is
+                // dropped, and the end counted, by recovery (settleUsage) or when the user next reaches
+                // the cap (repairLiveIndex), whichever comes first
             }
         }
         return result;
@@ -355,6 +358,16 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     @Override
     public long countActiveByUserId(String userId) {
         return users.countActiveByUserId(userId);
+    }
+
+    @Override
+    public List<UsageDay> usage(String userId, LocalDate from, LocalDate to) {
+        return usage.read(userId, from, to);
+    }
+
+    @Override
+    public int settleUsage(int shard, Instant endedBefore, int limit) {
+        return usage.settle(shard, endedBefore, limit);
     }
 
     @Override

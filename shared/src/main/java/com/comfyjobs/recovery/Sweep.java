@@ -22,12 +22,19 @@ import java.util.function.BiConsumer;
 /**
  * One run over every shard: each shard under its lock (overlapping runs start on different shards
  * instead of queueing behind one another's locks), its stale jobs handed to a pool of threads batch
- * by batch, then its terminal jobs past retention purged; all before the deadline.
+ * by batch, then the usage of its ended jobs whose usage step was lost counted, then its terminal jobs
+ * past retention purged; all before the deadline.
  */
 final class Sweep {
     static final int BATCH = 200;
     static final int THREADS = 16;
     static final int PURGE_BATCH = 500;
+    static final int SETTLE_BATCH = 500;
+    /**
+     * Ends younger than this are left to their own terminal path: its usage step follows the
+     * transition within a command timeout, and a write's finish time is its Lambda's clock.
+     */
+    static final Duration SETTLE_LAG = Duration.ofMinutes(1);
     /** The lock outlives the run's deadline by this much, for the last calls in flight. */
     private static final Duration LOCK_MARGIN = Duration.ofSeconds(30);
 
@@ -69,6 +76,9 @@ final class Sweep {
                 }
                 try {
                     shard(shard, deadline, quietFor, handle, summary, workers);
+                    if (now().isBefore(deadline)) {
+                        summary.usageSettled.addAndGet(store.settleUsage(shard, now().minus(SETTLE_LAG), SETTLE_BATCH));
+                    }
                     if (now().isBefore(deadline)) {
                         PurgeResult p = store.purge(shard, now().minus(retention), PURGE_BATCH);
                         summary.purged.addAndGet(p.purgedJobs());

@@ -76,15 +76,15 @@ class UsageExactlyOnceIT {
                 // the terminal transition runs, then its Lambda is gone: no second step in the user's slot
                 loseReplyToNext("transition.lua", TcpProxy.Ending.RESET);
                 try {
-                    Transition end = Transition.of(j.id(), t.plusSeconds(2 + i)).status(JobStatus.SUCCEEDED).build();
+                    Transition end = Transition.of(j.id(), t.plusSeconds(2 + i)).status(JobStatus.FAILED).build();
                     assertThrows(StateStoreUnavailableException.class, () -> store.transition(end));
                 } finally {
                     proxy.keepReplies();
                 }
                 gpu += (1 + i) * 1000L;
             }
-            assertEquals(JobStatus.SUCCEEDED, store.findByUserId(user, Set.of(), 1, null).jobs().get(0).status());
-            assertEquals(0, total(store, user, t).succeeded(), "the ends are not counted yet");
+            assertEquals(STUCK, store.findByUserId(user, Set.of(JobStatus.FAILED), 100, null).jobs().size(), "every end was written");
+            assertEquals(0, total(store, user, t).failed(), "the ends are not counted yet");
         }
 
         ExecutorService threads = Executors.newFixedThreadPool(SETTLERS + 1);
@@ -117,7 +117,7 @@ class UsageExactlyOnceIT {
             }
             assertEquals(CreateResult.Outcome.CREATED, atCap.get().outcome(), "the cap's repair dropped the ended jobs' entries");
             UsageDay total = total(submitter, user, t);
-            assertEquals(STUCK, total.succeeded(), "each end counted once (" + settled + " by the settles, the rest by the repair)");
+            assertEquals(STUCK, total.failed(), "each end counted once (" + settled + " by the settles, the rest by the repair)");
             assertEquals(gpu, total.gpuMillis());
             assertEquals(STUCK + 1, total.submitted());
             assertEquals(1, submitter.countActiveByUserId(user));

@@ -47,6 +47,7 @@ public final class BenchMain {
         rows.addAll(section("webhook", () -> webhook(quick)));
         rows.addAll(section("live", withoutConsoleLog(() -> LivePushes.run(quick))));
         rows.addAll(section("get", () -> get(quick)));
+        rows.addAll(section("usage", () -> usage(quick)));
         rows.addAll(section("submit", withoutConsoleLog(() -> SubmitUnderLoad.run(quick))));
         rows.addAll(section("cost", withoutConsoleLog(() -> JobCost.run(quick))));
         rows.addAll(section("recovery", withoutConsoleLog(() -> RecoverySweeps.run(quick))));
@@ -124,6 +125,16 @@ public final class BenchMain {
                     "bare statements", ""));
         }
         return rows;
+    }
+
+    private static List<Row> usage(boolean quick) throws Exception {
+        Jmh.Sample ours = Jmh.run(UsageBenchmark.class, "ours", 1, quick);
+        Jmh.Sample bare = Jmh.run(UsageBenchmark.class, "bare", 1, quick);
+        return List.of(
+                new Row("usage", "GET /usage handler, 92 days, p50", "us", ours.p50Micros(), bare.p50Micros(),
+                        "the same 92 HGETALLs pipelined bare, same connection", ""),
+                new Row("usage", "GET /usage handler, 92 days, p99", "us", ours.p99Micros(), bare.p99Micros(),
+                        "the same 92 HGETALLs pipelined bare, same connection", ""));
     }
 
     private static List<Row> get(boolean quick) throws Exception {

@@ -73,7 +73,7 @@ final class WebhookRoundTrips {
             return List.of(
                     new Row("webhook", "Redis round trips per progress event", "RT", progress, 1, "target: 1", ""),
                     new Row("webhook", "Redis round trips per terminal event", "RT", terminal, 1,
-                            "1 (the state change)", "+1: the user's live-job index lives in another slot"),
+                            "1 (the state change)", "+1: the user's live-job index and usage live in another slot"),
                     new Row("webhook", "Redis bytes in per progress event", "B", bytes.in(), bytes.body(), "the event's webhook body",
                             "the script's keys and the transition's JSON"),
                     new Row("webhook", "Redis bytes out per progress event", "B", bytes.out(), bytes.outWithJob(),

@@ -105,6 +105,7 @@ class FreshContainerIT {
         "CreateUploadHandler, POST /uploads, 201",
         "GetJobHandler, GET /jobs/{jobId}, 404",
         "ListJobsHandler, GET /jobs, 200",
+        "GetUsageHandler, GET /usage, 200",
         "CancelJobHandler, DELETE /jobs/{jobId}, 404",
         "DeleteArtifactsHandler, DELETE /jobs/{jobId}/artifacts, 404",
         "ComfyWebhookHandler, POST /webhooks/comfyui, 401",

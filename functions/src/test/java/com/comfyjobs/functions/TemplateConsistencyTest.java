@@ -140,7 +140,7 @@ class TemplateConsistencyTest {
 
     @Test
     void everyHandlerExistsWithTheEventTypesOfItsTrigger() throws Exception {
-        assertEquals(19, functions().size());
+        assertEquals(20, functions().size());
         Map<String, String> webSocket = webSocketTargets();
         for (Map.Entry<String, JsonNode> f : functions().entrySet()) {
             String handler = f.getValue().path("Properties").path("Handler").asText();
@@ -225,7 +225,7 @@ class TemplateConsistencyTest {
         assertEquals(documented, routes);
         assertEquals(Set.of("GET /jobs", "POST /jobs", "GET /jobs/{jobId}", "DELETE /jobs/{jobId}", "DELETE /jobs/{jobId}/artifacts",
                 "POST /uploads", "POST /webhooks/comfyui", "GET /templates", "GET /templates/{name}", "PUT /templates/{name}",
-                "DELETE /templates/{name}", "GET /webhook-secret", "POST /webhook-secret"),
+                "DELETE /templates/{name}", "GET /webhook-secret", "POST /webhook-secret", "GET /usage"),
                 routes);
     }
 

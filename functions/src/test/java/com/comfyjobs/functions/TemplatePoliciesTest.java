@@ -72,6 +72,7 @@ class TemplatePoliciesTest {
             // the ComfyUI header only while Redis is down, when GET answers from ComfyUI
             Map.entry("GetJobFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL, COMFYUI_HEADER)),
             Map.entry("ListJobsFunction", Set.of(PRESIGN_ARTIFACTS, REDIS_URL)),
+            Map.entry("GetUsageFunction", Set.of(REDIS_URL)),
             Map.entry("CancelJobFunction", Set.of(REDIS_URL, COMFYUI_HEADER, PUSH)),
             // copies outputs, pushes to live listeners, and signs the first try of the callbacks its transitions enqueue (the job with presigned URLs)
             Map.entry("ComfyWebhookFunction", union(COPY_OUTPUTS, Set.of(WEBHOOK_SECRET, REDIS_URL, COMFYUI_HEADER, CALLBACK_SECRETS_KEY, PUSH))),

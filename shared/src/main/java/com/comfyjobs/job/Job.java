@@ -17,7 +17,8 @@ import java.util.Objects;
  * it keeps of the graph sent to ComfyUI (for the attempt it names), which the finalizer holds the
  * prompt's history to; {@code artifactsDeleted} says its owner had its files deleted (the artifact
  * list is then empty). A job submitted with a {@code webhook} keeps its {@code callbacks}' state
- * (never null for such a job, always null for one without).
+ * (never null for such a job, always null for one without). {@code gpuMillis} is the time its
+ * attempts spent {@code running} on ComfyUI so far, summed over attempts (what usage bills).
  */
 public record Job(
         String id,
@@ -57,7 +58,8 @@ public record Job(
         SentGraph sentGraph,
         boolean artifactsDeleted,
         Webhook webhook,
-        Callbacks callbacks) {
+        Callbacks callbacks,
+        long gpuMillis) {
 
     public Job {
         Objects.requireNonNull(id, "id");
@@ -156,6 +158,7 @@ public record Job(
         private boolean artifactsDeleted;
         private Webhook webhook;
         private Callbacks callbacks;
+        private long gpuMillis;
 
         public Builder() {
         }
@@ -199,6 +202,7 @@ public record Job(
             artifactsDeleted = j.artifactsDeleted;
             webhook = j.webhook;
             callbacks = j.callbacks;
+            gpuMillis = j.gpuMillis;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -238,13 +242,14 @@ public record Job(
         public Builder artifactsDeleted(boolean v) { artifactsDeleted = v; return this; }
         public Builder webhook(Webhook v) { webhook = v; return this; }
         public Builder callbacks(Callbacks v) { callbacks = v; return this; }
+        public Builder gpuMillis(long v) { gpuMillis = v; return this; }
 
         public Job build() {
             return new Job(id, userId, type, characterId, status, progress, currentNode, step, attempt,
                     comfyServer, promptId, createdAt, updatedAt, startedAt, finishedAt, heartbeatAt,
                     submittedAt, leaseUntil, leaseOwner, outputs, artifacts, error, cancelRequested, idempotencyKey,
                     metadataJson, nodeCount, cachedNodes, finishedNodes, workflowSha256, workflowBytes, template,
-                    templateVersion, seed, inputs, sentGraph, artifactsDeleted, webhook, callbacks);
+                    templateVersion, seed, inputs, sentGraph, artifactsDeleted, webhook, callbacks, gpuMillis);
         }
     }
 }

@@ -3,6 +3,7 @@ package com.comfyjobs.job;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -183,6 +184,25 @@ public interface JobStore extends AutoCloseable {
     /** The user's live jobs (queued, running, finalizing): what the per-user cap counts. */
     long countActiveByUserId(String userId);
 
+    /**
+     * The user's usage on each UTC day from {@code from} to {@code to}, inclusive, oldest first; days
+     * without any are left out. Counted exactly once per job however often a step is sent again: a job
+     * when it is admitted (on the day of its creation), and when it ends (on the day it ended, with its
+     * GPU time) as it leaves the user's live jobs, in the same atomic step.
+     */
+    List<UsageDay> usage(String userId, LocalDate from, LocalDate to);
+
+    /**
+     * Counts the usage of the shard's jobs that ended before {@code endedBefore} and whose end was not
+     * counted yet: the terminal transition's second step (in the user's slot) was lost, for example
+     * with the Lambda that made it. At most {@code limit} ended jobs are looked at per call, each once
+     * over the calls. Answers how many were counted here. Stores that count in the terminal
+     * transition's own atomic step never leave one behind and answer 0.
+     */
+    default int settleUsage(int shard, Instant endedBefore, int limit) {
+        return 0;
+    }
+
     /** Jobs per status over all shards, from counters kept with every change. */
     Map<JobStatus, Long> countByStatus();
 
@@ -203,11 +223,12 @@ public interface JobStore extends AutoCloseable {
 
     /**
      * The shards a recovery sweep has work in: a live job whose heartbeat is not after
-     * {@code heartbeatBefore}, or a terminal job that finished before {@code finishedBefore}. Every such
-     * shard is listed; a store may list others too (this one lists every shard), Redis lists exactly
-     * those, asking every shard in one round trip, so a sweep with nothing to do takes no lock.
+     * {@code heartbeatBefore}, a terminal job that finished before {@code finishedBefore}, or one that
+     * ended before {@code unsettledEndedBefore} and after the shard's usage cursor ({@link #settleUsage}).
+     * Every such shard is listed; a store may list others too (this one lists every shard), Redis lists
+     * exactly those, asking every shard in two round trips, so a sweep with nothing to do takes no lock.
      */
-    default Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+    default Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore, Instant unsettledEndedBefore) {
         Set<Integer> all = new TreeSet<>();
         for (int s = 0; s < shardCount(); s++) {
             all.add(s);

@@ -167,6 +167,11 @@ public final class TransitionApplier {
         }
         if (target != null) {
             b.status(target);
+            if (status == JobStatus.RUNNING && target != JobStatus.RUNNING && job.startedAt() != null) {
+                // GPU time (transition.lua's gpu block): an attempt runs on ComfyUI from entering running to
+                // leaving it (finalizing, an end, or a requeue when it was lost); the attempts add up
+                b.gpuMillis(job.gpuMillis() + Math.max(0, now.toEpochMilli() - job.startedAt().toEpochMilli()));
+            }
             if (status == JobStatus.QUEUED && target != JobStatus.QUEUED && t.acquireLeaseUntil() == null) {
                 // a queued job's lease is its dispatch lease: once ComfyUI has started it, nobody dispatches it
                 b.leaseUntil(null).leaseOwner(null);

@@ -93,6 +93,8 @@ public final class JobJson {
         put(o, "startedAt", j.startedAt());
         put(o, "finishedAt", j.finishedAt());
         put(o, "heartbeatAt", j.heartbeatAt());
+        // the attempts' time running on ComfyUI, counted each time one stops running (what usage bills)
+        o.put("gpuSeconds", j.gpuMillis() / 1000.0);
         ArrayNode outputs = o.putArray("outputs");
         for (JobOutput out : j.outputs()) {
             outputs.addObject().put("node", out.node()).put("filename", out.filename()).put("subfolder", out.subfolder())
@@ -206,6 +208,7 @@ public final class JobJson {
                 .updatedAt(time(o, "updatedAt"))
                 .startedAt(time(o, "startedAt"))
                 .finishedAt(time(o, "finishedAt"))
+                .gpuMillis(Math.round(o.path("gpuSeconds").asDouble() * 1000))
                 .heartbeatAt(time(o, "heartbeatAt"))
                 .submittedAt(time(o, "submittedAt"))
                 .leaseUntil(time(o, "leaseUntil"))

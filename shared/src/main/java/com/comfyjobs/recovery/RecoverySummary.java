@@ -23,6 +23,8 @@ public final class RecoverySummary {
     public final AtomicInteger unreadable = new AtomicInteger();
     public final AtomicInteger shardsLocked = new AtomicInteger();
     public final AtomicInteger purged = new AtomicInteger();
+    /** Ended jobs whose usage step was lost, counted by this run. */
+    public final AtomicInteger usageSettled = new AtomicInteger();
     public volatile boolean stoppedEarly;
     public volatile long durationMs;
 
@@ -44,6 +46,7 @@ public final class RecoverySummary {
         m.put("unreadable", unreadable.get());
         m.put("shardsLockedElsewhere", shardsLocked.get());
         m.put("purged", purged.get());
+        m.put("usageSettled", usageSettled.get());
         m.put("stoppedEarly", stoppedEarly);
         m.put("durationMs", durationMs);
         return m;

@@ -22,7 +22,8 @@ import java.util.concurrent.Future;
  * One run over every shard: each shard under its lock (overlapping runs start on different shards
  * instead of queueing behind one another's locks), its stale jobs handled batch by batch (what the
  * {@link Handler} settles for a whole batch on the sweep's thread, the rest job by job on a pool of
- * threads), then its terminal jobs past retention purged; all before the deadline.
+ * threads), then the usage of its ended jobs whose usage step was lost counted, then its terminal jobs
+ * past retention purged; all before the deadline.
  */
 final class Sweep {
     /** What a run does with each batch of stale jobs. */
@@ -38,6 +39,12 @@ final class Sweep {
     static final int BATCH = 200;
     static final int THREADS = 16;
     static final int PURGE_BATCH = 500;
+    static final int SETTLE_BATCH = 500;
+    /**
+     * Ends younger than this are left to their own terminal path: its usage step follows the
+     * transition within a command timeout, and a write's finish time is its Lambda's clock.
+     */
+    static final Duration SETTLE_LAG = Duration.ofMinutes(1);
     /** The lock outlives the run's deadline by this much, for the last calls in flight. */
     private static final Duration LOCK_MARGIN = Duration.ofSeconds(30);
 
@@ -57,7 +64,7 @@ final class Sweep {
         RecoverySummary summary = new RecoverySummary();
         String owner = UUID.randomUUID().toString();
         // a shard with nothing to do is not locked, walked and purged: that was four round trips each for nothing
-        List<Integer> shards = new ArrayList<>(store.shardsWithWork(now().minus(quietFor), now().minus(retention)));
+        List<Integer> shards = new ArrayList<>(store.shardsWithWork(now().minus(quietFor), now().minus(retention), now().minus(SETTLE_LAG)));
         Collections.shuffle(shards);
         if (shards.isEmpty()) {
             summary.durationMs = (System.nanoTime() - started) / 1_000_000;
@@ -81,6 +88,9 @@ final class Sweep {
                 }
                 try {
                     shard(shard, deadline, quietFor, handler, summary, workers);
+                    if (now().isBefore(deadline)) {
+                        summary.usageSettled.addAndGet(store.settleUsage(shard, now().minus(SETTLE_LAG), SETTLE_BATCH));
+                    }
                     if (now().isBefore(deadline)) {
                         PurgeResult p = store.purge(shard, now().minus(retention), PURGE_BATCH);
                         summary.purged.addAndGet(p.purgedJobs());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.comfyjobs.testing.JobFixtures;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Real threads racing one real store: 32 workers fire progress events, repeated event ids and
  * competing terminal transitions at the same jobs while an observer reads them, and 32 callers race
- * admissions against one cap and one Idempotency-Key. Every store runs exactly these tests; subclasses
+ * admissions against one cap and one Idempotency-Key; each job ends, and is counted in its user's usage,
+ * exactly once. Every store runs exactly these tests; subclasses
  * only say how to make a fresh, empty store (each test closes the one it made).
  */
 public abstract class JobStoreConcurrencyContract {
@@ -145,6 +147,20 @@ public abstract class JobStoreConcurrencyContract {
             assertEquals(recount, store.countByStatus());
             for (int u = 0; u < 5; u++) {
                 assertEquals(0, store.countActiveByUserId("user-" + u), "live index empties as jobs end");
+            }
+            // usage counts each racing job once, as it ended, with the GPU time the job itself shows
+            for (int u = 0; u < 5; u++) {
+                String user = "user-" + u;
+                LocalDate day = UsageDay.dayOf(t0);
+                UsageDay expected = UsageDay.empty(day);
+                for (Job j : jobs) {
+                    if (j.userId().equals(user)) {
+                        Job end = store.findById(j.id()).orElseThrow();
+                        expected = expected.plusSubmitted().plusEnded(end.status(), end.gpuMillis());
+                    }
+                }
+                UsageDay counted = store.usage(user, day.minusDays(1), day.plusDays(1)).stream().reduce(UsageDay.empty(day), UsageDay::plus);
+                assertEquals(expected, counted, "usage of " + user);
             }
         }
     }

@@ -15,6 +15,8 @@ import com.comfyjobs.testing.JobFixtures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -1097,8 +1099,8 @@ public abstract class JobStoreContract {
         Job ended = created(user(), 0);
         store.updateStatus(ended.id(), JobStatus.FAILED, at(10));
 
-        assertTrue(store.shardsWithWork(at(1), at(0)).contains(store.shardOf(stale.id())));
-        assertTrue(store.shardsWithWork(at(-1), at(11)).contains(store.shardOf(ended.id())));
+        assertTrue(store.shardsWithWork(at(1), at(0), at(0)).contains(store.shardOf(stale.id())));
+        assertTrue(store.shardsWithWork(at(-1), at(11), at(0)).contains(store.shardOf(ended.id())));
     }
 
     @Test
@@ -1160,5 +1162,66 @@ public abstract class JobStoreContract {
         }
         assertEquals(store.shardCount(), shards.size());
         assertNotNull(store.countByStatus());
+    }
+
+    // ---- usage ------------------------------------------------------------------------------
+
+    /** A minute before the UTC midnight after t0: jobs submitted then end on the next day. */
+    private Instant beforeMidnight() {
+        return t0.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1)).minusSeconds(60);
+    }
+
+    @Test
+    void usageCountsEachJobOnceWhenSubmittedAndOnceWhenItEndsWithItsGpuTime() {
+        String u = user();
+        Instant d = beforeMidnight();
+        LocalDate day1 = UsageDay.dayOf(d);
+        LocalDate day2 = day1.plusDays(1);
+        NewJob first = newJob(u, d);
+        assertEquals(CreateResult.Outcome.CREATED, store.create(first).outcome());
+        assertEquals(CreateResult.Outcome.CREATED, store.create(first).outcome(), "the same admission sent again");
+        Job a = first.job();
+        Job b = store.create(newJob(u, d)).job();
+        Job c = store.create(newJob(u, d)).job();
+
+        store.updateStatus(a.id(), JobStatus.RUNNING, d.plusSeconds(10));
+        store.updateStatus(a.id(), JobStatus.FINALIZING, d.plusSeconds(70));
+        Transition aEnds = Transition.of(a.id(), d.plusSeconds(80)).status(JobStatus.SUCCEEDED).build();
+        assertTrue(store.transition(aEnds).becameTerminal());
+        assertTrue(store.transition(aEnds).applied(), "the same terminal transition sent again");
+
+        store.updateStatus(b.id(), JobStatus.RUNNING, d.plusSeconds(10));
+        store.transition(Transition.of(b.id(), d.plusSeconds(20)).expectAttempt(1).requeue(2, "http://comfy-2:8188", b.id() + "_2").build());
+        store.updateStatus(b.id(), JobStatus.RUNNING, d.plusSeconds(30));
+        store.updateStatus(b.id(), JobStatus.FAILED, d.plusSeconds(75));
+        assertEquals(JobStatus.FAILED, store.updateStatus(b.id(), JobStatus.FAILED, d.plusSeconds(90)).status(), "an ended job refuses");
+
+        store.updateStatus(c.id(), JobStatus.CANCELED, d.plusSeconds(5));
+
+        assertEquals(60_000, store.findById(a.id()).orElseThrow().gpuMillis(), "running to finalizing; finalizing is not GPU time");
+        assertEquals(55_000, store.findById(b.id()).orElseThrow().gpuMillis(), "both attempts");
+        assertEquals(0, store.findById(c.id()).orElseThrow().gpuMillis(), "never ran");
+        assertEquals(List.of(new UsageDay(day1, 3, 0, 0, 1, 0, 0), new UsageDay(day2, 0, 1, 1, 0, 0, 115_000)),
+                store.usage(u, day1.minusDays(3), day2.plusDays(3)));
+        assertEquals(List.of(new UsageDay(day2, 0, 1, 1, 0, 0, 115_000)), store.usage(u, day2, day2));
+        assertEquals(List.of(), store.usage(user(), day1, day2), "another user's usage is their own");
+        assertEquals(0, store.countActiveByUserId(u));
+    }
+
+    @Test
+    void anExpiredQueuedJobAndAFinishUnseenCountNoGpuTime() {
+        String u = user();
+        Job queuedOnly = created(u, 0);
+        Job unseen = created(u, 0);
+        store.updateStatus(queuedOnly.id(), JobStatus.EXPIRED, at(30));
+        store.updateStatus(unseen.id(), JobStatus.FINALIZING, at(40));
+        store.updateStatus(unseen.id(), JobStatus.SUCCEEDED, at(50));
+        LocalDate day = UsageDay.dayOf(at(50));
+        List<UsageDay> days = store.usage(u, UsageDay.dayOf(at(0)), day);
+        UsageDay total = days.stream().reduce(UsageDay.empty(day), UsageDay::plus);
+        assertEquals(2, total.submitted());
+        assertEquals(1, total.expired());
+        assertEquals(1, total.succeeded());
+        assertEquals(0, total.gpuMillis());
     }
 }

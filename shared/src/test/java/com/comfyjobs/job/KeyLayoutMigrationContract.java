@@ -17,6 +17,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -97,7 +98,7 @@ public abstract class KeyLayoutMigrationContract {
         running.countByUserId("alice");
         MigrationResult first = store().migrate(Instant.now().plusSeconds(60));
         assertTrue(first.complete(), first.toString());
-        assertEquals(USERS.size() * 3L, first.keysMoved(), first.toString());
+        assertEquals(USERS.size() * 4L, first.keysMoved(), first.toString() + ": each user's two indexes, key record and day of usage");
         assertEquals("2", raw().get(prefix + ":{meta}:layout"));
         assertTrue(keys(prefix + ":{u:*").isEmpty(), "nothing left in layout 1: " + keys(prefix + ":{u:*"));
 
@@ -114,6 +115,10 @@ public abstract class KeyLayoutMigrationContract {
             assertTrue(running.updateStatus(j.id(), JobStatus.RUNNING, JobFixtures.now()).applied());
             assertTrue(running.updateStatus(j.id(), JobStatus.CANCELED, JobFixtures.now()).becameTerminal());
             assertEquals(1, running.countActiveByUserId(user), "the finished job left the live index: " + user);
+            LocalDate today = UsageDay.dayOf(JobFixtures.now());
+            UsageDay usage = running.usage(user, today.minusDays(1), today).stream().reduce(UsageDay.empty(today), UsageDay::plus);
+            assertEquals(2, usage.submitted(), "the usage counted in layout 1 moved: " + user);
+            assertEquals(1, usage.canceled(), "and the new code counts on: " + user);
         }
 
         MigrationResult again = store().migrate(Instant.now().plusSeconds(60));

@@ -29,15 +29,19 @@ class RedisJobStoreIT extends JobStoreContract {
     }
 
     @Test
-    void onlyTheShardsWithAStaleJobOrOnePastRetentionAreListed() {
+    void onlyTheShardsWithAStaleJobOnePastRetentionOrAnEndToSettleAreListed() {
         Instant t0 = JobFixtures.now().minusSeconds(3600);
         Job stale = store.create(JobFixtures.newJob(JobFixtures.user(), t0)).job();
         Job ended = store.create(JobFixtures.newJob(JobFixtures.user(), t0)).job();
         store.updateStatus(ended.id(), JobStatus.FAILED, t0.plusSeconds(10));
 
-        assertEquals(Set.of(), store.shardsWithWork(t0.minusSeconds(1), t0), "nothing quiet that long, nothing ended before");
-        assertEquals(Set.of(store.shardOf(stale.id())), store.shardsWithWork(t0.plusSeconds(1), t0));
-        assertEquals(Set.of(store.shardOf(stale.id()), store.shardOf(ended.id())), store.shardsWithWork(t0.plusSeconds(1), t0.plusSeconds(11)));
+        assertEquals(Set.of(), store.shardsWithWork(t0.minusSeconds(1), t0, t0), "nothing quiet that long, nothing ended before");
+        assertEquals(Set.of(store.shardOf(stale.id())), store.shardsWithWork(t0.plusSeconds(1), t0, t0));
+        assertEquals(Set.of(store.shardOf(stale.id()), store.shardOf(ended.id())), store.shardsWithWork(t0.plusSeconds(1), t0.plusSeconds(11), t0));
+        assertEquals(Set.of(store.shardOf(ended.id())), store.shardsWithWork(t0.minusSeconds(1), t0, t0.plusSeconds(11)),
+                "an end past the shard's usage cursor: recovery may have its usage to count");
+        store.settleUsage(store.shardOf(ended.id()), t0.plusSeconds(11), 500);
+        assertEquals(Set.of(), store.shardsWithWork(t0.minusSeconds(1), t0, t0.plusSeconds(11)), "settled: the cursor moved past it");
     }
 
     @Override

@@ -167,14 +167,15 @@ class ReplayedWritesIT {
                 store.prime();
                 Job j = store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()), JobFixtures.defaultWorkflow(), 1, null)).job();
                 int before = lost(onCluster);
-                proxies(onCluster).forEach(p -> p.loseReplyToNext("ZREM".getBytes(StandardCharsets.US_ASCII)));
+                byte[] usageStep = LuaScript.load("usage_end.lua").sha().getBytes(StandardCharsets.US_ASCII);
+                proxies(onCluster).forEach(p -> p.loseReplyToNext(usageStep));
                 TransitionResult r;
                 try {
                     r = store.updateStatus(j.id(), JobStatus.CANCELED, JobFixtures.now());
                 } finally {
                     proxies(onCluster).forEach(TcpProxy::keepReplies);
                 }
-                assertEquals(before + 1, lost(onCluster), "the index cleanup met a reset connection");
+                assertEquals(before + 1, lost(onCluster), "the index cleanup (with its usage count) met a reset connection");
                 assertTrue(r.becameTerminal(), "the job is canceled, and answered as canceled");
                 assertEquals(CreateResult.Outcome.CREATED, store.create(new NewJob(JobFixtures.queued("u", JobFixtures.now()),
                         JobFixtures.defaultWorkflow(), 1, null)).outcome(), "the index entry left behind is repaired at the cap");

@@ -10,6 +10,7 @@ import com.comfyjobs.query.JobNotFoundException;
 import com.comfyjobs.submit.SubmissionRefusedException;
 import com.comfyjobs.templates.FieldError;
 import com.comfyjobs.templates.TemplateRefusedException;
+import com.comfyjobs.usage.UsageForbiddenException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
@@ -38,6 +39,9 @@ final class Problems {
         }
         if (e instanceof InvalidQueryException || e instanceof MalformedWebhookException) {
             return Optional.of(ApiProblem.badRequest(e.getMessage()));
+        }
+        if (e instanceof UsageForbiddenException) {
+            return Optional.of(new ApiProblem(403, "Forbidden", e.getMessage()));
         }
         if (e instanceof CancelRefusedException) {
             return Optional.of(new ApiProblem(409, "Job cannot be canceled", e.getMessage()));

@@ -53,6 +53,7 @@ import com.comfyjobs.templates.TemplateService;
 import com.comfyjobs.templates.TemplateSettings;
 import com.comfyjobs.templates.TemplateStore;
 import com.comfyjobs.templates.redis.RedisTemplateStore;
+import com.comfyjobs.usage.UsageService;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
@@ -320,6 +321,11 @@ public class ComfyJobsFactory {
     JobQueryService jobQueryService(JobStore store, ArtifactStore artifacts, Provider<ComfyUiPool> pool, ServiceSettings settings,
                                     Clock clock) {
         return new JobQueryService(store, artifacts, pool::get, settings.maxAttempts(), clock);
+    }
+
+    @Singleton
+    UsageService usageService(JobStore store, Clock clock) {
+        return new UsageService(store, clock);
     }
 
     @Singleton

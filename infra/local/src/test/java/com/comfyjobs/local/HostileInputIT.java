@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * and garbage headers, bad signatures; template jobs with params of every JSON type, unknown and
  * retired templates, names with traversal and encoding tricks, publishing and retiring by non-admins
  * and, by an admin, only of bodies and names that are refused; webhooks of every wrong shape, event and
- * URL on raw and template jobs, and rotations of the signing secret with a body. Not one may answer
+ * URL on raw and template jobs, and rotations of the signing secret with a body; usage queries with
+ * dates that are none, ranges backwards or too long, and another user's usage without the admin claim. Not one may answer
  * 5xx, every answer must be a problem+json with a title, and Redis and S3 must be exactly as they were.
  */
 class HostileInputIT {
@@ -153,6 +154,13 @@ class HostileInputIT {
                 "%%", "A".repeat(2000), "djE6LTE6"))).GET());
         k.add(() -> request("/jobs?limit=" + enc(pick(rnd, "0", "-1", "101", "abc", "1e9", "", "99999999999", "20.5"))).GET());
         k.add(() -> request("/jobs?status=" + enc(pick(rnd, "x", ",,", "QUEUED", "running,paused", "succeeded;drop", "\u0000"))).GET());
+        // usage: dates that are not calendar dates, ranges backwards or over 92 days, another user's without the admin claim
+        k.add(() -> request("/usage?from=" + enc(pick(rnd, "2026-02-30", "2026-13-01", "26-01-01", "yesterday", "2026-01-01T00:00:00Z",
+                "\u0000", "%00", "2026-1-1", "９", "A".repeat(3000))) + "&to=2026-03-01").GET());
+        k.add(() -> request("/usage?to=" + enc(pick(rnd, "2026-02-29", "0000-00-00", "2026/03/01", "-1", "99999-01-01"))).GET());
+        k.add(() -> request("/usage?from=" + pick(rnd, "2026-03-02", "2025-01-01", "2020-01-01") + "&to=2026-03-01").GET());
+        k.add(() -> request("/usage?user=" + enc(pick(rnd, "victim", "admin", "dev ", "*", "../victim", "victim%00"))).GET());
+        k.add(() -> request("/usage?user=" + enc(pick(rnd, "", "u".repeat(300)))).header("X-Dev-User", "admin").GET());
         // webhooks: no, bad, stale, future and garbage signatures, garbage bodies
         k.add(() -> webhook("{\"event\":\"comfy.progress\",\"data\":{\"type\":\"progress\",\"data\":{\"prompt_id\":\"" + realJob + "_1\"}}}",
                 pick(rnd, "none", "bad", "stale", "future", "garbage")));

@@ -20,9 +20,10 @@ import com.comfyjobs.job.PurgeResult;
 import com.comfyjobs.job.RecordCallbackOutcome;
 import com.comfyjobs.job.StaleBatch;
 import com.comfyjobs.job.Transition;
-import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionApplier;
+import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.UsageDay;
 import com.comfyjobs.job.Webhook;
 import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
@@ -30,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -38,7 +40,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
 
 /**
@@ -67,6 +71,7 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<String, WebhookSecrets> webhookSecrets = new HashMap<>();
     private final Map<String, String> lastRotation = new HashMap<>();
     private final LiveListenerBook listeners = new LiveListenerBook();
+    private final Map<String, TreeMap<LocalDate, UsageDay>> usage = new HashMap<>();
 
     private record Expiring<T>(T value, Instant expiresAt) {
         boolean alive(Instant now) {
@@ -135,6 +140,7 @@ public final class InMemoryJobStore implements JobStore {
         jobs.put(job.id(), stored);
         workflows.put(job.id(), n.workflow());
         byUser.computeIfAbsent(job.userId(), u -> new TreeSet<>(NEWEST_FIRST)).add(stored);
+        countUsage(job.userId(), UsageDay.dayOf(stored.createdAt()), UsageDay::plusSubmitted);
         return CreateResult.created(stored);
     }
 
@@ -210,6 +216,7 @@ public final class InMemoryJobStore implements JobStore {
         lastOp.put(job.id(), t.opId());
         if (after.isTerminal()) {
             workflows.remove(job.id());
+            countUsage(after.userId(), UsageDay.dayOf(after.finishedAt()), d -> d.plusEnded(after.status(), after.gpuMillis()));
         }
         Listening listening = listeners.applied(after, t);
         return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
@@ -401,6 +408,16 @@ public final class InMemoryJobStore implements JobStore {
     public synchronized long countActiveByUserId(String userId) {
         expire();
         return byUser.getOrDefault(userId, new TreeSet<>(NEWEST_FIRST)).stream().filter(j -> !j.isTerminal()).count();
+    }
+
+    private void countUsage(String userId, LocalDate day, UnaryOperator<UsageDay> change) {
+        usage.computeIfAbsent(userId, u -> new TreeMap<>()).compute(day, (d, was) -> change.apply(was == null ? UsageDay.empty(d) : was));
+    }
+
+    @Override
+    public synchronized List<UsageDay> usage(String userId, LocalDate from, LocalDate to) {
+        TreeMap<LocalDate, UsageDay> days = usage.get(userId);
+        return days == null ? List.of() : List.copyOf(days.subMap(from, true, to, true).values());
     }
 
     @Override

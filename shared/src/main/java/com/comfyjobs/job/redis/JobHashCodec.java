@@ -83,6 +83,8 @@ final class JobHashCodec {
     static final String CB_FINISHED = "cbst";
     static final String CB_FINISHED_ATTEMPTS = "cba";
     static final String CB_FINISHED_ERROR = "cbe";
+    /** GPU time of the attempts so far (ms); written by transition.lua's gpu block, absent until an attempt left running. */
+    static final String GPU_MILLIS = "gpums";
 
     private final ObjectMapper json;
 
@@ -110,6 +112,9 @@ final class JobHashCodec {
         h.put(UPDATED, millis(j.updatedAt()));
         put(h, STARTED, millis(j.startedAt()));
         put(h, FINISHED, millis(j.finishedAt()));
+        if (j.gpuMillis() > 0) {
+            h.put(GPU_MILLIS, Long.toString(j.gpuMillis()));
+        }
         h.put(HEARTBEAT, millis(j.heartbeatAt()));
         put(h, SUBMITTED, millis(j.submittedAt()));
         put(h, LEASE, millis(j.leaseUntil()));
@@ -214,7 +219,8 @@ final class JobHashCodec {
                     .seed(h.containsKey(SEED) ? Long.valueOf(h.get(SEED)) : null)
                     .inputs(inputs(h.get(INPUTS)))
                     .sentGraph(h.containsKey(SENT_GRAPH) ? SentGraph.fromStored(h.get(SENT_GRAPH)) : null)
-                    .artifactsDeleted("1".equals(h.get(ARTIFACTS_DELETED)));
+                    .artifactsDeleted("1".equals(h.get(ARTIFACTS_DELETED)))
+                    .gpuMillis(Long.parseLong(h.getOrDefault(GPU_MILLIS, "0")));
             if (h.containsKey(STEP_VALUE) && h.containsKey(STEP_MAX)) {
                 b.step(new Step(Integer.parseInt(h.get(STEP_VALUE)), Integer.parseInt(h.get(STEP_MAX))));
             }

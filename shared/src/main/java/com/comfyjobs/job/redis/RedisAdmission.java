@@ -9,8 +9,10 @@ import com.comfyjobs.job.JobTooLargeException;
 import com.comfyjobs.job.NewJob;
 import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.job.StoredDataException;
+import com.comfyjobs.job.UsageDay;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -38,8 +40,11 @@ final class RedisAdmission extends RedisStorePart {
     private final LuaScript insert = LuaScript.load("insert.lua");
     private final LuaScript confirm = LuaScript.load("confirm.lua");
 
-    RedisAdmission(RedisStorePart shared) {
+    private final RedisUsage usage;
+
+    RedisAdmission(RedisStorePart shared, RedisUsage usage) {
         super(shared);
+        this.usage = usage;
     }
 
     List<LuaScript> scripts() {
@@ -125,38 +130,47 @@ final class RedisAdmission extends RedisStorePart {
         IdempotencyClaim claim = n.idempotency();
         return redis.await(admit.<List<Object>>call(cmd(), ScriptOutputType.MULTI,
                 new String[] {k.userJobs(job.userId()), k.userLive(job.userId()),
-                        k.idempotency(job.userId(), claim == null ? null : claim.key())},
+                        k.idempotency(job.userId(), claim == null ? null : claim.key()), k.usage(job.userId(), UsageDay.dayOf(job.createdAt()))},
                 job.id(), JobHashCodec.millis(job.createdAt()), Integer.toString(n.maxActiveJobs()),
                 claim == null ? "0" : "1", claim == null ? "" : claim.fingerprint(),
-                claim == null ? "0" : Long.toString(claim.ttl().toMillis())));
+                claim == null ? "0" : Long.toString(claim.ttl().toMillis()), Long.toString(UsageDay.RETENTION.toMillis())));
     }
 
     /**
      * The live index drifts when a terminal transition's second command or an admission's insert was
-     * lost. Checked only when the user hits the cap: drops entries whose job ended or never appeared.
+     * lost. Checked only when the user hits the cap: drops entries whose job ended (counting its end in
+     * the user's usage, as the lost step would have) or never appeared.
      */
     private boolean repairLiveIndex(String userId) {
         RedisKeys k = keys();
         RedisClusterAsyncCommands<String, String> c = cmd();
         List<ScoredValue<String>> live = redis.await(c.zrangeWithScores(k.userLive(userId), 0, -1));
-        Map<String, CompletableFuture<String>> statuses = new LinkedHashMap<>();
+        Map<String, CompletableFuture<List<KeyValue<String, String>>>> jobs = new LinkedHashMap<>();
         for (ScoredValue<String> e : live) {
-            statuses.put(e.getValue(), c.hget(k.job(e.getValue()), JobHashCodec.STATUS).toCompletableFuture());
+            jobs.put(e.getValue(), c.hmget(k.job(e.getValue()), JobHashCodec.STATUS, JobHashCodec.FINISHED, JobHashCodec.GPU_MILLIS)
+                    .toCompletableFuture());
         }
         long graceEdge = clock.millis() - INDEX_GRACE.toMillis();
-        List<String> stale = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
+        boolean repaired = false;
         for (ScoredValue<String> e : live) {
-            String status = redis.await(statuses.get(e.getValue()));
-            boolean gone = status == null && e.getScore() < graceEdge;
-            if (gone || (status != null && JobStatus.fromWire(status).isTerminal())) {
-                stale.add(e.getValue());
+            List<KeyValue<String, String>> f = redis.await(jobs.get(e.getValue()));
+            String status = f.get(0).getValueOrElse(null);
+            if (status == null) {
+                if (e.getScore() < graceEdge) {
+                    gone.add(e.getValue());
+                }
+            } else if (JobStatus.fromWire(status).isTerminal()) {
+                usage.countEnded(userId, e.getValue(), JobStatus.fromWire(status), Instant.ofEpochMilli(Long.parseLong(f.get(1).getValue())),
+                        Long.parseLong(f.get(2).getValueOrElse("0")));
+                repaired = true;
             }
         }
-        if (stale.isEmpty()) {
-            return false;
+        if (!gone.isEmpty()) {
+            redis.await(c.zrem(k.userLive(userId), gone.toArray(String[]::new)));
+            repaired = true;
         }
-        redis.await(c.zrem(k.userLive(userId), stale.toArray(String[]::new)));
-        return true;
+        return repaired;
     }
 
     private IdempotencyRecord idempotencyRecord(String key, String recordJson) {

@@ -21,6 +21,7 @@ import com.comfyjobs.job.StateStoreUnavailableException;
 import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.UsageDay;
 import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +30,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,6 +61,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     private final RedisUserIndex users;
     private final RedisShards shardWork;
     private final RedisCallbacks callbacks;
+    private final RedisUsage usage;
 
     public RedisJobStore(RedisConnection redis, Clock clock) {
         this(redis, clock, LAYOUT_REFRESH);
@@ -68,7 +71,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     public RedisJobStore(RedisConnection redis, Clock clock, Duration layoutRefresh) {
         super(redis, new RedisLayout(redis, redis.settings().shards(), redis.settings().keyPrefix(), layoutRefresh, clock),
                 new ObjectMapper(), clock);
-        this.admission = new RedisAdmission(this);
+        this.usage = new RedisUsage(this);
+        this.admission = new RedisAdmission(this, usage);
         this.users = new RedisUserIndex(this);
         this.shardWork = new RedisShards(this, users);
         this.callbacks = new RedisCallbacks(this);
@@ -95,6 +99,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         all.addAll(admission.scripts());
         all.addAll(shardWork.scripts());
         all.addAll(callbacks.scripts());
+        all.addAll(usage.scripts());
         for (LuaScript s : all) {
             redis.await(c.scriptLoad(s.source()));
         }
@@ -169,7 +174,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         return results;
     }
 
-    private record Answer(TransitionResult result, String user, String jobId) {
+    /** {@code at}: the transition's time, the end's time for the user's usage. */
+    private record Answer(TransitionResult result, String user, String jobId, Instant at) {
     }
 
     private CompletableFuture<List<Object>> send(Transition t) {
@@ -187,7 +193,7 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String id = t.jobId();
         String outcome = (String) r.get(0);
         if ("not_found".equals(outcome)) {
-            return new Answer(TransitionResult.notFound(), null, id);
+            return new Answer(TransitionResult.notFound(), null, id, t.now());
         }
         JobStatus previous = JobStatus.fromWire((String) r.get(1));
         JobStatus now = JobStatus.fromWire((String) r.get(2));
@@ -195,12 +201,18 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         String user = (String) r.get(4);
         Listening listening = listening(r.get(5), id, t.opId());
         Job job = r.size() > 6 ? codec.decode(fields(r, 6)) : null;
-        return new Answer(new TransitionResult(outcome(outcome), previous, now, attempt, job, listening), user, id);
+        return new Answer(new TransitionResult(outcome(outcome), previous, now, attempt, job, listening), user, id, t.now());
     }
 
-    /** An ended job leaves its user's live index (the per-user cap), in the legacy layout too while migrating. */
+    /**
+     * An ended job leaves its user's live index (the per-user cap) and its end is counted in the user's
+     * usage, both by usage_end.lua, which counts only when the job was still in the index, so a replay
+     * counts nothing; the legacy layout's index too while migrating.
+     */
     private CompletableFuture<Void> leaveUserLive(Answer a) {
-        CompletableFuture<Long> current = cmd().zrem(keys().userLive(a.user()), a.jobId()).toCompletableFuture();
+        Job job = a.result().job();
+        long gpuMillis = job != null ? job.gpuMillis() : usage.gpuMillis(a.jobId());
+        CompletableFuture<Long> current = usage.countEndedAsync(a.user(), a.jobId(), a.result().status(), a.at(), gpuMillis);
         if (!layout.migrating()) {
             return current.thenApply(n -> null);
         }
@@ -212,8 +224,9 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
         try {
             redis.await(removal);
         } catch (StateStoreUnavailableException e) {
-            // the change is made and must be answered as made; a live-index entry left behind is
-            // dropped when the user next reaches the cap (repairLiveIndex)
+            // the change is made and must be answered as made; the live-index entry left behind is
+            // dropped, and the end counted, by recovery (settleUsage) or when the user next reaches
+            // the cap (repairLiveIndex), whichever comes first
         }
     }
 
@@ -407,6 +420,16 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     }
 
     @Override
+    public List<UsageDay> usage(String userId, LocalDate from, LocalDate to) {
+        return usage.read(userId, from, to);
+    }
+
+    @Override
+    public int settleUsage(int shard, Instant endedBefore, int limit) {
+        return usage.settle(shard, endedBefore, limit);
+    }
+
+    @Override
     public Map<JobStatus, Long> countByStatus() {
         return shardWork.countByStatus();
     }
@@ -422,8 +445,8 @@ public final class RedisJobStore extends RedisStorePart implements JobStore {
     }
 
     @Override
-    public Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
-        return shardWork.shardsWithWork(heartbeatBefore, finishedBefore);
+    public Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore, Instant unsettledEndedBefore) {
+        return shardWork.shardsWithWork(heartbeatBefore, finishedBefore, unsettledEndedBefore);
     }
 
     @Override

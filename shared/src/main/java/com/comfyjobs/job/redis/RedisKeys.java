@@ -1,6 +1,7 @@
 package com.comfyjobs.job.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.zip.CRC32;
 
 /**
@@ -25,6 +26,8 @@ import java.util.zip.CRC32;
  * P:{user:USER}:live    zset: the user's live job ids (the per-user cap)
  * P:{user:USER}:idem:K  string with TTL: an Idempotency-Key record
  * P:{user:USER}:whsec   hash: the user's sealed callback signing secrets
+ * P:{user:USER}:usage:D hash with TTL: the user's usage on UTC day D (YYYY-MM-DD)
+ * P:{s07}:usage:settled string: ms up to which recovery counted the shard's ended jobs whose usage was left behind
  * P:{meta}:shards       string: the shard count the data was written with, and its tags ({@link ShardTags#marker})
  * P:{meta}:layout       string: the key layout the data is written in (see {@link KeyLayout})
  * P:{tmpl}:live         set: the names of the templates not retired
@@ -227,6 +230,16 @@ public final class RedisKeys {
 
     public String idempotency(String userId, String key) {
         return userTag(userId) + "idem:" + (key == null ? "" : layout == KeyLayout.RAW ? key : encode(key));
+    }
+
+    /** The user's usage counters of one UTC day, in the user's slot with the live index they are counted against. */
+    public String usage(String userId, LocalDate day) {
+        return userTag(userId) + "usage:" + day;
+    }
+
+    /** How far (ms of finish time) recovery has looked through the shard's ended jobs for usage left uncounted. */
+    public String usageSettled(int shard) {
+        return shardTag(shard) + "usage:settled";
     }
 
     public String shardCountMarker() {

@@ -2,6 +2,7 @@ package com.comfyjobs.job.redis;
 
 import com.comfyjobs.config.ConfigException;
 import com.comfyjobs.job.MigrationResult;
+import com.comfyjobs.job.UsageDay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.KeyScanCursor;
@@ -14,9 +15,14 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The key layout of the data in one Redis, as this container last read it, and its online migration.
@@ -41,6 +47,9 @@ final class RedisLayout {
     private final Duration refresh;
     private final Clock clock;
     private final LuaScript check = LuaScript.load("layout.lua");
+    private final LuaScript usageMerge = LuaScript.load("usage_merge.lua");
+    /** A layout-1 day of usage: the raw user id, then the day. */
+    private static final Pattern LEGACY_USAGE = Pattern.compile("(.*)\\}:usage:(\\d{4}-\\d{2}-\\d{2})");
     private final ObjectMapper json = new ObjectMapper();
     private final Set<String> adopted = ConcurrentHashMap.newKeySet();
     private volatile KeyLayout.State state;
@@ -170,6 +179,10 @@ final class RedisLayout {
     private long moveLegacyKey(RedisClusterAsyncCommands<String, String> c, String key) {
         String rest = key.substring(legacy.legacyUserPrefix().length());
         String type = redis.await(c.type(key));
+        if ("hash".equals(type)) {
+            Matcher usage = LEGACY_USAGE.matcher(rest);
+            return usage.matches() ? moveUsage(c, key, current.usage(usage.group(1), LocalDate.parse(usage.group(2)))) : 0;
+        }
         if ("zset".equals(type)) {
             if (rest.endsWith("}:jobs")) {
                 return moveSortedSet(c, key, current.userJobs(rest.substring(0, rest.length() - "}:jobs".length())));
@@ -210,6 +223,22 @@ final class RedisLayout {
             return 0;
         }
         redis.await(c.zadd(to, entries.toArray(ScoredValue[]::new)));
+        redis.await(c.del(from));
+        return 1;
+    }
+
+    /** Counters are added into the layout-2 day (usage_merge.lua), which may have counts of its own already. */
+    private long moveUsage(RedisClusterAsyncCommands<String, String> c, String from, String to) {
+        Map<String, String> counts = redis.await(c.hgetall(from));
+        if (counts.isEmpty()) {
+            return 0;
+        }
+        List<String> args = new ArrayList<>(List.of(from, Long.toString(UsageDay.RETENTION.toMillis())));
+        counts.forEach((field, value) -> {
+            args.add(field);
+            args.add(value);
+        });
+        redis.await(usageMerge.<Long>call(c, ScriptOutputType.INTEGER, new String[] {to}, args.toArray(String[]::new)));
         redis.await(c.del(from));
         return 1;
     }

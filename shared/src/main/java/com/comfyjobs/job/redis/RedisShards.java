@@ -61,15 +61,17 @@ final class RedisShards extends RedisStorePart {
     }
 
     /** One entry of each shard's stale range and of its range past retention, asked of all shards before any answer is awaited. */
-    Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore) {
+    Set<Integer> shardsWithWork(Instant heartbeatBefore, Instant finishedBefore, Instant unsettledEndedBefore) {
         RedisKeys k = keys();
         RedisClusterAsyncCommands<String, String> c = cmd();
         Range<Double> stale = Range.create(Double.NEGATIVE_INFINITY, (double) heartbeatBefore.toEpochMilli());
         Range<Double> past = Range.create(Double.NEGATIVE_INFINITY, (double) finishedBefore.toEpochMilli());
         List<CompletableFuture<List<String>>> asked = new ArrayList<>();
+        List<CompletableFuture<String>> settled = new ArrayList<>();
         for (int s = 0; s < k.shards(); s++) {
             asked.add(c.zrangebyscore(k.active(s), stale, Limit.create(0, 1)).toCompletableFuture());
             asked.add(c.zrangebyscore(k.ended(s), past, Limit.create(0, 1)).toCompletableFuture());
+            settled.add(c.get(k.usageSettled(s)).toCompletableFuture());
         }
         Set<Integer> busy = new TreeSet<>();
         for (int i = 0; i < asked.size(); i++) {
@@ -77,6 +79,22 @@ final class RedisShards extends RedisStorePart {
                 busy.add(i / 2);
             }
         }
+        // a second round trip, for the shards with nothing else to do: has a job ended there since the
+        // usage cursor that recovery may have to count (its usage step lost)?
+        Map<Integer, CompletableFuture<List<String>>> unsettled = new LinkedHashMap<>();
+        for (int s = 0; s < k.shards(); s++) {
+            String mark = redis.await(settled.get(s));
+            if (!busy.contains(s)) {
+                Range.Boundary<Double> from = mark == null ? Range.Boundary.unbounded() : Range.Boundary.excluding(Double.parseDouble(mark));
+                unsettled.put(s, c.zrangebyscore(k.ended(s), Range.from(from, Range.Boundary.including((double) unsettledEndedBefore.toEpochMilli())),
+                        Limit.create(0, 1)).toCompletableFuture());
+            }
+        }
+        unsettled.forEach((s, f) -> {
+            if (!redis.await(f).isEmpty()) {
+                busy.add(s);
+            }
+        });
         return busy;
     }
 

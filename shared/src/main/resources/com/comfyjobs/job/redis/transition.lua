@@ -414,6 +414,14 @@ end
 
 local new_status = target or status
 
+-- ---- GPU time (usage) ----
+-- An attempt runs on ComfyUI from entering running (started) to leaving it: finalizing, an end, or a
+-- requeue when it was lost. Each leaving adds its span to gpums, so the attempts add up
+-- (TransitionApplier does the same). A replay never gets here (the op check answers it first).
+if status == 'running' and new_status ~= 'running' and job.started then
+  set.gpums = tostring(tonumber(job.gpums or '0') + math.max(0, now_n - tonumber(job.started)))
+end
+
 -- ---- live listeners (WebSocket pushes) ----
 -- A change the owner can see (spec.push) goes to the job's live listeners, found in this slot: now, when
 -- the job ends or the last push (pushat) is pushGapMs old; else the push is owed and this caller makes it

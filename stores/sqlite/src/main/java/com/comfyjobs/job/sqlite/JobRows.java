@@ -45,7 +45,7 @@ final class JobRows {
             "cancel_requested", "idempotency_key", "metadata", "node_count", "cached_nodes", "finished_nodes", "workflow_sha256",
             "workflow_bytes", "template", "template_version", "seed", "inputs", "sent_graph", "artifacts_deleted", "webhook", "cb_enqueued",
             "cb_progress_claimed_at", "cb_id", "cb_event", "cb_at", "cb_due", "cb_attempts", "cb_error", "cb_lease_until", "cb_lease_owner",
-            "cb_finished", "cb_finished_attempts", "cb_finished_error", "cb_outbox_at");
+            "cb_finished", "cb_finished_attempts", "cb_finished_error", "cb_outbox_at", "gpu_ms");
     static final String SELECT = String.join(", ", COLUMNS);
 
     private final ObjectMapper json = new ObjectMapper();
@@ -107,6 +107,7 @@ final class JobRows {
         v.put("updated_at", IsoMillis.format(j.updatedAt()));
         v.put("started_at", IsoMillis.format(j.startedAt()));
         v.put("finished_at", IsoMillis.format(j.finishedAt()));
+        v.put("gpu_ms", j.gpuMillis());
         v.put("heartbeat_at", IsoMillis.format(j.heartbeatAt()));
         v.put("submitted_at", IsoMillis.format(j.submittedAt()));
         v.put("lease_until", IsoMillis.format(j.leaseUntil()));
@@ -198,7 +199,8 @@ final class JobRows {
                     .workflowBytes(rs.getLong("workflow_bytes"))
                     .template(rs.getString("template"), rs.getInt("template_version"))
                     .inputs(inputs(rs.getString("inputs")))
-                    .artifactsDeleted(rs.getInt("artifacts_deleted") == 1);
+                    .artifactsDeleted(rs.getInt("artifacts_deleted") == 1)
+                    .gpuMillis(rs.getLong("gpu_ms"));
             long seed = rs.getLong("seed");
             b.seed(rs.wasNull() ? null : seed);
             String sent = rs.getString("sent_graph");

@@ -23,6 +23,7 @@ import com.comfyjobs.job.Transition;
 import com.comfyjobs.job.TransitionApplier;
 import com.comfyjobs.job.TransitionOutcome;
 import com.comfyjobs.job.TransitionResult;
+import com.comfyjobs.job.UsageDay;
 import com.comfyjobs.job.WebhookSecrets;
 import com.comfyjobs.job.Workflow;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -181,6 +183,7 @@ public final class SqliteJobStore implements JobStore {
             wf.setString(1, job.id());
             wf.setString(2, n.workflow().json());
             wf.executeUpdate();
+            SqliteUsage.countSubmitted(s, stored.userId(), UsageDay.dayOf(stored.createdAt()));
             return CreateResult.created(stored);
         });
     }
@@ -292,6 +295,11 @@ public final class SqliteJobStore implements JobStore {
     }
 
     @Override
+    public List<UsageDay> usage(String userId, LocalDate from, LocalDate to) {
+        return db.read(s -> SqliteUsage.read(s, userId, from, to));
+    }
+
+    @Override
     public long countActiveByUserId(String userId) {
         return db.read(s -> countActive(s, userId));
     }
@@ -349,6 +357,7 @@ public final class SqliteJobStore implements JobStore {
             table.writeBack(s, job, after, t.opId());
             if (after.isTerminal()) {
                 table.deleteWorkflow(s, after.id());
+                SqliteUsage.countEnded(s, after.userId(), UsageDay.dayOf(after.finishedAt()), after.status(), after.gpuMillis());
             }
             Listening listening = listeners.applied(s, after, shard, t);
             return new TransitionResult(TransitionOutcome.APPLIED, job.status(), after.status(), after.attempt(),
@@ -560,6 +569,7 @@ public final class SqliteJobStore implements JobStore {
                 expired.executeUpdate();
             }
             listeners.purgeEnded(s, shard, now);
+            SqliteUsage.purge(s, now);
             return new PurgeResult(ids.size(), 0);
         });
     }

@@ -168,6 +168,21 @@ final class SqliteSchema {
               version INTEGER NOT NULL,
               body TEXT NOT NULL,
               PRIMARY KEY (name, version)
+            )"""),
+            // version 2: usage per user and UTC day, and the GPU time each job's attempts spent running
+            List.of(
+            "ALTER TABLE jobs ADD COLUMN gpu_ms INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE usage_days (
+              user_id TEXT NOT NULL,
+              day TEXT NOT NULL,
+              submitted INTEGER NOT NULL DEFAULT 0,
+              succeeded INTEGER NOT NULL DEFAULT 0,
+              failed INTEGER NOT NULL DEFAULT 0,
+              canceled INTEGER NOT NULL DEFAULT 0,
+              expired INTEGER NOT NULL DEFAULT 0,
+              gpu_ms INTEGER NOT NULL DEFAULT 0,
+              PRIMARY KEY (user_id, day)
             )"""));
 
     private SqliteSchema() {

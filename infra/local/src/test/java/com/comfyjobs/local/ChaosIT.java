@@ -54,7 +54,8 @@ class ChaosIT {
         o.env.put("MAX_ACTIVE_JOBS_PER_USER", "100000");
         o.env.put("REDIS_COMMAND_TIMEOUT_MS", "1000");
         o.env.put("CALLBACK_RETRY_SCHEDULE", "1s,1s,2s,2s,5s,10s,20s");
-        o.webhook = b -> b.dropPercent(30).duplicatePercent(10).reorder(true).maxAttempts(3).initialBackoffMillis(50).maxBackoffMillis(400);
+        // the bridge's defaults but a 100 ms coalescing window: 200 jobs of a few ms each would spend seconds waiting in it
+        o.webhook = b -> b.coalesceMillis(100).dropPercent(30).duplicatePercent(10).reorder(true).maxAttempts(3).initialBackoffMillis(50).maxBackoffMillis(400);
         o.comfyUi = b -> b.randomSeed(42);
         ChaosReport report = new ChaosReport(JOBS);
         long started = System.nanoTime();

@@ -75,6 +75,15 @@ class JsonLogTest {
         assertEquals("lambda-request-2", line.path("requestId").asText());
     }
 
+    /** A caller's template schema with a broken pattern made the validator log at ERROR once per request. */
+    @Test
+    void theSchemaValidatorsOwnLinesAboutACallersSchemaAreLeftOut() {
+        JsonLog.request("lambda-request-3");
+        LoggerFactory.getLogger("com.networknt.schema.keyword.PatternValidator").error("Failed to compile pattern : {}", "([");
+        LoggerFactory.getLogger("com.networknt.schema.dialect.Dialect").warn("Unknown keyword {}", "x-anything");
+        assertEquals("", captured.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void ourInfoIsLogged() throws Exception {
         JsonLog.info("artifacts deleted", "objects", 2);
